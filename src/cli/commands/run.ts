@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import type { SynclineConfig } from '../../config/schema.js';
+import { createLogger } from '../../runtime/logger.js';
+import { SynclineService } from '../../runtime/service.js';
+
+export function registerRun(program: Command, loadConfig: () => SynclineConfig): void {
+  program
+    .command('run')
+    .description(
+      'run the pipelines and the API until Ctrl-C (starts the local stack when stack.manage is true)',
+    )
+    .action(async () => {
+      const config = loadConfig();
+      const logger = createLogger(config);
+      const service = new SynclineService(config, logger);
+      const abort = new AbortController();
+      let stopping = false;
+      const stop = (sig: string) => {
+        if (stopping) {
+          logger.warn('second signal: exiting now');
+          process.exit(130);
+        }
+        stopping = true;
+        logger.info({ signal: sig }, 'shutting down: finishing in-flight requests and batches');
+        abort.abort();
+        service.stop().then(
+          () => process.exit(0),
+          (e) => {
+            logger.error(e, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      await service.start(abort.signal);
+      logger.info(
+        `Syncline is serving on ${service.address} (health: /healthz, readiness: /readyz); Ctrl-C stops`,
+      );
+      await new Promise(() => {}); // until a signal
+    });
+}

@@ -1,0 +1,116 @@
+/**
+ * The one error catalog. Codes are stable: users grep logs and docs for them.
+ *   S0xxx  configuration and local stack
+ *   S1xxx  capture (sources)
+ *   S2xxx  sink (search engine, Kafka)
+ *   S3xxx  API
+ * Every entry says what went wrong and what to do next.
+ */
+export const ErrorCodes = {
+  // configuration / stack
+  CONFIG_INVALID: { code: 'SYNC_S0001', hint: 'Fix the key named above in the config file or environment.' },
+  CONFIG_NOT_FOUND: {
+    code: 'SYNC_S0002',
+    hint: 'Pass an existing file with -c, or run without -c to use defaults.',
+  },
+  PORT_IN_USE: {
+    code: 'SYNC_S0010',
+    hint: 'Stop the process holding the port, or choose another port in the config (stack.*.port).',
+  },
+  JAVA_MISSING: {
+    code: 'SYNC_S0011',
+    hint: 'Install a Java 17 JDK (apt-get install openjdk-17-jdk-headless).',
+  },
+  MAVEN_FAILED: {
+    code: 'SYNC_S0012',
+    hint: 'Check access to Maven Central (or a filled ~/.m2); the engine log above says which artifact failed.',
+  },
+  ENGINE_START_FAILED: {
+    code: 'SYNC_S0013',
+    hint: 'Read the log file named above; `syncline stack status` shows what runs.',
+  },
+  ENGINE_START_TIMEOUT: {
+    code: 'SYNC_S0014',
+    hint: 'The server did not become healthy in time; read its log file (named above).',
+  },
+  BINARY_MISSING: {
+    code: 'SYNC_S0015',
+    hint: 'Install the MariaDB server package (mariadb-server) or put it on PATH.',
+  },
+
+  // capture
+  SOURCE_UNREACHABLE: { code: 'SYNC_S1001', hint: 'Check mysql.url and that the server is up.' },
+  PREFLIGHT_FAILED: {
+    code: 'SYNC_S1002',
+    hint: 'Apply the server setting named above, then restart Syncline.',
+  },
+  POSITION_PURGED: {
+    code: 'SYNC_S1003',
+    hint: 'The checkpoint is older than the oldest binlog. Syncline re-snapshots (onPurged: resnapshot) or stops.',
+  },
+  NO_PRIMARY_KEY: {
+    code: 'SYNC_S1004',
+    hint: 'Add a primary key, or configure a unique key for the table (keyColumns).',
+  },
+  EVENT_INVALID: {
+    code: 'SYNC_S1005',
+    hint: 'The message was rejected; see the reason and fix the producer.',
+  },
+
+  // sink
+  SINK_UNREACHABLE: {
+    code: 'SYNC_S2001',
+    hint: 'Check search.url and that the engine is up; Syncline retries.',
+  },
+  SINK_REJECTED: {
+    code: 'SYNC_S2002',
+    hint: 'The document went to the dead-letter store; fix the mapping, then replay.',
+  },
+  SINK_UNSUPPORTED: { code: 'SYNC_S2003', hint: 'Use OpenSearch 1–3 or Elasticsearch 7.10–9.' },
+  INDEX_SETUP_FAILED: { code: 'SYNC_S2004', hint: 'Fix the index definition named above in the config.' },
+
+  // API
+  API_VALIDATION: { code: 'SYNC_S3001', hint: 'Fix the field named in the message.' },
+  API_NOT_FOUND: { code: 'SYNC_S3002', hint: 'Check the id.' },
+  API_CONFLICT: { code: 'SYNC_S3003', hint: 'Re-read the resource and retry with its current version.' },
+  API_UNAUTHORIZED: { code: 'SYNC_S3004', hint: 'Send Authorization: Bearer <admin token from config>.' },
+  API_BAD_QUERY: { code: 'SYNC_S3005', hint: 'Change the search parameters named in the message.' },
+  API_RATE_LIMITED: { code: 'SYNC_S3006', hint: 'Slow down; retry after the delay in Retry-After.' },
+  API_UNAVAILABLE: { code: 'SYNC_S3007', hint: 'A dependency is down; retry shortly.' },
+  INTERNAL: { code: 'SYNC_S9999', hint: 'This is a bug; please report it with the log lines around it.' },
+} as const;
+
+export type ErrorKind = keyof typeof ErrorCodes;
+
+export class SynclineError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  readonly hint: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SynclineError';
+    this.kind = kind;
+    this.code = ErrorCodes[kind].code;
+    this.hint = ErrorCodes[kind].hint;
+    this.details = options?.details;
+  }
+
+  /** One line for a terminal: code, what happened, what to do next. */
+  format(): string {
+    return `${this.code} ${this.message}\n  → ${this.hint}`;
+  }
+}
+
+export function isSynclineError(e: unknown, kind?: ErrorKind): e is SynclineError {
+  return e instanceof SynclineError && (kind === undefined || e.kind === kind);
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { SynclineConfig } from '../config/schema.js';
+import { buildApp } from '../server/app.js';
+import { DEFAULT_COMPONENTS, LocalStack } from '../stack/stack.js';
+import { type Clients, createClients } from './clients.js';
+
+/**
+ * `syncline run`: the local stack (when managed), the pools, the HTTP service and the pipelines,
+ * started in that order and stopped in reverse, each stop waiting for in-flight work.
+ */
+export class SynclineService {
+  private clients: Clients | undefined;
+  private app: FastifyInstance | undefined;
+
+  constructor(
+    private readonly config: SynclineConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  get address(): string {
+    return `http://${this.config.server.host}:${this.config.server.port}`;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.config.stack.manage) {
+      const stack = new LocalStack(this.config);
+      this.logger.info('starting the local stack (stack.manage=true)');
+      await stack.up(DEFAULT_COMPONENTS, {
+        ...(signal && { signal }),
+        onProgress: (name, what, ms) => this.logger.info({ component: name, ms }, `${name}: ${what}`),
+      });
+    }
+    this.clients = createClients(this.config);
+    this.app = await buildApp({
+      clients: this.clients,
+      logger: this.logger,
+      readiness: { pipelines: () => [] },
+    });
+    await this.app.listen({ host: this.config.server.host, port: this.config.server.port });
+  }
+
+  async stop(): Promise<void> {
+    const grace = this.config.server.shutdownGraceMs;
+    const timer = setTimeout(() => {
+      this.logger.warn({ graceMs: grace }, 'shutdown grace period over; closing connections');
+      this.app?.server.closeAllConnections();
+    }, grace);
+    try {
+      await this.app?.close();
+      await this.clients?.close();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
