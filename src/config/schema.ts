@@ -123,6 +123,136 @@ export const StackSchema = Type.Object(
   strict,
 );
 
+const Json = Type.Record(Type.String(), Type.Unknown());
+
+export const SinkSchema = Type.Object(
+  {
+    batch: Type.Object(
+      {
+        maxDocs: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'Documents per _bulk request.' }),
+        maxBytes: Type.Integer({
+          minimum: 1024,
+          default: 5 * 1024 * 1024,
+          description: 'Bytes per _bulk request body (a single larger document is sent alone).',
+        }),
+        lingerMs: Type.Integer({
+          minimum: 0,
+          maximum: 60_000,
+          default: 50,
+          description: 'How long a partial batch waits for more documents before it is sent.',
+        }),
+      },
+      strict,
+    ),
+    concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: '_bulk requests in flight.' }),
+    maxBufferedBytes: Type.Integer({
+      minimum: 1024,
+      default: 32 * 1024 * 1024,
+      description: 'Bytes accepted but not yet acknowledged; above it the source waits (backpressure).',
+    }),
+    retry: Type.Object(
+      {
+        initialMs: Type.Integer({ minimum: 1, default: 100, description: 'First backoff (full jitter).' }),
+        maxMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Backoff cap.' }),
+        maxAttempts: Type.Integer({
+          minimum: 0,
+          default: 0,
+          description:
+            'Attempts for a transiently failing item before it is dead-lettered; 0 = retry until it succeeds (nothing is dropped).',
+        }),
+      },
+      strict,
+    ),
+    refresh: Type.Union([Type.Literal('false'), Type.Literal('wait_for'), Type.Literal('true')], {
+      default: 'false',
+      description: 'refresh parameter of _bulk; keep false for throughput (the index refresh interval applies).',
+    }),
+  },
+  strict,
+);
+
+export const MappingSchema = Type.Object(
+  {
+    table: Type.String({
+      pattern: '^[^.\\s]+\\.[^.\\s]+$',
+      description: 'Source table as database.table.',
+    }),
+    index: Type.String({
+      pattern: '^[a-z0-9][a-z0-9_.-]*$',
+      description: 'Target index (an alias over <index>_v<N> created on first start).',
+    }),
+    keyColumns: Type.Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description: 'Columns of a unique key to use as document id when the table has no primary key.',
+      }),
+    ),
+    include: Type.Optional(Type.Array(Type.String(), { description: 'Only these columns (before renames).' })),
+    exclude: Type.Optional(Type.Array(Type.String(), { description: 'Drop these columns.' })),
+    rename: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'column → field name.' })),
+    decimal: Type.Union([Type.Literal('string'), Type.Literal('number')], {
+      default: 'string',
+      description: 'DECIMAL as an exact string, or as a JSON number (may lose precision past 15 digits).',
+    }),
+    tinyint1: Type.Union([Type.Literal('number'), Type.Literal('boolean')], {
+      default: 'number',
+      description: 'TINYINT(1) as 0/1 or as boolean.',
+    }),
+    datetimeZone: Type.String({
+      default: 'UTC',
+      description:
+        'Zone in which zone-less DATETIME values are interpreted ("UTC", "+08:00"). TIMESTAMP is always UTC.',
+    }),
+  },
+  strict,
+);
+
+export const IndexDefinitionSchema = Type.Object(
+  {
+    settings: Type.Optional(Json),
+    mappings: Type.Optional(Json),
+    textAnalyzer: Type.Union([Type.Literal('cjk'), Type.Literal('standard')], {
+      default: 'cjk',
+      description: 'Analyzer for text fields: cjk (CJK bigrams + English) or standard.',
+    }),
+  },
+  strict,
+);
+
+export const PipelineSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'Pipeline name (checkpoint key).' }),
+    source: Type.Union(
+      [
+        Type.Object(
+          {
+            type: Type.Literal('mysql-binlog'),
+            tables: Type.Array(Type.String(), {
+              minItems: 1,
+              description: 'Tables to capture (database.table; * wildcards allowed).',
+            }),
+            snapshot: Type.Union([Type.Literal('initial'), Type.Literal('never')], {
+              default: 'initial',
+              description: 'initial: lock-free snapshot before streaming when no checkpoint exists.',
+            }),
+            chunkSize: Type.Integer({ minimum: 10, default: 5000, description: 'Rows per snapshot chunk.' }),
+            onPurged: Type.Union([Type.Literal('resnapshot'), Type.Literal('stop')], {
+              default: 'resnapshot',
+              description: 'What to do when the checkpoint position is no longer in the binlog.',
+            }),
+            heartbeatMs: Type.Integer({ minimum: 0, default: 5000, description: 'Heartbeat period; 0 disables.' }),
+          },
+          strict,
+        ),
+      ],
+      { description: 'Where changes come from.' },
+    ),
+  },
+  strict,
+);
+
+const DEMO_TABLES = ['syncline_demo.products', 'syncline_demo.users', 'syncline_demo.categories'];
+
 export const ConfigSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String({ description: 'Editor hint; ignored.' })),
@@ -131,6 +261,33 @@ export const ConfigSchema = Type.Object(
     kafka: KafkaSchema,
     server: ServerSchema,
     stack: StackSchema,
+    sink: SinkSchema,
+    checkpoint: Type.Object(
+      {
+        store: Type.Union([Type.Literal('mysql'), Type.Literal('file')], {
+          default: 'mysql',
+          description: 'mysql: table syncline.checkpoints in the source; file: for read-only sources.',
+        }),
+        dir: Type.String({ default: '.data/checkpoints', description: 'Directory of the file store.' }),
+      },
+      strict,
+    ),
+    internalDatabase: Type.String({
+      default: 'syncline',
+      description: 'Schema in the source MariaDB for checkpoints, dead letters and snapshot signals.',
+    }),
+    mappings: Type.Array(MappingSchema, {
+      default: DEMO_TABLES.map((table) => ({ table, index: table.split('.')[1] })),
+      description: 'Table → index mappings.',
+    }),
+    indexes: Type.Record(Type.String(), IndexDefinitionSchema, {
+      default: {},
+      description: 'Index definitions by index name; an index not listed gets the default definition.',
+    }),
+    pipelines: Type.Array(PipelineSchema, {
+      default: [{ name: 'catalog', source: { type: 'mysql-binlog', tables: DEMO_TABLES } }],
+      description: 'Pipelines that `syncline run` starts.',
+    }),
     logLevel: Type.Union(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level. Env: SYNCLINE_LOG_LEVEL.' },
@@ -165,3 +322,7 @@ export const envOverrides: ReadonlyArray<{
 ];
 
 export type AnySchema = TSchema;
+export type SinkConfig = Static<typeof SinkSchema>;
+export type MappingConfig = Static<typeof MappingSchema>;
+export type IndexDefinition = Static<typeof IndexDefinitionSchema>;
+export type PipelineConfig = Static<typeof PipelineSchema>;

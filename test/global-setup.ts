@@ -1,0 +1,23 @@
+import type { TestProject } from 'vitest/node';
+import { resolveConfig } from '../src/config/load.js';
+import { type ComponentName, LocalStack } from '../src/stack/stack.js';
+
+/**
+ * Brings up the real local stack once for the whole run (MariaDB, OpenSearch, Kafka) and stops at the
+ * end only what this run started, so a developer's running stack is left alone.
+ */
+export default async function setup(_project: TestProject) {
+  const stack = new LocalStack(resolveConfig({}, process.env));
+  const wanted: ComponentName[] = ['mariadb', 'opensearch', 'kafka'];
+  const before = await stack.status();
+  const startedHere = wanted.filter((n) => before.find((s) => s.name === n)?.state !== 'up');
+  const t0 = Date.now();
+  await stack.up(wanted, {
+    onProgress: (name, what, ms) => console.log(`[stack] ${name}: ${what} in ${(ms / 1000).toFixed(1)} s`),
+  });
+  console.log(`[stack] ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return async () => {
+    if (process.env.SYNCLINE_KEEP_STACK === '1') return;
+    await stack.down(startedHere.reverse());
+  };
+}
