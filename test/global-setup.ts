@@ -10,9 +10,13 @@ export default async function setup(_project: TestProject) {
   const stack = new LocalStack(resolveConfig({}, process.env));
   const wanted: ComponentName[] = ['mariadb', 'opensearch', 'kafka'];
   const before = await stack.status();
-  const startedHere = wanted.filter((n) => before.find((s) => s.name === n)?.state !== 'up');
+  // A healthy server on the port that this checkout did not start (another worktree's stack) is used as is.
+  const foreign = before.filter((s) => s.state === 'foreign' && s.version !== undefined).map((s) => s.name);
+  for (const name of foreign) console.warn(`[stack] ${name}: using the healthy server already on its port`);
+  const toStart = wanted.filter((n) => !foreign.includes(n));
+  const startedHere = toStart.filter((n) => before.find((s) => s.name === n)?.state !== 'up');
   const t0 = Date.now();
-  await stack.up(wanted, {
+  await stack.up(toStart, {
     onProgress: (name, what, ms) => console.log(`[stack] ${name}: ${what} in ${(ms / 1000).toFixed(1)} s`),
   });
   console.log(`[stack] ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

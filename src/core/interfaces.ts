@@ -69,6 +69,8 @@ export interface Mapping {
   /** Tables this mapping handles, as `database.table`. */
   handles(database: string, table: string): boolean;
   toOps(ev: ChangeEvent): IndexOp[];
+  /** Target index of a table, when mapped (for dead letters of rows that failed before becoming ops). */
+  indexOf?(database: string, table: string): string | undefined;
 }
 
 export interface CheckpointStore {

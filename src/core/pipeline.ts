@@ -1,0 +1,185 @@
+import type { Logger } from 'pino';
+import type { Position } from './change-event.js';
+import { describeEvent } from './change-event.js';
+import { errorMessage } from './errors.js';
+import type {
+  Batch,
+  CheckpointStore,
+  DeadLetterStore,
+  IndexOp,
+  Mapping,
+  Sink,
+  Source,
+  WriteResult,
+} from './interfaces.js';
+import { PipelineStats } from './pipeline-stats.js';
+
+export type PipelineState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface PipelineOptions {
+  name: string;
+  source: Source;
+  mapping: Mapping;
+  sink: Sink;
+  checkpoints: CheckpointStore;
+  deadLetters: DeadLetterStore;
+  logger: Logger;
+  /** Batches handed to the sink and not yet acknowledged; the source waits beyond it. */
+  maxPendingBatches?: number;
+  /** Events handed to the sink and not yet acknowledged; the source waits beyond it. */
+  maxPendingEvents?: number;
+  /** Minimum time between two checkpoint commits (the final one on stop is always written). */
+  checkpointIntervalMs?: number;
+}
+
+interface Pending {
+  batch: Batch;
+  done: Promise<WriteResult>;
+  settled: boolean;
+}
+
+/**
+ * source → mapping → sink → ack → checkpoint. Batches are written concurrently (the sink batches and
+ * bounds in-flight requests), but acknowledged strictly in source order: a position is committed only
+ * once every event before it is applied, stale or dead-lettered. Restart resumes from that position.
+ */
+export class Pipeline {
+  readonly name: string;
+  readonly stats = new PipelineStats();
+  private stateValue: PipelineState = 'idle';
+  private lastErrorValue: string | undefined;
+  private committed: Position | undefined;
+  private acked: Position | undefined;
+  private lastCommitAt = 0;
+
+  constructor(private readonly o: PipelineOptions) {
+    this.name = o.name;
+  }
+
+  get state(): PipelineState {
+    return this.stateValue;
+  }
+  get lastError(): string | undefined {
+    return this.lastErrorValue;
+  }
+  get position(): Position | undefined {
+    return this.acked ?? this.committed;
+  }
+
+  /** Runs until the signal aborts (graceful: drains what was read, then commits) or the source fails. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { source, checkpoints, logger } = this.o;
+    const maxPending = this.o.maxPendingBatches ?? 64;
+    const maxEvents = this.o.maxPendingEvents ?? 20_000;
+    let pendingEvents = 0;
+    const pending: Pending[] = [];
+    this.stateValue = 'starting';
+    try {
+      this.committed = await checkpoints.load(this.name);
+      logger.info(
+        { pipeline: this.name, from: this.committed?.label ?? 'beginning' },
+        `pipeline ${this.name}: starting from ${this.committed?.label ?? 'the beginning (snapshot)'}`,
+      );
+      this.stateValue = 'running';
+      // The source iteration ends when the signal aborts; batches already read are drained below.
+      for await (const batch of source.start(this.committed, signal)) {
+        const entry: Pending = { batch, done: this.write(batch), settled: false };
+        entry.done.then(
+          () => {
+            entry.settled = true;
+          },
+          () => {
+            entry.settled = true;
+          },
+        );
+        pending.push(entry);
+        pendingEvents += batch.events.length;
+        while (
+          pending.length > 0 &&
+          (pending.length >= maxPending || pendingEvents > maxEvents || pending[0]!.settled)
+        ) {
+          pendingEvents -= pending[0]!.batch.events.length;
+          await this.settleHead(pending);
+        }
+      }
+      this.stateValue = 'stopping';
+      while (pending.length > 0) await this.settleHead(pending);
+      await this.o.sink.flush();
+      await this.commit(true);
+      this.stateValue = 'stopped';
+      logger.info({ pipeline: this.name, position: this.committed?.label }, `pipeline ${this.name}: stopped`);
+    } catch (e) {
+      if (signal.aborted && isAbort(e)) {
+        // Aborted while waiting on the sink: what was acknowledged is committed, the rest replays.
+        await this.commit(true).catch(() => {});
+        this.stateValue = 'stopped';
+        return;
+      }
+      this.stateValue = 'failed';
+      this.lastErrorValue = errorMessage(e);
+      await this.commit(true).catch(() => {});
+      logger.error({ pipeline: this.name, err: e }, `pipeline ${this.name} failed: ${this.lastErrorValue}`);
+      throw e;
+    }
+  }
+
+  private async write(batch: Batch): Promise<WriteResult> {
+    const ops: IndexOp[] = [];
+    for (const ev of batch.events) {
+      this.stats.eventIn(ev);
+      try {
+        ops.push(...this.o.mapping.toOps(ev));
+      } catch (e) {
+        // A row the mapping cannot convert is stored, not allowed to stop the pipeline.
+        this.o.logger.warn(
+          { pipeline: this.name, err: errorMessage(e) },
+          `dead letter: ${describeEvent(ev)}`,
+        );
+        await this.o.deadLetters.put({
+          pipeline: this.name,
+          index: this.indexFor(ev.source.database, ev.source.table),
+          docId: JSON.stringify(ev.key),
+          kind: 'conversion',
+          error: errorMessage(e),
+          attempts: 1,
+          event: ev,
+        });
+        this.stats.dead += 1;
+      }
+    }
+    const t0 = performance.now();
+    const result =
+      ops.length > 0 ? await this.o.sink.write(ops) : { outcomes: [], ok: 0, stale: 0, dead: 0, retried: 0 };
+    this.stats.written(result, ops, performance.now() - t0);
+    return result;
+  }
+
+  private indexFor(database: string, table: string): string {
+    return this.o.mapping.indexOf?.(database, table) ?? `${database}.${table}`;
+  }
+
+  private async settleHead(pending: Pending[]): Promise<void> {
+    const head = pending.shift()!;
+    await head.done;
+    await head.batch.ack();
+    if (head.batch.position) {
+      this.acked = head.batch.position;
+      await this.commit(false);
+    }
+  }
+
+  private async commit(force: boolean): Promise<void> {
+    const p = this.acked;
+    if (!p || p === this.committed) return;
+    const now = Date.now();
+    if (!force && now - this.lastCommitAt < (this.o.checkpointIntervalMs ?? 1000)) return;
+    await this.o.checkpoints.commit(this.name, p);
+    this.committed = p;
+    this.lastCommitAt = now;
+    this.stats.checkpoint(p);
+  }
+}
+
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
+}
