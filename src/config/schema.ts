@@ -129,7 +129,12 @@ export const SinkSchema = Type.Object(
   {
     batch: Type.Object(
       {
-        maxDocs: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'Documents per _bulk request.' }),
+        maxDocs: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 1000,
+          description: 'Documents per _bulk request.',
+        }),
         maxBytes: Type.Integer({
           minimum: 1024,
           default: 5 * 1024 * 1024,
@@ -144,7 +149,12 @@ export const SinkSchema = Type.Object(
       },
       strict,
     ),
-    concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: '_bulk requests in flight.' }),
+    concurrency: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 2,
+      description: '_bulk requests in flight.',
+    }),
     maxBufferedBytes: Type.Integer({
       minimum: 1024,
       default: 32 * 1024 * 1024,
@@ -165,7 +175,8 @@ export const SinkSchema = Type.Object(
     ),
     refresh: Type.Union([Type.Literal('false'), Type.Literal('wait_for'), Type.Literal('true')], {
       default: 'false',
-      description: 'refresh parameter of _bulk; keep false for throughput (the index refresh interval applies).',
+      description:
+        'refresh parameter of _bulk; keep false for throughput (the index refresh interval applies).',
     }),
   },
   strict,
@@ -187,7 +198,9 @@ export const MappingSchema = Type.Object(
         description: 'Columns of a unique key to use as document id when the table has no primary key.',
       }),
     ),
-    include: Type.Optional(Type.Array(Type.String(), { description: 'Only these columns (before renames).' })),
+    include: Type.Optional(
+      Type.Array(Type.String(), { description: 'Only these columns (before renames).' }),
+    ),
     exclude: Type.Optional(Type.Array(Type.String(), { description: 'Drop these columns.' })),
     rename: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'column → field name.' })),
     decimal: Type.Union([Type.Literal('string'), Type.Literal('number')], {
@@ -240,7 +253,11 @@ export const PipelineSchema = Type.Object(
               default: 'resnapshot',
               description: 'What to do when the checkpoint position is no longer in the binlog.',
             }),
-            heartbeatMs: Type.Integer({ minimum: 0, default: 5000, description: 'Heartbeat period; 0 disables.' }),
+            heartbeatMs: Type.Integer({
+              minimum: 0,
+              default: 5000,
+              description: 'Heartbeat period; 0 disables.',
+            }),
           },
           strict,
         ),

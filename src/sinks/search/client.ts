@@ -1,4 +1,4 @@
-import { Pool, type Dispatcher } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { SynclineError } from '../../core/errors.js';
 
 export interface EngineInfo {
@@ -43,7 +43,8 @@ export class SearchClient {
     });
     const user = opts.username ?? (decodeURIComponent(this.base.username) || undefined);
     const pass = opts.password ?? (decodeURIComponent(this.base.password) || undefined);
-    this.auth = user !== undefined ? `Basic ${Buffer.from(`${user}:${pass ?? ''}`).toString('base64')}` : undefined;
+    this.auth =
+      user !== undefined ? `Basic ${Buffer.from(`${user}:${pass ?? ''}`).toString('base64')}` : undefined;
   }
 
   private path(p: string): string {
@@ -94,7 +95,10 @@ export class SearchClient {
     try {
       res = await this.request('GET', '/');
     } catch (e) {
-      throw new SynclineError('SINK_UNREACHABLE', `search engine at ${this.base.origin} unreachable: ${(e as Error).message}`);
+      throw new SynclineError(
+        'SINK_UNREACHABLE',
+        `search engine at ${this.base.origin} unreachable: ${(e as Error).message}`,
+      );
     }
     const number = res.body?.version?.number;
     if (res.status !== 200 || typeof number !== 'string') {
@@ -102,7 +106,8 @@ export class SearchClient {
     }
     const engine = res.body.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch';
     const [maj = 0, min = 0] = number.split('.').map(Number);
-    const supported = engine === 'opensearch' ? maj >= 1 && maj <= 3 : (maj === 7 && min >= 10) || (maj >= 8 && maj <= 9);
+    const supported =
+      engine === 'opensearch' ? maj >= 1 && maj <= 3 : (maj === 7 && min >= 10) || (maj >= 8 && maj <= 9);
     if (!supported) throw new SynclineError('SINK_UNSUPPORTED', `${engine} ${number} is not supported`);
     this.infoCache = { engine, version: number, major: maj };
     return this.infoCache;
