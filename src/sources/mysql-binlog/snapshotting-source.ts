@@ -1,0 +1,266 @@
+import type { Logger } from 'pino';
+import type { Pool } from 'mysql2/promise';
+import type { ChangeEvent, Position } from '../../core/change-event.js';
+import { errorMessage, isSynclineError } from '../../core/errors.js';
+import type { Batch, Source } from '../../core/interfaces.js';
+import { describeChunkTable, estimateRows, readChunk, type ChunkTable } from './snapshot/chunk-reader.js';
+import { ChunkWindow } from './snapshot/chunk-window.js';
+import {
+  isSnapshotDone,
+  newSnapshotState,
+  progressOf,
+  type SnapshotProgress,
+  type SnapshotState,
+} from './snapshot/snapshot-state.js';
+import { SIGNAL_TABLE, WatermarkSignals } from './snapshot/watermark-signals.js';
+import { listTables, splitTable } from './table-patterns.js';
+
+/** Creates the streaming binlog source for the given table patterns (the signal table is added to them). */
+export type StreamingFactory = (tables: readonly string[]) => Source;
+
+export interface SnapshottingSourceOptions {
+  name: string;
+  pool: Pool;
+  tables: readonly string[];
+  internalDatabase: string;
+  snapshot: 'initial' | 'never';
+  chunkSize: number;
+  onPurged: 'resnapshot' | 'stop';
+  /** keyColumns per `db.table` for tables without a primary key. */
+  keyColumns?: ReadonlyMap<string, readonly string[]>;
+  streaming: StreamingFactory;
+  /** The server's current position, used when there is no checkpoint. */
+  currentPosition: () => Promise<Position>;
+  logger: Logger;
+}
+
+/**
+ * Binlog streaming with the DBLog / Flink CDC lock-free snapshot folded into the stream:
+ * for each chunk, a low watermark row, a plain SELECT of the chunk, a high watermark row. The stream
+ * strikes from the chunk every key it changes between the two watermarks, and emits the remaining rows
+ * as 'r' events at the high watermark. Streaming never pauses; snapshot progress rides in the checkpoint,
+ * so a crash resumes at the last completed chunk. A purged position triggers a fresh snapshot.
+ */
+export class SnapshottingBinlogSource implements Source {
+  readonly name: string;
+  private state: SnapshotState | undefined;
+  private window: ChunkWindow | undefined;
+  private readonly signals: WatermarkSignals;
+  private readonly tableInfo = new Map<string, ChunkTable>();
+  private chunkSeq = 0;
+  private lastProgressLog = 0;
+
+  constructor(private readonly o: SnapshottingSourceOptions) {
+    this.name = o.name;
+    this.signals = new WatermarkSignals(o.pool, o.internalDatabase);
+  }
+
+  get snapshotProgress(): SnapshotProgress | undefined {
+    return isSnapshotDone(this.state) ? undefined : progressOf(this.state);
+  }
+
+  /** Re-snapshot a table (or a key range of it) while streaming goes on; picked up through the binlog. */
+  async requestResnapshot(table: string, range?: { fromKey?: unknown[]; untilKey?: unknown[] }): Promise<void> {
+    await this.signals.write({ kind: 'resnapshot', chunkId: `req-${Date.now()}`, table, ...range });
+  }
+
+  async *start(from: Position | undefined, signal: AbortSignal): AsyncIterable<Batch> {
+    await this.signals.ensure();
+    let resume = from;
+    for (;;) {
+      try {
+        yield* this.run(resume, signal);
+        return;
+      } catch (e) {
+        if (!isSynclineError(e, 'POSITION_PURGED') || this.o.onPurged === 'stop' || signal.aborted) throw e;
+        this.o.logger.error(
+          { source: this.name, err: errorMessage(e) },
+          `${this.name}: checkpoint position is no longer in the binlog; re-snapshotting every table (onPurged: resnapshot)`,
+        );
+        this.purgedResnapshots += 1;
+        resume = undefined;
+      }
+    }
+  }
+
+  /** Times the source fell back to a full re-snapshot because its position was purged (a metric). */
+  purgedResnapshots = 0;
+
+  private async *run(from: Position | undefined, signal: AbortSignal): AsyncGenerator<Batch> {
+    let start = from;
+    if (start === undefined) {
+      start = await this.o.currentPosition();
+      const tables = this.o.snapshot === 'initial' ? await listTables(this.o.pool, this.o.tables) : [];
+      this.state = tables.length ? newSnapshotState(tables, await estimateRows(this.o.pool, tables)) : undefined;
+      if (this.state) {
+        this.o.logger.info(
+          { source: this.name, tables, estimatedRows: this.state.estimatedRows },
+          `${this.name}: snapshot of ${tables.length} table(s) starts, streaming from ${start.label}`,
+        );
+      }
+    } else {
+      this.state = (start.checkpoint.snapshot as SnapshotState | undefined) ?? undefined;
+      if (this.state && !isSnapshotDone(this.state)) {
+        this.state = { ...this.state, startedAtMs: Date.now(), rowsDone: this.state.rowsDone };
+        this.o.logger.info(
+          { source: this.name, table: this.state.queue[0], lastKey: this.state.lastKey },
+          `${this.name}: resuming the snapshot after the last completed chunk`,
+        );
+      }
+    }
+    const chunker = new AbortController();
+    const onAbort = () => chunker.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const streaming = this.o.streaming([...this.o.tables, `${this.o.internalDatabase}.${SIGNAL_TABLE}`]);
+    const chunking = this.chunkLoop(chunker.signal);
+    chunking.catch(() => {});
+    try {
+      for await (const batch of streaming.start(start, signal)) {
+        const out: ChangeEvent[] = [];
+        for (const ev of batch.events) {
+          if (ev.source.database === this.o.internalDatabase && ev.source.table === SIGNAL_TABLE) {
+            if (ev.op === 'c') out.push(...this.onSignal(ev));
+            continue;
+          }
+          this.window?.onStreamEvent(ev);
+          out.push(ev);
+        }
+        yield {
+          events: out,
+          position: batch.position && this.withState(batch.position),
+          ack: () => batch.ack(),
+        };
+        if (chunking.failed) throw chunking.failed;
+      }
+    } finally {
+      chunker.abort();
+      signal.removeEventListener('abort', onAbort);
+      await chunking.catch(() => {});
+    }
+  }
+
+  private withState(p: Position): Position {
+    if (this.state === undefined && p.checkpoint.snapshot === undefined) return p;
+    return { ...p, checkpoint: { ...p.checkpoint, snapshot: isSnapshotDone(this.state) ? undefined : this.state } };
+  }
+
+  /** A row of the signal table seen in the stream. Returns the snapshot events it releases. */
+  private onSignal(ev: ChangeEvent): ChangeEvent[] {
+    const s = WatermarkSignals.parse(ev.after);
+    if (!s) return [];
+    if (s.kind === 'resnapshot') {
+      this.enqueue(s.table, s.fromKey ?? null, s.untilKey ?? null);
+      return [];
+    }
+    const w = this.window;
+    if (!w || w.chunkId !== s.chunkId) return []; // a watermark from before a restart
+    if (s.kind === 'low') {
+      w.onLow();
+      return [];
+    }
+    const events = w.complete(ev.source.position, ev.source.tsMs);
+    this.advance(w);
+    this.window = undefined;
+    return events;
+  }
+
+  private enqueue(table: string, fromKey: unknown[] | null, untilKey: unknown[] | null): void {
+    this.o.logger.info({ source: this.name, table, fromKey, untilKey }, `${this.name}: re-snapshot of ${table} requested`);
+    if (!this.state || isSnapshotDone(this.state)) {
+      this.state = { ...newSnapshotState([table], 0), lastKey: fromKey, untilKey };
+      return;
+    }
+    if (!this.state.queue.includes(table)) this.state = { ...this.state, queue: [...this.state.queue, table] };
+  }
+
+  /** Chunk done: move the cursor (the checkpoint taken with this batch carries it). */
+  private advance(w: ChunkWindow): void {
+    const s = this.state!;
+    const rows = w.rowCount;
+    const lastKey = w.lastKey;
+    if (rows === 0 || lastKey === null) {
+      const [doneTable, ...rest] = s.queue;
+      this.state = { ...s, queue: rest, lastKey: null, untilKey: null, completed: [...s.completed, doneTable!] };
+      this.o.logger.info({ source: this.name, table: doneTable }, `${this.name}: snapshot of ${doneTable} complete`);
+      if (rest.length === 0) this.o.logger.info({ source: this.name, rows: s.rowsDone }, `${this.name}: snapshot complete`);
+    } else {
+      this.state = { ...s, lastKey, rowsDone: s.rowsDone + rows };
+    }
+    const now = Date.now();
+    if (now - this.lastProgressLog > 5000) {
+      this.lastProgressLog = now;
+      const p = progressOf(this.state);
+      if (p?.table) this.o.logger.info({ source: this.name, progress: p }, `${this.name}: snapshot ${p.table} ${p.rowsDone}/${p.estimatedRows} rows, ${p.rowsPerSecond}/s, ETA ${p.etaSeconds ?? '?'} s`);
+    }
+  }
+
+  /** Reads chunks one at a time while the stream runs; each waits for its high watermark to pass. */
+  private chunkLoop(signal: AbortSignal): Promise<void> & { failed?: unknown } {
+    const box: { failed?: unknown } = {};
+    const p = (async () => {
+      let backoff = 200;
+      while (!signal.aborted) {
+        const s = this.state;
+        if (isSnapshotDone(s)) {
+          await sleep(200, signal);
+          continue;
+        }
+        const qualified = s!.queue[0]!;
+        try {
+          const table = await this.describe(qualified);
+          const w = new ChunkWindow(`${process.pid}-${Date.now()}-${++this.chunkSeq}`, table);
+          this.window = w;
+          await this.signals.write({ kind: 'low', chunkId: w.chunkId, table: qualified });
+          const { rows, lastKey } = await readChunk(this.o.pool, table, s!.lastKey, this.o.chunkSize, s!.untilKey);
+          w.setRows(rows, lastKey);
+          await this.signals.write({ kind: 'high', chunkId: w.chunkId, table: qualified });
+          await Promise.race([w.done, aborted(signal)]);
+          backoff = 200;
+        } catch (e) {
+          if (signal.aborted) return;
+          if (isSynclineError(e, 'NO_PRIMARY_KEY')) {
+            box.failed = e;
+            return;
+          }
+          this.window = undefined;
+          this.o.logger.warn({ source: this.name, err: errorMessage(e) }, `${this.name}: snapshot chunk failed; retrying`);
+          await sleep(backoff, signal);
+          backoff = Math.min(backoff * 2, 10_000);
+        }
+      }
+    })();
+    return Object.defineProperty(p, 'failed', { get: () => box.failed }) as Promise<void> & { failed?: unknown };
+  }
+
+  private async describe(qualified: string): Promise<ChunkTable> {
+    let t = this.tableInfo.get(qualified);
+    if (!t) {
+      t = await describeChunkTable(this.o.pool, qualified, this.o.keyColumns?.get(qualified));
+      this.tableInfo.set(qualified, t);
+    }
+    return t;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+export { splitTable };
