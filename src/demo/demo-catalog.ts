@@ -1,6 +1,16 @@
 import type { Pool } from 'mysql2/promise';
 import { DEMO_SCHEMA } from './schema.js';
-import { ADJECTIVES, BRANDS, CATEGORIES, CITIES, NAMES, PRODUCT_WORDS, pick, rng, TAGS } from './seed-data.js';
+import {
+  ADJECTIVES,
+  BRANDS,
+  CATEGORIES,
+  CITIES,
+  NAMES,
+  PRODUCT_WORDS,
+  pick,
+  rng,
+  TAGS,
+} from './seed-data.js';
 
 export interface SeedCounts {
   categories: number;
@@ -43,11 +53,17 @@ export async function seedDemoCatalog(
 ): Promise<SeedCounts> {
   await ensureDemoSchema(pool);
   const r = rng(opts.seed ?? 42);
-  const [[{ n: catCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM categories')) as unknown as [[{ n: number }]];
+  const [[{ n: catCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM categories')) as unknown as [
+    [{ n: number }],
+  ];
   if (Number(catCount) === 0) {
-    await pool.query('INSERT INTO categories (name, slug) VALUES ?', [CATEGORIES.map((c) => [c.name, c.slug])]);
+    await pool.query('INSERT INTO categories (name, slug) VALUES ?', [
+      CATEGORIES.map((c) => [c.name, c.slug]),
+    ]);
   }
-  const [[{ n: prodCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM products')) as unknown as [[{ n: number }]];
+  const [[{ n: prodCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM products')) as unknown as [
+    [{ n: number }],
+  ];
   const products = opts.products ?? 3000;
   if (Number(prodCount) === 0) {
     for (let done = 0; done < products; done += 500) {
@@ -61,7 +77,9 @@ export async function seedDemoCatalog(
       );
     }
   }
-  const [[{ n: userCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM users')) as unknown as [[{ n: number }]];
+  const [[{ n: userCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM users')) as unknown as [
+    [{ n: number }],
+  ];
   const users = opts.users ?? 500;
   if (Number(userCount) === 0) {
     const rows = Array.from({ length: users }, (_, k) => {
@@ -72,5 +90,9 @@ export async function seedDemoCatalog(
   }
   const count = async (t: string) =>
     Number(((await pool.query(`SELECT COUNT(*) AS n FROM ${t}`)) as unknown as [[{ n: number }]])[0][0].n);
-  return { categories: await count('categories'), products: await count('products'), users: await count('users') };
+  return {
+    categories: await count('categories'),
+    products: await count('products'),
+    users: await count('users'),
+  };
 }

@@ -14,12 +14,28 @@ export const CATEGORIES: ReadonlyArray<{ name: string; slug: string }> = [
   { name: '食品 Food', slug: 'food' },
 ];
 
-export const BRANDS = ['华为', '小米', 'Apple', 'Samsung', '联想', 'Sony', 'OPPO', 'vivo', '海尔', '美的', 'Nike', '李宁'];
+export const BRANDS = [
+  '华为',
+  '小米',
+  'Apple',
+  'Samsung',
+  '联想',
+  'Sony',
+  'OPPO',
+  'vivo',
+  '海尔',
+  '美的',
+  'Nike',
+  '李宁',
+];
 
 export const PRODUCT_WORDS: Record<string, { zh: string[]; en: string[] }> = {
   phones: { zh: ['手机', '智能手机', '折叠屏手机'], en: ['phone', 'smartphone', 'foldable phone'] },
   laptops: { zh: ['笔记本电脑', '轻薄本', '游戏本'], en: ['laptop', 'ultrabook', 'gaming laptop'] },
-  headphones: { zh: ['蓝牙耳机', '降噪耳机', '头戴式耳机'], en: ['earbuds', 'noise cancelling headphones', 'headset'] },
+  headphones: {
+    zh: ['蓝牙耳机', '降噪耳机', '头戴式耳机'],
+    en: ['earbuds', 'noise cancelling headphones', 'headset'],
+  },
   cameras: { zh: ['微单相机', '运动相机', '镜头'], en: ['mirrorless camera', 'action camera', 'lens'] },
   'home-appliances': { zh: ['空调', '洗衣机', '冰箱'], en: ['air conditioner', 'washing machine', 'fridge'] },
   kitchen: { zh: ['电饭煲', '炒锅', '咖啡机'], en: ['rice cooker', 'wok', 'coffee machine'] },
@@ -33,14 +49,47 @@ export const PRODUCT_WORDS: Record<string, { zh: string[]; en: string[] }> = {
 
 export const ADJECTIVES = {
   zh: ['新款', '旗舰', '高性能', '轻便', '经典', '限量版', '超长续航', '防水'],
-  en: ['new', 'flagship', 'high-performance', 'lightweight', 'classic', 'limited edition', 'long battery life', 'waterproof'],
+  en: [
+    'new',
+    'flagship',
+    'high-performance',
+    'lightweight',
+    'classic',
+    'limited edition',
+    'long battery life',
+    'waterproof',
+  ],
 };
 
 export const TAGS = ['热卖', 'new', 'sale', '包邮', 'gift', '5G', 'eco', 'premium', '推荐', 'bestseller'];
 
-export const CITIES = ['北京', '上海', '深圳', '杭州', 'Berlin', 'London', 'New York', 'Singapore', 'Tokyo', '成都'];
+export const CITIES = [
+  '北京',
+  '上海',
+  '深圳',
+  '杭州',
+  'Berlin',
+  'London',
+  'New York',
+  'Singapore',
+  'Tokyo',
+  '成都',
+];
 
-export const NAMES = ['王伟', '李娜', '张敏', '刘洋', 'Alice', 'Bob', 'Carol', 'David', '陈静', 'Eve', '赵磊', 'Frank'];
+export const NAMES = [
+  '王伟',
+  '李娜',
+  '张敏',
+  '刘洋',
+  'Alice',
+  'Bob',
+  'Carol',
+  'David',
+  '陈静',
+  'Eve',
+  '赵磊',
+  'Frank',
+];
 
 /** mulberry32: small, fast, deterministic. */
 export function rng(seed: number): () => number {

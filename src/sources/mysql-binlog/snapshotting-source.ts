@@ -1,9 +1,9 @@
-import type { Logger } from 'pino';
 import type { Pool } from 'mysql2/promise';
+import type { Logger } from 'pino';
 import type { ChangeEvent, Position } from '../../core/change-event.js';
 import { errorMessage, isSynclineError } from '../../core/errors.js';
 import type { Batch, Source } from '../../core/interfaces.js';
-import { describeChunkTable, estimateRows, readChunk, type ChunkTable } from './snapshot/chunk-reader.js';
+import { type ChunkTable, describeChunkTable, estimateRows, readChunk } from './snapshot/chunk-reader.js';
 import { ChunkWindow } from './snapshot/chunk-window.js';
 import {
   isSnapshotDone,
@@ -60,7 +60,10 @@ export class SnapshottingBinlogSource implements Source {
   }
 
   /** Re-snapshot a table (or a key range of it) while streaming goes on; picked up through the binlog. */
-  async requestResnapshot(table: string, range?: { fromKey?: unknown[]; untilKey?: unknown[] }): Promise<void> {
+  async requestResnapshot(
+    table: string,
+    range?: { fromKey?: unknown[]; untilKey?: unknown[] },
+  ): Promise<void> {
     await this.signals.write({ kind: 'resnapshot', chunkId: `req-${Date.now()}`, table, ...range });
   }
 
@@ -91,7 +94,9 @@ export class SnapshottingBinlogSource implements Source {
     if (start === undefined) {
       start = await this.o.currentPosition();
       const tables = this.o.snapshot === 'initial' ? await listTables(this.o.pool, this.o.tables) : [];
-      this.state = tables.length ? newSnapshotState(tables, await estimateRows(this.o.pool, tables)) : undefined;
+      this.state = tables.length
+        ? newSnapshotState(tables, await estimateRows(this.o.pool, tables))
+        : undefined;
       if (this.state) {
         this.o.logger.info(
           { source: this.name, tables, estimatedRows: this.state.estimatedRows },
@@ -141,7 +146,10 @@ export class SnapshottingBinlogSource implements Source {
 
   private withState(p: Position): Position {
     if (this.state === undefined && p.checkpoint.snapshot === undefined) return p;
-    return { ...p, checkpoint: { ...p.checkpoint, snapshot: isSnapshotDone(this.state) ? undefined : this.state } };
+    return {
+      ...p,
+      checkpoint: { ...p.checkpoint, snapshot: isSnapshotDone(this.state) ? undefined : this.state },
+    };
   }
 
   /** A row of the signal table seen in the stream. Returns the snapshot events it releases. */
@@ -165,12 +173,16 @@ export class SnapshottingBinlogSource implements Source {
   }
 
   private enqueue(table: string, fromKey: unknown[] | null, untilKey: unknown[] | null): void {
-    this.o.logger.info({ source: this.name, table, fromKey, untilKey }, `${this.name}: re-snapshot of ${table} requested`);
+    this.o.logger.info(
+      { source: this.name, table, fromKey, untilKey },
+      `${this.name}: re-snapshot of ${table} requested`,
+    );
     if (!this.state || isSnapshotDone(this.state)) {
       this.state = { ...newSnapshotState([table], 0), lastKey: fromKey, untilKey };
       return;
     }
-    if (!this.state.queue.includes(table)) this.state = { ...this.state, queue: [...this.state.queue, table] };
+    if (!this.state.queue.includes(table))
+      this.state = { ...this.state, queue: [...this.state.queue, table] };
   }
 
   /** Chunk done: move the cursor (the checkpoint taken with this batch carries it). */
@@ -180,9 +192,19 @@ export class SnapshottingBinlogSource implements Source {
     const lastKey = w.lastKey;
     if (rows === 0 || lastKey === null) {
       const [doneTable, ...rest] = s.queue;
-      this.state = { ...s, queue: rest, lastKey: null, untilKey: null, completed: [...s.completed, doneTable!] };
-      this.o.logger.info({ source: this.name, table: doneTable }, `${this.name}: snapshot of ${doneTable} complete`);
-      if (rest.length === 0) this.o.logger.info({ source: this.name, rows: s.rowsDone }, `${this.name}: snapshot complete`);
+      this.state = {
+        ...s,
+        queue: rest,
+        lastKey: null,
+        untilKey: null,
+        completed: [...s.completed, doneTable!],
+      };
+      this.o.logger.info(
+        { source: this.name, table: doneTable },
+        `${this.name}: snapshot of ${doneTable} complete`,
+      );
+      if (rest.length === 0)
+        this.o.logger.info({ source: this.name, rows: s.rowsDone }, `${this.name}: snapshot complete`);
     } else {
       this.state = { ...s, lastKey, rowsDone: s.rowsDone + rows };
     }
@@ -190,7 +212,11 @@ export class SnapshottingBinlogSource implements Source {
     if (now - this.lastProgressLog > 5000) {
       this.lastProgressLog = now;
       const p = progressOf(this.state);
-      if (p?.table) this.o.logger.info({ source: this.name, progress: p }, `${this.name}: snapshot ${p.table} ${p.rowsDone}/${p.estimatedRows} rows, ${p.rowsPerSecond}/s, ETA ${p.etaSeconds ?? '?'} s`);
+      if (p?.table)
+        this.o.logger.info(
+          { source: this.name, progress: p },
+          `${this.name}: snapshot ${p.table} ${p.rowsDone}/${p.estimatedRows} rows, ${p.rowsPerSecond}/s, ETA ${p.etaSeconds ?? '?'} s`,
+        );
     }
   }
 
@@ -211,7 +237,13 @@ export class SnapshottingBinlogSource implements Source {
           const w = new ChunkWindow(`${process.pid}-${Date.now()}-${++this.chunkSeq}`, table);
           this.window = w;
           await this.signals.write({ kind: 'low', chunkId: w.chunkId, table: qualified });
-          const { rows, lastKey } = await readChunk(this.o.pool, table, s!.lastKey, this.o.chunkSize, s!.untilKey);
+          const { rows, lastKey } = await readChunk(
+            this.o.pool,
+            table,
+            s!.lastKey,
+            this.o.chunkSize,
+            s!.untilKey,
+          );
           w.setRows(rows, lastKey);
           await this.signals.write({ kind: 'high', chunkId: w.chunkId, table: qualified });
           await Promise.race([w.done, aborted(signal)]);
@@ -223,13 +255,18 @@ export class SnapshottingBinlogSource implements Source {
             return;
           }
           this.window = undefined;
-          this.o.logger.warn({ source: this.name, err: errorMessage(e) }, `${this.name}: snapshot chunk failed; retrying`);
+          this.o.logger.warn(
+            { source: this.name, err: errorMessage(e) },
+            `${this.name}: snapshot chunk failed; retrying`,
+          );
           await sleep(backoff, signal);
           backoff = Math.min(backoff * 2, 10_000);
         }
       }
     })();
-    return Object.defineProperty(p, 'failed', { get: () => box.failed }) as Promise<void> & { failed?: unknown };
+    return Object.defineProperty(p, 'failed', { get: () => box.failed }) as Promise<void> & {
+      failed?: unknown;
+    };
   }
 
   private async describe(qualified: string): Promise<ChunkTable> {

@@ -16,7 +16,9 @@ export async function listTables(pool: Pool, patterns: readonly string[]): Promi
      WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql','information_schema','performance_schema','sys')
      ORDER BY TABLE_SCHEMA, TABLE_NAME`,
   );
-  return (rows as Array<{ db: string; t: string }>).filter((r) => match(r.db, r.t)).map((r) => `${r.db}.${r.t}`);
+  return (rows as Array<{ db: string; t: string }>)
+    .filter((r) => match(r.db, r.t))
+    .map((r) => `${r.db}.${r.t}`);
 }
 
 export function splitTable(qualified: string): { database: string; table: string } {

@@ -16,7 +16,14 @@ export interface SnapshotState {
 }
 
 export function newSnapshotState(tables: readonly string[], estimatedRows: number): SnapshotState {
-  return { queue: [...tables], lastKey: null, rowsDone: 0, estimatedRows, startedAtMs: Date.now(), completed: [] };
+  return {
+    queue: [...tables],
+    lastKey: null,
+    rowsDone: 0,
+    estimatedRows,
+    startedAtMs: Date.now(),
+    completed: [],
+  };
 }
 
 export function isSnapshotDone(s: SnapshotState | undefined): boolean {
@@ -42,7 +49,8 @@ export function progressOf(s: SnapshotState | undefined): SnapshotProgress | und
     table: s.queue[0],
     rowsDone: s.rowsDone,
     estimatedRows: s.estimatedRows,
-    percent: s.estimatedRows > 0 ? Math.min(100, (100 * s.rowsDone) / s.estimatedRows) : s.queue.length ? 0 : 100,
+    percent:
+      s.estimatedRows > 0 ? Math.min(100, (100 * s.rowsDone) / s.estimatedRows) : s.queue.length ? 0 : 100,
     rowsPerSecond: Math.round(rate),
     etaSeconds: rate > 0 && s.queue.length > 0 ? Math.round(left / rate) : undefined,
     tablesLeft: s.queue.length,
