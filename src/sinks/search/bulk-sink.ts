@@ -597,7 +597,8 @@ export class BulkSink implements Sink {
       return;
     }
     const body = bulkBody(encoded);
-    const bodyBytes = Buffer.byteLength(body);
+    let bodyBytes = 0;
+    for (const e of encoded) bodyBytes += e.bytes;
     this.counters.bulkRequests++;
     this.counters.bytesSent += bodyBytes;
     const t0 = performance.now();

@@ -44,7 +44,9 @@ function sinkThroughProxy(config: Parameters<typeof sinkConfig>[0], requestTimeo
 }
 
 const docs = (index: string, n: number, prefix = ''): IndexOp[] =>
-  Array.from({ length: n }, (_, i) => indexOp(index, `${prefix}${i}`, BigInt(i + 1), { n: i, title: `doc ${i}` }));
+  Array.from({ length: n }, (_, i) =>
+    indexOp(index, `${prefix}${i}`, BigInt(i + 1), { n: i, title: `doc ${i}` }),
+  );
 
 describe('bulk sink under injected faults (real node)', () => {
   it('item-level 429/503: every document lands and only the failed items are re-sent', async () => {
