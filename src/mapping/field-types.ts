@@ -1,0 +1,88 @@
+import type { EngineInfo } from '../sinks/search/client.js';
+import type { ColumnType } from './column-types.js';
+import type { TableMapping } from './table-mapping.js';
+
+/**
+ * Explicit field mappings from the column descriptors, for ensureIndex({ properties }). Text columns
+ * are left to the dynamic template (text + .keyword); JSON, geometry and vectors to dynamic mapping.
+ * Numbers keep their _source form (DECIMAL stays an exact string there) while the index gets a
+ * numeric type for ranges, sorts and aggregations.
+ */
+export function columnProperties(mapping: TableMapping, engine?: EngineInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const rename = new Map(Object.entries(mapping.config.rename ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const include = mapping.config.include?.map((c) => c.toLowerCase());
+  const exclude = new Set(mapping.config.exclude?.map((c) => c.toLowerCase()));
+  for (const col of mapping.columns.columns) {
+    const lower = col.name.toLowerCase();
+    if ((include && !include.includes(lower)) || exclude.has(lower)) continue;
+    const field = fieldType(col, mapping.config, engine);
+    if (field) out[rename.get(lower) ?? col.name] = field;
+  }
+  return out;
+}
+
+/** OpenSearch added unsigned_long in 2.8; Elasticsearch has it in every supported version. */
+function hasUnsignedLong(engine?: EngineInfo): boolean {
+  if (!engine || engine.engine === 'elasticsearch') return true;
+  const [major = 0, minor = 0] = engine.version.split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 8);
+}
+
+export function fieldType(
+  col: ColumnType,
+  opts: { tinyint1: 'number' | 'boolean' },
+  engine?: EngineInfo,
+): Record<string, unknown> | undefined {
+  switch (col.type) {
+    case 'tinyint':
+      if (col.isTinyint1 && opts.tinyint1 === 'boolean') return { type: 'boolean' };
+      return { type: 'long' };
+    case 'smallint':
+    case 'mediumint':
+    case 'int':
+    case 'integer':
+      return { type: 'long' };
+    case 'bigint':
+      // values above 2^63−1 only exist unsigned; without unsigned_long they are kept as exact keywords
+      if (col.unsigned) return hasUnsignedLong(engine) ? { type: 'unsigned_long' } : { type: 'keyword' };
+      return { type: 'long' };
+    case 'decimal':
+    case 'numeric': {
+      // scaled_float is exact while value × 10^scale fits a long's 53-bit-safe range
+      const scale = col.scale ?? 0;
+      if ((col.precision ?? 65) <= 15) return { type: 'scaled_float', scaling_factor: 10 ** scale };
+      return { type: 'double' };
+    }
+    case 'float':
+      return { type: 'float' };
+    case 'double':
+    case 'real':
+      return { type: 'double' };
+    case 'date':
+    case 'datetime':
+    case 'timestamp':
+      // date keeps milliseconds in the index; the microseconds stay in _source
+      return { type: 'date' };
+    case 'year':
+      return { type: 'integer' };
+    case 'time':
+    case 'enum':
+    case 'set':
+    case 'uuid':
+      return { type: 'keyword' };
+    case 'inet4':
+    case 'inet6':
+      return { type: 'ip' };
+    case 'bit':
+    case 'binary':
+    case 'varbinary':
+    case 'tinyblob':
+    case 'blob':
+    case 'mediumblob':
+    case 'longblob':
+      return { type: 'binary' };
+    default:
+      return undefined;
+  }
+}

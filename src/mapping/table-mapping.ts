@@ -1,0 +1,306 @@
+import type { MappingConfig } from '../config/schema.js';
+import type { ChangeEvent, Row } from '../core/change-event.js';
+import { SynclineError } from '../core/errors.js';
+import type { IndexOp, Mapping } from '../core/interfaces.js';
+import {
+  type ColumnType,
+  type Queryable,
+  readTableColumns,
+  type TableColumns,
+  unknownColumn,
+} from './column-types.js';
+import { bestEffort, type Converter, type ConvertOptions, compileConverter } from './convert.js';
+import { documentId } from './document-id.js';
+import { ConversionError } from './errors.js';
+import { jsonSafe } from './json-text.js';
+import { parseZone } from './time-zone.js';
+
+/** A field computed from the row: `row` holds every column by name, converted (canonical values). */
+export type ComputedField = (row: Readonly<Record<string, unknown>>, ev: ChangeEvent) => unknown;
+
+/** A mapping config as users write it (defaults of decimal, tinyint1 and datetimeZone optional). */
+export type MappingInput = Omit<MappingConfig, 'decimal' | 'tinyint1' | 'datetimeZone'> &
+  Partial<Pick<MappingConfig, 'decimal' | 'tinyint1' | 'datetimeZone'>>;
+
+export interface TableMappingOptions {
+  /** TS-only: fields added to each document, by field name (a computed field overrides a column). */
+  computed?: Readonly<Record<string, ComputedField>>;
+  /**
+   * Told when rows stop matching the descriptors: a column with no descriptor (ALTER TABLE ADD/RENAME
+   * COLUMN since the last refresh), or a value its descriptor cannot convert (MODIFY COLUMN). The
+   * owner should call refreshColumns(); rows already dead-lettered can be replayed after it.
+   */
+  onSchemaDrift?: (info: { database: string; table: string; column: string; reason: string }) => void;
+}
+
+interface ColumnPlan {
+  /** Document field name, or null when the column is not part of the document. */
+  readonly field: string | null;
+  readonly convert: Converter;
+  readonly descriptor: ColumnType;
+}
+
+/** The key converters ignore presentation options, so ids do not change when they do. */
+const KEY_OPTIONS = { decimal: 'string', tinyint1: 'number' } as const;
+
+/**
+ * One table → one index: selects, renames and converts columns, derives `_id`, and turns change events
+ * into versioned index operations (docs/mapping.md).
+ */
+export class TableMapping implements Mapping {
+  readonly database: string;
+  readonly table: string;
+  readonly index: string;
+  readonly config: MappingConfig;
+  private readonly options: TableMappingOptions;
+  private readonly convertOptions: ConvertOptions;
+  private readonly include: Set<string> | null;
+  private readonly exclude: Set<string>;
+  private readonly rename: Map<string, string>;
+  private tableColumns!: TableColumns;
+  private keys!: readonly string[];
+  private plans = new Map<string, ColumnPlan>();
+  private keyConverters = new Map<string, Converter>();
+  private readonly reported = new Set<string>();
+
+  constructor(config: MappingInput, columns: TableColumns, options: TableMappingOptions = {}) {
+    const [database, table] = config.table.split('.') as [string, string];
+    this.database = database;
+    this.table = table;
+    this.index = config.index;
+    this.config = { decimal: 'string', tinyint1: 'number', datetimeZone: 'UTC', ...config };
+    this.options = options;
+    try {
+      parseZone(this.config.datetimeZone);
+    } catch (e) {
+      throw new SynclineError(
+        'CONFIG_INVALID',
+        `mappings[${config.table}].datetimeZone: ${(e as Error).message}`,
+      );
+    }
+    this.convertOptions = {
+      decimal: this.config.decimal,
+      tinyint1: this.config.tinyint1,
+      datetimeZone: this.config.datetimeZone,
+    };
+    const lower = (xs: readonly string[] | undefined) =>
+      xs ? new Set(xs.map((x) => x.toLowerCase())) : null;
+    this.include = lower(config.include);
+    this.exclude = lower(config.exclude) ?? new Set();
+    this.rename = new Map(Object.entries(config.rename ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    this.setColumns(columns);
+  }
+
+  /** Reads the table's descriptors from INFORMATION_SCHEMA and builds the mapping. */
+  static async load(
+    db: Queryable,
+    config: MappingInput,
+    options?: TableMappingOptions,
+  ): Promise<TableMapping> {
+    const [database, table] = config.table.split('.') as [string, string];
+    return new TableMapping(config, await readTableColumns(db, database, table), options);
+  }
+
+  get columns(): TableColumns {
+    return this.tableColumns;
+  }
+
+  /** The key columns: `keyColumns` from the config, else the primary key. */
+  get keyColumns(): readonly string[] {
+    return this.keys;
+  }
+
+  /** Re-reads the descriptors (after ALTER TABLE). Safe between any two toOps calls. */
+  async refreshColumns(db: Queryable): Promise<void> {
+    this.setColumns(await readTableColumns(db, this.database, this.table));
+  }
+
+  /** Replaces the descriptors; validates the key and the renames against them. */
+  setColumns(columns: TableColumns): void {
+    const where = `mappings[${this.config.table}]`;
+    const keys = this.config.keyColumns ?? columns.primaryKey;
+    if (!keys || keys.length === 0) {
+      throw new SynclineError(
+        'NO_PRIMARY_KEY',
+        `${this.config.table} has no primary key and ${where}.keyColumns is not set`,
+      );
+    }
+    const byName = new Map(columns.columns.map((c) => [c.name.toLowerCase(), c]));
+    const missing = keys.filter((k) => !byName.has(k.toLowerCase()));
+    if (missing.length > 0) {
+      throw new SynclineError(
+        'CONFIG_INVALID',
+        `${where}.keyColumns: no column ${missing.join(', ')} in ${this.config.table}`,
+      );
+    }
+    this.tableColumns = columns;
+    this.keys = keys.map((k) => byName.get(k.toLowerCase())!.name);
+    this.plans = new Map();
+    this.keyConverters = new Map();
+    for (const c of columns.columns) this.plans.set(c.name, this.planFor(c, false));
+    const fields = new Map<string, string>();
+    for (const [name, plan] of this.plans) {
+      if (plan.field === null) continue;
+      const other = fields.get(plan.field);
+      if (other !== undefined) {
+        throw new SynclineError(
+          'CONFIG_INVALID',
+          `${where}.rename: columns ${other} and ${name} both map to field "${plan.field}"`,
+        );
+      }
+      fields.set(plan.field, name);
+    }
+    for (const k of this.keys) {
+      const d = byName.get(k.toLowerCase())!;
+      this.keyConverters.set(k, compileConverter(d, { ...this.convertOptions, ...KEY_OPTIONS }));
+    }
+    this.reported.clear();
+  }
+
+  private planFor(descriptor: ColumnType, unknown: boolean): ColumnPlan {
+    const lower = descriptor.name.toLowerCase();
+    const selected = (this.include === null || this.include.has(lower)) && !this.exclude.has(lower);
+    return {
+      field: selected ? (this.rename.get(lower) ?? descriptor.name) : null,
+      convert: unknown ? bestEffort : compileConverter(descriptor, this.convertOptions),
+      descriptor,
+    };
+  }
+
+  private plan(column: string): ColumnPlan {
+    let p = this.plans.get(column);
+    if (p) return p;
+    const known = this.tableColumns.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    p = known ? this.planFor({ ...known, name: column }, false) : this.planFor(unknownColumn(column), true);
+    if (!known) this.drift(column, 'no descriptor for this column; converted best effort');
+    this.plans.set(column, p);
+    return p;
+  }
+
+  private drift(column: string, reason: string): void {
+    if (this.reported.has(column)) return;
+    this.reported.add(column);
+    this.options.onSchemaDrift?.({ database: this.database, table: this.table, column, reason });
+  }
+
+  private convert(plan: ColumnPlan, value: unknown): unknown {
+    try {
+      return plan.convert(value);
+    } catch (e) {
+      if (e instanceof ConversionError) this.drift(plan.descriptor.name, e.message);
+      throw e;
+    }
+  }
+
+  handles(database: string, table: string): boolean {
+    return database === this.database && table === this.table;
+  }
+
+  indexOf(database: string, table: string): string | undefined {
+    return this.handles(database, table) ? this.index : undefined;
+  }
+
+  /** The document of a row: selected columns, renamed and converted, then the computed fields. */
+  toDocument(row: Row, ev?: ChangeEvent): Record<string, unknown> {
+    const doc: Record<string, unknown> = {};
+    for (const column of Object.keys(row)) {
+      const plan = this.plan(column);
+      if (plan.field !== null) doc[plan.field] = this.convert(plan, row[column]);
+    }
+    const computed = this.options.computed;
+    if (computed) {
+      const view = this.convertedView(row, doc);
+      for (const [field, fn] of Object.entries(computed)) {
+        let value: unknown;
+        try {
+          value = fn(view, ev as ChangeEvent);
+        } catch (e) {
+          if (e instanceof ConversionError) throw e;
+          throw new ConversionError(
+            field,
+            'computed',
+            null,
+            `computed field threw: ${(e as Error)?.message ?? e}`,
+            {
+              cause: e,
+            },
+          );
+        }
+        if (value !== undefined) doc[field] = jsonSafe(value);
+      }
+    }
+    return doc;
+  }
+
+  /** Column name → converted value, converted on first read (an unused excluded column cannot fail a row). */
+  private convertedView(row: Row, doc: Record<string, unknown>): Record<string, unknown> {
+    const view: Record<string, unknown> = {};
+    for (const column of Object.keys(row)) {
+      const plan = this.plan(column);
+      let done = plan.field !== null;
+      let value = done ? doc[plan.field!] : undefined;
+      Object.defineProperty(view, column, {
+        enumerable: true,
+        get: () => {
+          if (!done) [value, done] = [this.convert(plan, row[column]), true];
+          return value;
+        },
+      });
+    }
+    return Object.freeze(view);
+  }
+
+  /** `_id` of a row (see document-id.ts); key values missing from the row are taken from `key`. */
+  idOf(row: Row, key?: Row): string {
+    const values = this.keys.map((k) => {
+      const v = k in row ? row[k] : key && k in key ? key[k] : undefined;
+      if (v === undefined) {
+        throw new SynclineError(
+          'EVENT_INVALID',
+          `${this.config.table}: row has no value for key column ${k}`,
+        );
+      }
+      return this.keyConverters.get(k)!(v);
+    });
+    return documentId(values, this.keys);
+  }
+
+  private hasKey(row: Row): boolean {
+    return this.keys.every((k) => k in row);
+  }
+
+  /**
+   * c/r → index; u → index (plus a delete of the old id when the update changed the key); d → delete;
+   * t → truncate. Every op carries the event's version (external versioning, see docs/mapping.md).
+   */
+  toOps(ev: ChangeEvent): IndexOp[] {
+    if (!this.handles(ev.source.database, ev.source.table)) return [];
+    const version = ev.source.position.version;
+    const index = this.index;
+    switch (ev.op) {
+      case 'c':
+      case 'r':
+      case 'u': {
+        if (!ev.after)
+          throw new SynclineError('EVENT_INVALID', `${ev.op} event for ${this.config.table} without "after"`);
+        const id = this.idOf(ev.after, ev.key);
+        const doc = this.toDocument(ev.after, ev);
+        const ops: IndexOp[] = [];
+        if (ev.op === 'u' && ev.before && this.hasKey(ev.before)) {
+          const oldId = this.idOf(ev.before);
+          if (oldId !== id) ops.push({ action: 'delete', index, id: oldId, version, event: ev });
+        }
+        ops.push({ action: 'index', index, id, version, doc, event: ev });
+        return ops;
+      }
+      case 'd': {
+        const row = ev.before ?? ev.key;
+        return [{ action: 'delete', index, id: this.idOf(row, ev.key), version, event: ev }];
+      }
+      case 't':
+        return [{ action: 'truncate', index, version, event: ev }];
+      default:
+        throw new SynclineError('EVENT_INVALID', `unknown op ${JSON.stringify((ev as { op: unknown }).op)}`);
+    }
+  }
+}
