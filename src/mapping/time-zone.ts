@@ -117,7 +117,19 @@ function ianaZone(zone: string): ZoneOffset {
       Number(parts.second);
     return wall - utcSeconds;
   };
+  // Offsets of whole wall-clock hours with no transition within a day around them; rows cluster in
+  // time, so most conversions are one Map lookup instead of three Intl calls.
+  const steady = new Map<number, number>();
   return (wall: number) => {
+    const hour = Math.floor(wall / 3600);
+    const known = steady.get(hour);
+    if (known !== undefined) return known;
+    const edgeBefore = offsetAt(hour * 3600 - 86400);
+    if (edgeBefore === offsetAt(hour * 3600 + 3600 + 86400)) {
+      if (steady.size >= 10_000) steady.clear();
+      steady.set(hour, edgeBefore);
+      return edgeBefore;
+    }
     const before = offsetAt(wall - 86400);
     const after = offsetAt(wall + 86400);
     let best: number | undefined;
