@@ -90,6 +90,158 @@ export const ServerSchema = Type.Object(
   strict,
 );
 
+/** The write path of one catalog table (docs/api.md#write-paths). Only `cdc` exists so far. */
+const WriteMode = Type.Union([Type.Literal('cdc')], {
+  default: 'cdc',
+  description:
+    'cdc: the API only writes MariaDB and the binlog pipeline indexes. Planned: dual-write-sync, dual-write-async, outbox, orm-hooks.',
+});
+
+export const ApiSchema = Type.Object(
+  {
+    requestTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 30_000,
+      description:
+        'Time a client has to send a whole request (slow senders get 408; 0 = no limit). Handler time is bounded by dbStatementTimeoutMs and searchTimeoutMs.',
+    }),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 64 * 1024 * 1024,
+      default: 256 * 1024,
+      description: 'Largest accepted request body outside log ingest; larger bodies get 413 SYNC_S3008.',
+    }),
+    defaultPageSize: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 20,
+      description: 'Page size when `size` is not given.',
+    }),
+    maxPageSize: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 100,
+      description: 'Largest `size` a list or search request may ask for.',
+    }),
+    dbStatementTimeoutMs: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description:
+        "MariaDB max_statement_time of the API's connections (0 = none); a slower statement answers 503.",
+    }),
+    searchTimeoutMs: Type.Integer({
+      minimum: 100,
+      default: 5_000,
+      description: 'Timeout of one search request to the engine; over it the API answers 503.',
+    }),
+    productsIndex: Type.String({
+      pattern: '^[a-z0-9][a-z0-9_.-]*$',
+      default: 'products',
+      description: 'Index (or alias) that GET /api/products/search queries.',
+    }),
+    priceRanges: Type.Array(Type.Number({ minimum: 0 }), {
+      default: [100, 500, 1000, 5000],
+      maxItems: 20,
+      description:
+        'Boundaries of the price-range facet buckets, ascending ([100, 500] → <100, 100–500, ≥500).',
+    }),
+    categoryFacetSize: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 50,
+      description: 'Most categories the category facet returns.',
+    }),
+    searchCache: Type.Object(
+      {
+        ttlMs: Type.Integer({
+          minimum: 0,
+          maximum: 600_000,
+          default: 2_000,
+          description:
+            'How long an identical search is answered from memory (0 disables the cache). Staleness bound: ttlMs + the index refresh interval + pipeline lag.',
+        }),
+        maxEntries: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          default: 1_000,
+          description: 'Entries kept (least recently used evicted first).',
+        }),
+      },
+      strict,
+    ),
+    rateLimit: Type.Object(
+      {
+        max: Type.Integer({
+          minimum: 0,
+          default: 600,
+          description:
+            'Write requests (POST/PUT/PATCH/DELETE, log ingest included) per client IP per window; 0 disables the limit.',
+        }),
+        timeWindowMs: Type.Integer({ minimum: 100, default: 60_000, description: 'Rate-limit window.' }),
+      },
+      strict,
+    ),
+    writeModes: Type.Object(
+      { products: WriteMode, categories: WriteMode, users: WriteMode },
+      { ...strict, description: 'Write path per catalog table.' },
+    ),
+    logs: Type.Object(
+      {
+        indexPrefix: Type.String({
+          pattern: '^[a-z0-9][a-z0-9_.-]*-$',
+          default: 'logs-',
+          description:
+            "Daily log indices are <indexPrefix>YYYY.MM.DD (UTC day of the record's ts); the index template is syncline-<indexPrefix without the dash>.",
+        }),
+        maxRecords: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 1_000,
+          description: 'Records one POST /api/logs may carry.',
+        }),
+        bodyLimitBytes: Type.Integer({
+          minimum: 1024,
+          maximum: 256 * 1024 * 1024,
+          default: 8 * 1024 * 1024,
+          description: 'Largest POST /api/logs body.',
+        }),
+        maxFieldsDepth: Type.Integer({
+          minimum: 1,
+          maximum: 32,
+          default: 5,
+          description: "Deepest nesting of a record's `fields` object.",
+        }),
+        maxFieldsBytes: Type.Integer({
+          minimum: 64,
+          maximum: 1024 * 1024,
+          default: 16 * 1024,
+          description: "Largest JSON size of a record's `fields`.",
+        }),
+        batchMaxDocs: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 5_000,
+          description: 'Records per _bulk request.',
+        }),
+        lingerMs: Type.Integer({
+          minimum: 0,
+          maximum: 10_000,
+          default: 20,
+          description: 'How long a partial batch waits for more records.',
+        }),
+        maxPendingRecords: Type.Integer({
+          minimum: 1,
+          default: 200_000,
+          description:
+            'Records accepted but not yet written; above it POST /api/logs answers 503 (backpressure).',
+        }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
 const EngineSchema = (port: number, heap: string, what: string) =>
   Type.Object(
     {
@@ -277,6 +429,7 @@ export const ConfigSchema = Type.Object(
     search: SearchSchema,
     kafka: KafkaSchema,
     server: ServerSchema,
+    api: ApiSchema,
     stack: StackSchema,
     sink: SinkSchema,
     checkpoint: Type.Object(
@@ -343,3 +496,4 @@ export type SinkConfig = Static<typeof SinkSchema>;
 export type MappingConfig = Static<typeof MappingSchema>;
 export type IndexDefinition = Static<typeof IndexDefinitionSchema>;
 export type PipelineConfig = Static<typeof PipelineSchema>;
+export type ApiConfig = Static<typeof ApiSchema>;

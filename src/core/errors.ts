@@ -77,6 +77,11 @@ export const ErrorCodes = {
   API_BAD_QUERY: { code: 'SYNC_S3005', hint: 'Change the search parameters named in the message.' },
   API_RATE_LIMITED: { code: 'SYNC_S3006', hint: 'Slow down; retry after the delay in Retry-After.' },
   API_UNAVAILABLE: { code: 'SYNC_S3007', hint: 'A dependency is down; retry shortly.' },
+  API_PAYLOAD_TOO_LARGE: {
+    code: 'SYNC_S3008',
+    hint: 'Send a smaller body (split log batches); the limit is in api.bodyLimitBytes / api.logs.bodyLimitBytes.',
+  },
+  API_UNSUPPORTED_MEDIA_TYPE: { code: 'SYNC_S3009', hint: 'Send the body as application/json.' },
   INTERNAL: { code: 'SYNC_S9999', hint: 'This is a bug; please report it with the log lines around it.' },
 } as const;
 

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { createCatalogDataSource } from '../catalog/data-source.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { buildApp } from '../server/app.js';
+import { SearchClient } from '../sinks/search/client.js';
 import { DEFAULT_COMPONENTS, LocalStack } from '../stack/stack.js';
 import { type Clients, createClients } from './clients.js';
 
@@ -12,6 +15,8 @@ import { type Clients, createClients } from './clients.js';
 export class SynclineService {
   private clients: Clients | undefined;
   private app: FastifyInstance | undefined;
+  private catalogDb: DataSource | undefined;
+  private searchClient: SearchClient | undefined;
 
   constructor(
     private readonly config: SynclineConfig,
@@ -32,8 +37,18 @@ export class SynclineService {
       });
     }
     this.clients = createClients(this.config);
+    this.searchClient = new SearchClient({
+      url: this.config.search.url,
+      username: this.config.search.username,
+      password: this.config.search.password,
+      connections: this.config.search.connections,
+      requestTimeoutMs: this.config.search.requestTimeoutMs,
+    });
+    this.catalogDb = await createCatalogDataSource(this.config).initialize();
     this.app = await buildApp({
-      clients: this.clients,
+      config: this.config,
+      db: this.catalogDb,
+      search: this.searchClient,
       logger: this.logger,
       readiness: { pipelines: () => [] },
     });
@@ -48,7 +63,11 @@ export class SynclineService {
     }, grace);
     try {
       await this.app?.close();
-      await this.clients?.close();
+      await Promise.allSettled([
+        this.catalogDb?.destroy(),
+        this.searchClient?.close(),
+        this.clients?.close(),
+      ]);
     } finally {
       clearTimeout(timer);
     }

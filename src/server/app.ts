@@ -1,22 +1,151 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteShorthandOptions } from 'fastify';
 import type { Logger } from 'pino';
-import type { Clients } from '../runtime/clients.js';
+import type { DataSource } from 'typeorm';
+import { CatalogStore } from '../catalog/catalog-store.js';
+import { ProductSearch } from '../catalog/search/product-search.js';
+import type { CacheStats } from '../catalog/search/search-cache.js';
+import { type WritePaths, writePathsFromConfig } from '../catalog/write-path.js';
+import type { SynclineConfig } from '../config/schema.js';
+import type { SearchClient } from '../sinks/search/client.js';
+import { installErrorHandling } from './errors.js';
+import { BatchingLogWriter, type LogWriter } from './logs/log-writer.js';
 import { healthPlugin, type ReadinessSource } from './plugins/health.js';
+import { adminRoutes, installAdminAuth } from './routes/admin.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { logRoutes } from './routes/logs.js';
+import { searchRoutes } from './routes/search.js';
+import { validatorCompiler } from './validation.js';
 
 export interface AppDeps {
-  clients: Clients;
-  readiness: ReadinessSource;
+  config: SynclineConfig;
   logger: Logger;
+  /** The catalog's TypeORM DataSource (initialized by the caller). */
+  db: DataSource;
+  /** The search engine client used for every engine call of the API. */
+  search: SearchClient;
+  readiness: ReadinessSource;
+  /** Per-table write paths; default from config.api.writeModes. */
+  writePaths?: WritePaths;
+  /** Log writer; default a BatchingLogWriter on `search`. */
+  logWriter?: LogWriter;
 }
 
-/** The HTTP service. Routes live in plugins; this file only wires them. */
+/** What other parts of the process (metrics, admin) read from a running app. */
+export interface SynclineApi {
+  searchCacheStats(): CacheStats;
+  productSearch: ProductSearch;
+  logWriter: LogWriter;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    syncline: SynclineApi;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP service. Returns the app un-started (tests use inject or listen on port 0); `app.close()`
+ * stops accepting connections, lets in-flight requests finish, then flushes the log writer.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const api = config.api;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
-    bodyLimit: 1 << 20,
+    // the client's x-request-id when it is a sane token, a fresh UUID otherwise; echoed on every response
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const h = req.headers['x-request-id'];
+      return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
+    },
+    bodyLimit: api.bodyLimitBytes,
+    requestTimeout: api.requestTimeoutMs,
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { maxParamLength: 200 },
   });
-  await app.register(healthPlugin, { clients: deps.clients, readiness: deps.readiness });
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandling(app);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installAdminAuth(app, config.server.adminToken);
+
+  const writePaths = deps.writePaths ?? writePathsFromConfig(api.writeModes);
+  const store = new CatalogStore(deps.db, writePaths);
+  const productSearch = new ProductSearch(deps.search, {
+    index: api.productsIndex,
+    timeoutMs: api.searchTimeoutMs,
+    defaultSize: api.defaultPageSize,
+    priceRanges: api.priceRanges,
+    categoryFacetSize: api.categoryFacetSize,
+    cache: api.searchCache,
+  });
+  const logWriter =
+    deps.logWriter ??
+    new BatchingLogWriter(deps.search, {
+      indexPrefix: api.logs.indexPrefix,
+      batchMaxDocs: api.logs.batchMaxDocs,
+      lingerMs: api.logs.lingerMs,
+      maxPendingRecords: api.logs.maxPendingRecords,
+      logger: app.log,
+    });
+  app.decorate('syncline', {
+    searchCacheStats: () => productSearch.cacheStats(),
+    productSearch,
+    logWriter,
+  } satisfies SynclineApi);
+  // in-flight requests have finished when onClose runs; what they queued is flushed here
+  app.addHook('onClose', async () => logWriter.close());
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Syncline catalog API',
+        version: '0.1.0',
+        description: 'CRUD over MariaDB, search over OpenSearch/Elasticsearch, log ingest. See docs/api.md.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, { global: false });
+
+  const writeLimit: RouteShorthandOptions =
+    api.rateLimit.max > 0
+      ? { config: { rateLimit: { max: api.rateLimit.max, timeWindow: api.rateLimit.timeWindowMs } } }
+      : {};
+
+  await app.register(healthPlugin, {
+    readiness: deps.readiness,
+    probes: {
+      mysql: async () => {
+        if (!deps.db.isInitialized) throw new Error('not connected');
+        const rows = (await deps.db.query('SELECT VERSION() AS v')) as Array<{ v: string }>;
+        return rows[0]?.v;
+      },
+      search: async () => {
+        const res = await deps.search.request<{ status?: string }>('GET', '/_cluster/health', undefined, {
+          timeoutMs: 3000,
+        });
+        if (res.status !== 200 || res.body.status === 'red')
+          throw new Error(`cluster health ${res.body?.status ?? res.status}`);
+        return res.body.status;
+      },
+    },
+  });
+  await app.register(catalogRoutes, { store, api, writePaths, writeLimit });
+  await app.register(searchRoutes, { search: productSearch, api });
+  await app.register(logRoutes, { writer: logWriter, client: deps.search, api, writeLimit });
+  await app.register(adminRoutes, { readiness: deps.readiness });
   return app;
 }

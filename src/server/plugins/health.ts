@@ -1,9 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import type { Clients } from '../../runtime/clients.js';
+
+export interface PipelineState {
+  name: string;
+  state: string;
+  [k: string]: unknown;
+}
 
 export interface ReadinessSource {
   /** Pipelines and their state; ready only when none has failed. */
-  pipelines(): Array<{ name: string; state: string }>;
+  pipelines(): PipelineState[];
+}
+
+/** What /readyz probes: each resolves to a short detail (a version, a cluster status) or throws. */
+export interface ReadinessProbes {
+  mysql(): Promise<string | undefined>;
+  search(): Promise<string | undefined>;
 }
 
 interface Check {
@@ -12,10 +23,16 @@ interface Check {
   detail?: string;
 }
 
-async function timed(fn: () => Promise<string | undefined>): Promise<Check> {
+async function timed(fn: () => Promise<string | undefined>, timeoutMs: number): Promise<Check> {
   const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const detail = await fn();
+    const detail = await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
     return {
       ok: true,
       latencyMs: Math.round(performance.now() - t0),
@@ -23,37 +40,34 @@ async function timed(fn: () => Promise<string | undefined>): Promise<Check> {
     };
   } catch (e) {
     return { ok: false, latencyMs: Math.round(performance.now() - t0), detail: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 /** /healthz: the process is alive. /readyz: MariaDB and the search engine answer and no pipeline has failed. */
 export async function healthPlugin(
   app: FastifyInstance,
-  opts: { clients: Clients; readiness: ReadinessSource },
+  opts: { probes: ReadinessProbes; readiness: ReadinessSource; timeoutMs?: number },
 ) {
-  const { clients, readiness } = opts;
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const [mysql, search] = await Promise.all([
-      timed(async () => {
-        const [rows] = await clients.db.query('SELECT VERSION() AS v');
-        return String((rows as Array<{ v: string }>)[0]?.v);
-      }),
-      timed(async () => {
-        const res = await clients.search.request({
-          path: '/_cluster/health',
-          method: 'GET',
-          headersTimeout: 3000,
-        });
-        const body = (await res.body.json()) as { status?: string };
-        if (res.statusCode !== 200 || body.status === 'red') throw new Error(`cluster health ${body.status}`);
-        return body.status;
-      }),
-    ]);
-    const pipelines = readiness.pipelines();
-    const failed = pipelines.filter((p) => p.state === 'failed');
-    const ready = mysql.ok && search.ok && failed.length === 0;
-    reply.code(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not-ready', checks: { mysql, search }, pipelines };
-  });
+  const { probes, readiness } = opts;
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is alive' } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    { schema: { tags: ['health'], summary: 'MariaDB and the search engine answer; no pipeline failed' } },
+    async (_req, reply) => {
+      const [mysql, search] = await Promise.all([
+        timed(probes.mysql, timeoutMs),
+        timed(probes.search, timeoutMs),
+      ]);
+      const pipelines = readiness.pipelines();
+      const failed = pipelines.filter((p) => p.state === 'failed');
+      const ready = mysql.ok && search.ok && failed.length === 0;
+      reply.code(ready ? 200 : 503);
+      return { status: ready ? 'ready' : 'not-ready', checks: { mysql, search }, pipelines };
+    },
+  );
 }

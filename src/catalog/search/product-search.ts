@@ -1,0 +1,115 @@
+import type { SearchClient } from '../../sinks/search/client.js';
+import { encodeCursor } from './cursor.js';
+import { engineSearch } from './engine-call.js';
+import { buildProductQuery, type ProductQueryOptions, type ProductSearchParams } from './product-query.js';
+import { type CacheStats, cacheKey, SearchCache } from './search-cache.js';
+
+export interface ProductHit {
+  [field: string]: unknown;
+  id: unknown;
+  score: number | null;
+  highlight?: Record<string, string[]>;
+}
+
+export interface ProductSearchResult {
+  total: number;
+  page: number;
+  size: number;
+  items: ProductHit[];
+  next_cursor: string | null;
+  facets?: {
+    categories: Array<{ category_id: number; count: number }>;
+    price_ranges: Array<{ key: string; from: number | null; to: number | null; count: number }>;
+  };
+}
+
+export interface ProductSearchOptions extends ProductQueryOptions {
+  index: string;
+  timeoutMs: number;
+  cache: { ttlMs: number; maxEntries: number };
+}
+
+interface RawHit {
+  _id: string;
+  _score: number | null;
+  _source?: Record<string, unknown>;
+  highlight?: Record<string, string[]>;
+  sort?: unknown[];
+}
+
+interface RawResponse {
+  hits: { total: { value: number } | number; hits: RawHit[] };
+  aggregations?: {
+    categories?: { ids: { buckets: Array<{ key: number | string; doc_count: number }> } };
+    price_ranges?: {
+      ranges: { buckets: Array<{ key: string; from?: number; to?: number; doc_count: number }> };
+    };
+  };
+}
+
+/** GET /api/products/search: typed parameters → one engine request (or a cache hit) → a stable response shape. */
+export class ProductSearch {
+  readonly cache: SearchCache<ProductSearchResult>;
+
+  constructor(
+    private readonly client: SearchClient,
+    private readonly opts: ProductSearchOptions,
+  ) {
+    this.cache = new SearchCache(opts.cache.ttlMs, opts.cache.maxEntries);
+  }
+
+  /** Hit/miss counters of the search cache, for metrics. */
+  cacheStats(): CacheStats {
+    return this.cache.stats();
+  }
+
+  async search(params: ProductSearchParams): Promise<ProductSearchResult & { cached: boolean }> {
+    const key = cacheKey(this.opts.index, params as Record<string, unknown>);
+    const hit = this.cache.get(key);
+    if (hit) return { ...hit, cached: true };
+    const body = buildProductQuery(params, this.opts);
+    const raw = await engineSearch<RawResponse>(this.client, this.opts.index, body, {
+      timeoutMs: this.opts.timeoutMs,
+    });
+    const result = shape(raw, params, body);
+    this.cache.set(key, result);
+    return { ...result, cached: false };
+  }
+}
+
+function shape(raw: RawResponse, p: ProductSearchParams, body: Record<string, unknown>): ProductSearchResult {
+  const size = body.size as number;
+  const total = typeof raw.hits.total === 'number' ? raw.hits.total : raw.hits.total.value;
+  const hits = raw.hits.hits;
+  const items = hits.map((h) => ({
+    ...(h._source ?? {}),
+    id: h._source?.id ?? h._id,
+    score: h._score ?? null,
+    ...(h.highlight && { highlight: h.highlight }),
+  }));
+  const last = hits[hits.length - 1];
+  const sort = p.sort ?? 'relevance';
+  const result: ProductSearchResult = {
+    total,
+    page: p.page ?? 1,
+    size,
+    items,
+    next_cursor: hits.length === size && last?.sort ? encodeCursor(sort, last.sort) : null,
+  };
+  const aggs = raw.aggregations;
+  if (aggs?.categories && aggs.price_ranges) {
+    result.facets = {
+      categories: aggs.categories.ids.buckets.map((b) => ({
+        category_id: Number(b.key),
+        count: b.doc_count,
+      })),
+      price_ranges: aggs.price_ranges.ranges.buckets.map((b) => ({
+        key: b.key,
+        from: b.from ?? null,
+        to: b.to ?? null,
+        count: b.doc_count,
+      })),
+    };
+  }
+  return result;
+}
