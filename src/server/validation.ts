@@ -49,7 +49,7 @@ export function describeValidation(
     case 'additionalProperties': {
       const name = String(p.additionalProperty).slice(0, 64);
       const what = part === 'querystring' ? 'parameter' : 'field';
-      return { message: `${at()}: unknown ${what} '${name}'`, field: at(name) };
+      return { message: `${at(name)}: unknown ${what}`, field: at(name) };
     }
     case 'required':
       return {
