@@ -5,6 +5,13 @@ import { isSynclineError } from '../../../src/core/errors.js';
 
 const opts = { defaultSize: 20, priceRanges: [100, 500], categoryFacetSize: 50 };
 
+/** The built body, walked by dotted path (test-only; the body is plain JSON). */
+function build(p: Parameters<typeof buildProductQuery>[0]) {
+  const body = buildProductQuery(p, opts);
+  return (path: string): unknown =>
+    path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], body);
+}
+
 function code(fn: () => unknown): string | undefined {
   try {
     fn();
@@ -27,46 +34,39 @@ describe('buildProductQuery', () => {
       },
       opts,
     ) as Record<string, any>;
-    expect(body.query.bool.must[0].multi_match).toMatchObject({ query: '华为 手机', operator: 'and' });
-    expect(body.query.bool.filter).toEqual([
+    expect(body('query.bool.must.0.multi_match')).toMatchObject({ query: '华为 手机', operator: 'and' });
+    expect(body('query.bool.filter')).toEqual([
       { terms: { status: ['active'] } },
       { term: { 'tags.keyword': 'sale' } },
       { term: { 'tags.keyword': '5G' } },
     ]);
-    expect(body.post_filter.bool.filter).toEqual([
+    expect(body('post_filter.bool.filter')).toEqual([
       { terms: { category_id: [1, 2] } },
       { range: { price: { gte: 100, lte: 999.5 } } },
     ]);
-    expect(body.aggs.categories.filter.bool.filter).toEqual([{ range: { price: { gte: 100, lte: 999.5 } } }]);
-    expect(body.aggs.price_ranges.filter.bool.filter).toEqual([{ terms: { category_id: [1, 2] } }]);
-    expect(body.highlight.fields).toHaveProperty('name');
+    expect(body('aggs.categories.filter.bool.filter')).toEqual([
+      { range: { price: { gte: 100, lte: 999.5 } } },
+    ]);
+    expect(body('aggs.price_ranges.filter.bool.filter')).toEqual([{ terms: { category_id: [1, 2] } }]);
+    expect(body('highlight.fields')).toHaveProperty('name');
   });
 
   it('match_all without q, no highlight, no aggs when facets=false', () => {
-    const body = buildProductQuery({ facets: false }, opts) as Record<string, any>;
-    expect(body.query.bool.must).toEqual([{ match_all: {} }]);
-    expect(body.highlight).toBeUndefined();
-    expect(body.aggs).toBeUndefined();
-    expect(body.size).toBe(20);
+    const body = build({ facets: false });
+    expect(body('query.bool.must')).toEqual([{ match_all: {} }]);
+    expect(body('highlight')).toBeUndefined();
+    expect(body('aggs')).toBeUndefined();
+    expect(body('size')).toBe(20);
   });
 
   it('sort orders end with the id tie-breaker', () => {
-    expect((buildProductQuery({ sort: 'price_asc' }, opts) as any).sort).toEqual([
-      { price: 'asc' },
-      { id: 'asc' },
-    ]);
-    expect((buildProductQuery({ sort: 'newest' }, opts) as any).sort).toEqual([
-      { created_at: 'desc' },
-      { id: 'desc' },
-    ]);
+    expect(build({ sort: 'price_asc' })('sort')).toEqual([{ price: 'asc' }, { id: 'asc' }]);
+    expect(build({ sort: 'newest' })('sort')).toEqual([{ created_at: 'desc' }, { id: 'desc' }]);
   });
 
   it('cursor becomes search_after; a cursor of another sort, garbage, or page>1 with a cursor is SYNC_S3005', () => {
     const c = encodeCursor('price_asc', ['12.5', 7]);
-    expect((buildProductQuery({ sort: 'price_asc', cursor: c }, opts) as any).search_after).toEqual([
-      '12.5',
-      7,
-    ]);
+    expect(build({ sort: 'price_asc', cursor: c })('search_after')).toEqual(['12.5', 7]);
     expect(code(() => buildProductQuery({ sort: 'newest', cursor: c }, opts))).toBe('SYNC_S3005');
     expect(code(() => buildProductQuery({ cursor: 'bm90LWpzb24' }, opts))).toBe('SYNC_S3005');
     expect(code(() => buildProductQuery({ sort: 'price_asc', cursor: c, page: 2 }, opts))).toBe('SYNC_S3005');
