@@ -10,8 +10,13 @@ export interface Clients {
   close(): Promise<void>;
 }
 
-export function createClients(config: SynclineConfig): Clients {
-  const db = mysql.createPool({
+/**
+ * The query pool that snapshots, polling and stores share. Values must read exactly as the binlog
+ * reader sees them (docs/mapping.md): dates and JSON as text, big numbers as strings, and a UTC session
+ * so TIMESTAMP text is UTC whatever the server's zone.
+ */
+export function createDbPool(config: SynclineConfig): mysql.Pool {
+  const pool = mysql.createPool({
     uri: config.mysql.url,
     connectionLimit: config.mysql.poolSize,
     connectTimeout: config.mysql.connectTimeoutMs,
@@ -20,7 +25,16 @@ export function createClients(config: SynclineConfig): Clients {
     supportBigNumbers: true,
     bigNumberStrings: true,
     charset: 'utf8mb4',
+    jsonStrings: true,
   });
+  pool.pool.on('connection', (conn) => {
+    conn.query("SET time_zone = '+00:00'");
+  });
+  return pool;
+}
+
+export function createClients(config: SynclineConfig): Clients {
+  const db = createDbPool(config);
   const searchUrl = new URL(config.search.url);
   const search = new HttpPool(searchUrl.origin, {
     connections: config.search.connections,

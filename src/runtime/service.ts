@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { createCatalogDataSource } from '../catalog/data-source.js';
 import type { SynclineConfig } from '../config/schema.js';
+import { seedDemoCatalog } from '../demo/demo-catalog.js';
 import { buildApp } from '../server/app.js';
 import { SearchClient } from '../sinks/search/client.js';
 import { DEFAULT_COMPONENTS, LocalStack } from '../stack/stack.js';
 import { type Clients, createClients } from './clients.js';
+import { PipelineRunner } from './pipeline-runner.js';
 
 /**
  * `syncline run`: the local stack (when managed), the pools, the HTTP service and the pipelines,
@@ -17,6 +19,7 @@ export class SynclineService {
   private app: FastifyInstance | undefined;
   private catalogDb: DataSource | undefined;
   private searchClient: SearchClient | undefined;
+  runner: PipelineRunner | undefined;
 
   constructor(
     private readonly config: SynclineConfig,
@@ -44,13 +47,19 @@ export class SynclineService {
       connections: this.config.search.connections,
       requestTimeoutMs: this.config.search.requestTimeoutMs,
     });
+    if (this.config.stack.manage && this.config.mappings.some((m) => m.table.startsWith('syncline_demo.'))) {
+      const seeded = await seedDemoCatalog(this.clients.db);
+      this.logger.info(seeded, 'demo catalog ready in syncline_demo');
+    }
+    this.runner = new PipelineRunner(this.config, this.clients, this.searchClient, this.logger);
+    await this.runner.start();
     this.catalogDb = await createCatalogDataSource(this.config).initialize();
     this.app = await buildApp({
       config: this.config,
       db: this.catalogDb,
       search: this.searchClient,
       logger: this.logger,
-      readiness: { pipelines: () => [] },
+      readiness: { pipelines: () => this.runner?.pipelines() ?? [] },
     });
     await this.app.listen({ host: this.config.server.host, port: this.config.server.port });
   }
@@ -63,6 +72,7 @@ export class SynclineService {
     }, grace);
     try {
       await this.app?.close();
+      await this.runner?.stop();
       await Promise.allSettled([
         this.catalogDb?.destroy(),
         this.searchClient?.close(),

@@ -13,7 +13,8 @@ import {
   type SnapshotState,
 } from './snapshot/snapshot-state.js';
 import { SIGNAL_TABLE, WatermarkSignals } from './snapshot/watermark-signals.js';
-import { listTables, splitTable } from './table-patterns.js';
+import { sleep } from './streaming/backoff.js';
+import { listTables, splitTable, tableMatcher } from './table-patterns.js';
 
 /** Creates the streaming binlog source for the given table patterns (the signal table is added to them). */
 export type StreamingFactory = (tables: readonly string[]) => Source;
@@ -47,12 +48,14 @@ export class SnapshottingBinlogSource implements Source {
   private window: ChunkWindow | undefined;
   private readonly signals: WatermarkSignals;
   private readonly tableInfo = new Map<string, ChunkTable>();
+  private readonly captures: (database: string, table: string) => boolean;
   private chunkSeq = 0;
   private lastProgressLog = 0;
 
   constructor(private readonly o: SnapshottingSourceOptions) {
     this.name = o.name;
     this.signals = new WatermarkSignals(o.pool, o.internalDatabase);
+    this.captures = tableMatcher(o.tables);
   }
 
   get snapshotProgress(): SnapshotProgress | undefined {
@@ -157,7 +160,9 @@ export class SnapshottingBinlogSource implements Source {
     const s = WatermarkSignals.parse(ev.after);
     if (!s) return [];
     if (s.kind === 'resnapshot') {
-      this.enqueue(s.table, s.fromKey ?? null, s.untilKey ?? null);
+      // The signal table is shared by every pipeline on this server: take only requests for our tables.
+      const { database, table } = splitTable(s.table);
+      if (this.captures(database, table)) this.enqueue(s.table, s.fromKey ?? null, s.untilKey ?? null);
       return [];
     }
     const w = this.window;
@@ -246,7 +251,7 @@ export class SnapshottingBinlogSource implements Source {
           );
           w.setRows(rows, lastKey);
           await this.signals.write({ kind: 'high', chunkId: w.chunkId, table: qualified });
-          await Promise.race([w.done, aborted(signal)]);
+          await settledOrAborted(w.done, signal);
           backoff = 200;
         } catch (e) {
           if (signal.aborted) return;
@@ -279,24 +284,16 @@ export class SnapshottingBinlogSource implements Source {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits for p, or returns early when the signal aborts (the listener is removed either way). */
+function settledOrAborted(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    p.then(done, done);
   });
 }
 

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import { createCheckpointStore } from '../checkpoint/index.js';
+import type { SynclineConfig } from '../config/schema.js';
+import { errorMessage } from '../core/errors.js';
+import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js';
+import type { MappingSet } from '../mapping/mapping-set.js';
+import type { SearchClient } from '../sinks/search/client.js';
+import type { Clients } from './clients.js';
+import { createBinlogPipeline, type PipelineHandle, prepareMappings } from './pipelines.js';
+
+/**
+ * Starts every configured pipeline and stops them gracefully: abort the sources, drain what was read,
+ * flush the sinks, commit the checkpoints. A failed pipeline is reported (readiness, admin API); the others
+ * keep running.
+ */
+export class PipelineRunner {
+  readonly handles: PipelineHandle[] = [];
+  mappings: MappingSet | undefined;
+  readonly deadLetters: MysqlDeadLetterStore;
+  private readonly abort = new AbortController();
+  private readonly running: Promise<void>[] = [];
+
+  constructor(
+    private readonly config: SynclineConfig,
+    private readonly clients: Clients,
+    private readonly search: SearchClient,
+    private readonly logger: Logger,
+  ) {
+    this.deadLetters = new MysqlDeadLetterStore(clients.db, config.internalDatabase);
+  }
+
+  async start(): Promise<void> {
+    this.mappings = await prepareMappings(this.config, this.clients, this.search, this.logger);
+    const checkpoints = createCheckpointStore(this.config, this.clients.db);
+    for (const p of this.config.pipelines) {
+      const handle = createBinlogPipeline(p, {
+        config: this.config,
+        clients: this.clients,
+        search: this.search,
+        mappings: this.mappings,
+        checkpoints,
+        deadLetters: this.deadLetters,
+        logger: this.logger,
+      });
+      this.handles.push(handle);
+      this.running.push(
+        handle.pipeline.run(this.abort.signal).catch((e: unknown) => {
+          this.logger.error(
+            { pipeline: p.name, err: errorMessage(e) },
+            `pipeline ${p.name} stopped on error`,
+          );
+        }),
+      );
+    }
+  }
+
+  pipelines(): Array<{ name: string; state: string }> {
+    return this.handles.map((h) => ({ name: h.pipeline.name, state: h.pipeline.state }));
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.running);
+    await Promise.allSettled(this.handles.map((h) => h.sink.close()));
+  }
+}

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import type { PipelineConfig, SynclineConfig } from '../config/schema.js';
+import type { CheckpointStore, DeadLetterStore } from '../core/interfaces.js';
+import { Pipeline } from '../core/pipeline.js';
+import { columnProperties } from '../mapping/field-types.js';
+import { ensureIndex } from '../mapping/index-definitions.js';
+import { MappingSet } from '../mapping/mapping-set.js';
+import { BulkSink } from '../sinks/search/bulk-sink.js';
+import type { SearchClient } from '../sinks/search/client.js';
+import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
+import { createBinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
+import { currentBinlogPosition } from '../sources/mysql-binlog/streaming/position.js';
+import type { Clients } from './clients.js';
+
+export interface PipelineHandle {
+  readonly pipeline: Pipeline;
+  readonly source: SnapshottingBinlogSource;
+  readonly sink: BulkSink;
+}
+
+export interface PipelineDeps {
+  config: SynclineConfig;
+  clients: Clients;
+  search: SearchClient;
+  mappings: MappingSet;
+  checkpoints: CheckpointStore;
+  deadLetters: DeadLetterStore;
+  logger: Logger;
+}
+
+/** Loads the mappings and creates every mapped index (alias over `<name>_v1`) before the first write. */
+export async function prepareMappings(
+  config: SynclineConfig,
+  clients: Clients,
+  search: SearchClient,
+  logger: Logger,
+): Promise<MappingSet> {
+  const mappings = await MappingSet.load(clients.db, config.mappings, {
+    onSchemaDrift: (d) =>
+      logger.info(d, `schema drift on ${d.database}.${d.table}.${d.column}: ${d.reason}; refreshing columns`),
+  });
+  const engine = await search.info();
+  for (const index of mappings.indexes()) {
+    const properties: Record<string, unknown> = {};
+    for (const m of mappings.mappings)
+      if (m.index === index) Object.assign(properties, columnProperties(m, engine));
+    await ensureIndex(search, index, config.indexes[index] ?? {}, { properties, logger });
+  }
+  return mappings;
+}
+
+/** One binlog pipeline from its config: snapshotting source → mappings → bulk sink, checkpointed. */
+export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): PipelineHandle {
+  const { config, clients, search, mappings, logger } = deps;
+  const keyColumns = new Map(
+    config.mappings.filter((m) => m.keyColumns).map((m) => [m.table, m.keyColumns!]),
+  );
+  const connection = {
+    url: config.mysql.url,
+    timezone: config.mysql.timezone,
+    connectTimeoutMs: config.mysql.connectTimeoutMs,
+  };
+  const source = new SnapshottingBinlogSource({
+    name: p.name,
+    pool: clients.db,
+    tables: p.source.tables,
+    internalDatabase: config.internalDatabase,
+    snapshot: p.source.snapshot,
+    chunkSize: p.source.chunkSize,
+    onPurged: p.source.onPurged,
+    keyColumns,
+    logger,
+    currentPosition: () => currentBinlogPosition(connection),
+    streaming: (tables) =>
+      createBinlogSource(
+        config,
+        { ...p, source: { ...p.source, tables: [...tables] } },
+        {
+          onSchemaChange: async (change) => {
+            logger.info(
+              { pipeline: p.name, ddl: change.ddl },
+              `schema change on ${change.database}.${change.table}`,
+            );
+            await mappings.refreshColumns(
+              clients.db,
+              change.database,
+              change.table === '*' ? undefined : change.table,
+            );
+          },
+          onReconnect: (info) =>
+            logger.warn({ pipeline: p.name, ...info }, `${p.name}: binlog connection re-established`),
+          onWarning: (message) => logger.warn({ pipeline: p.name }, message),
+        },
+      ),
+  });
+  const sink = new BulkSink({
+    client: search,
+    config: config.sink,
+    deadLetters: deps.deadLetters,
+    pipeline: p.name,
+    logger,
+  });
+  const pipeline = new Pipeline({
+    name: p.name,
+    source,
+    mapping: mappings,
+    sink,
+    checkpoints: deps.checkpoints,
+    deadLetters: deps.deadLetters,
+    logger,
+  });
+  return { pipeline, source, sink };
+}

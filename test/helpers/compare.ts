@@ -1,0 +1,76 @@
+import type { Pool } from 'mysql2/promise';
+import type { TableMapping } from '../../src/mapping/table-mapping.js';
+import type { SearchClient } from '../../src/sinks/search/client.js';
+
+export interface Diff {
+  missing: string[];
+  extra: string[];
+  stale: Array<{ id: string; expected: unknown; actual: unknown }>;
+  rows: number;
+  docs: number;
+}
+
+/** Every document of an index (search_after over _id), after a refresh. */
+export async function readIndex(
+  client: SearchClient,
+  index: string,
+): Promise<Map<string, Record<string, unknown>>> {
+  await client.request('POST', `/${index}/_refresh`);
+  const out = new Map<string, Record<string, unknown>>();
+  let after: unknown[] | undefined;
+  for (;;) {
+    const res = await client.request<{
+      hits: { hits: Array<{ _id: string; _source: Record<string, unknown>; sort: unknown[] }> };
+    }>('POST', `/${index}/_search`, {
+      size: 5000,
+      sort: [{ _id: 'asc' }],
+      query: { match_all: {} },
+      ...(after && { search_after: after }),
+    });
+    const hits = res.body.hits.hits;
+    for (const h of hits) out.set(h._id, h._source);
+    if (hits.length < 5000) return out;
+    after = hits[hits.length - 1]!.sort;
+  }
+}
+
+/** The table through the mapping (what the index should hold), keyed by document id. */
+export async function readTable(
+  pool: Pool,
+  mapping: TableMapping,
+): Promise<Map<string, Record<string, unknown>>> {
+  const [rows] = await pool.query(`SELECT * FROM \`${mapping.database}\`.\`${mapping.table}\``);
+  const out = new Map<string, Record<string, unknown>>();
+  for (const row of rows as Array<Record<string, unknown>>)
+    out.set(mapping.idOf(row), mapping.toDocument(row) as Record<string, unknown>);
+  return out;
+}
+
+/** Row-by-row comparison: nothing missing, nothing extra, nothing stale. */
+export async function diffTableAndIndex(
+  pool: Pool,
+  mapping: TableMapping,
+  client: SearchClient,
+  index: string,
+): Promise<Diff> {
+  const [table, docs] = await Promise.all([readTable(pool, mapping), readIndex(client, index)]);
+  const diff: Diff = { missing: [], extra: [], stale: [], rows: table.size, docs: docs.size };
+  for (const [id, expected] of table) {
+    const actual = docs.get(id);
+    if (!actual) diff.missing.push(id);
+    else if (JSON.stringify(sortKeys(expected)) !== JSON.stringify(sortKeys(actual)))
+      diff.stale.push({ id, expected, actual });
+  }
+  for (const id of docs.keys()) if (!table.has(id)) diff.extra.push(id);
+  return diff;
+}
+
+function sortKeys(v: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function summarize(d: Diff): string {
+  return `rows=${d.rows} docs=${d.docs} missing=${d.missing.length} extra=${d.extra.length} stale=${d.stale.length}${
+    d.stale[0] ? ` first stale: ${JSON.stringify(d.stale[0])}` : ''
+  }`;
+}
