@@ -1,0 +1,311 @@
+import {
+  type ChangeEvent,
+  composeVersion,
+  MAX_SUB,
+  type Op,
+  type Position,
+  type Row,
+} from '../../../core/change-event.js';
+import { parseStatement, type StatementKind, type TableRef } from './ddl.js';
+import { formatGtid, type Gtid } from './gtid.js';
+import type { RawBinlogEvent, RowsEvent, StatementEvent } from './raw-event.js';
+import type { TableFilter } from './table-filter.js';
+import type { TableMetadata } from './table-metadata.js';
+
+/**
+ * A DDL statement on a captured table, so mappings can refresh column descriptors without a restart.
+ * It is delivered before any row written after it.
+ */
+export interface SchemaChange {
+  readonly kind: Exclude<StatementKind, 'truncate' | 'other'>;
+  readonly database: string;
+  /** '*' for CREATE/DROP DATABASE. */
+  readonly table: string;
+  readonly renamedTo?: TableRef;
+  readonly ddl: string;
+  /** The position of the DDL's own event group. */
+  readonly position: Position;
+  readonly tsMs: number;
+}
+
+/** Output for one transaction, or one part of a transaction too large for a single batch. */
+export interface AssembledChunk {
+  readonly events: readonly ChangeEvent[];
+  readonly schemaChanges: readonly SchemaChange[];
+  /** Set when this chunk completes its transaction; undefined for the leading parts of a split one. */
+  readonly position: Position | undefined;
+  /** The transaction's GTID ("0-1-1234"). */
+  readonly gtid: string;
+  /** Commit time at the source, epoch ms (0 for leading parts). */
+  readonly commitTsMs: number;
+}
+
+export interface TransactionAssemblerOptions {
+  readonly tables: TableFilter;
+  readonly metadata: TableMetadata;
+  /** Changes held for one transaction before a part is emitted without a position. Default 10 000. */
+  readonly maxTransactionEvents?: number;
+  readonly onWarning?: (message: string) => void;
+}
+
+interface Pending {
+  readonly op: Op;
+  readonly database: string;
+  readonly table: string;
+  readonly before: Row | null;
+  readonly after: Row | null;
+  readonly key: Row;
+  readonly tsMs: number;
+  readonly order: number;
+}
+
+interface PendingSchemaChange {
+  readonly kind: SchemaChange['kind'];
+  readonly ref: TableRef;
+  readonly renamedTo?: TableRef;
+  readonly ddl: string;
+  readonly tsMs: number;
+}
+
+interface OpenTransaction {
+  readonly gtid: Gtid;
+  readonly id: string;
+  readonly positionAfter: string;
+  order: number;
+  pending: Pending[];
+  schema: PendingSchemaChange[];
+}
+
+/**
+ * Turns the reader's event groups into ChangeEvents.
+ *
+ * Versions: composeVersion(GTID seq_no, order of the change inside its transaction). Within one GTID
+ * domain seq_no grows with every transaction (and keeps growing across failover in gtid_strict_mode), so
+ * a replayed or reordered older change can never overwrite a newer one. Sequence numbers of different
+ * domains are independent counters: with several domains writing the *same* rows, versions of one domain
+ * can lag another's and the newer write would be refused as stale. Keep captured tables written from one
+ * domain (the usual layout: domains separate independent writers); preflight warns when there are several.
+ */
+export class TransactionAssembler {
+  private readonly o: TransactionAssemblerOptions;
+  private readonly max: number;
+  private tx: OpenTransaction | undefined;
+  private readonly keyless = new Set<string>();
+
+  constructor(options: TransactionAssemblerOptions) {
+    this.o = options;
+    this.max = Math.max(1, options.maxTransactionEvents ?? 10_000);
+  }
+
+  /** True between a group's begin and its commit. */
+  get inTransaction(): boolean {
+    return this.tx !== undefined;
+  }
+
+  /** Feeds one raw event; returns the chunks it completes (usually none, one at a commit). */
+  async push(ev: RawBinlogEvent): Promise<AssembledChunk[]> {
+    switch (ev.kind) {
+      case 'begin':
+        if (this.tx)
+          this.o.onWarning?.(`group ${this.tx.id} had no commit before ${formatGtid(ev.gtid)}; dropped`);
+        this.tx = {
+          gtid: ev.gtid,
+          id: formatGtid(ev.gtid),
+          positionAfter: ev.positionAfter,
+          order: 0,
+          pending: [],
+          schema: [],
+        };
+        return [];
+      case 'rows':
+        return this.rows(ev);
+      case 'statement':
+        this.statement(ev);
+        return this.tx && this.tx.pending.length >= this.max ? [this.part()] : [];
+      case 'commit': {
+        const tx = this.tx;
+        if (!tx) return [];
+        this.tx = undefined;
+        const checkpoint = { gtid: ev.position, file: ev.file, pos: ev.pos };
+        return [
+          {
+            ...this.materialize(tx, checkpoint),
+            position: {
+              version: composeVersion(tx.gtid.seqNo, Number(MAX_SUB)),
+              checkpoint,
+              label: `gtid ${tx.id}`,
+            },
+            commitTsMs: ev.timestampMs,
+          },
+        ];
+      }
+      case 'reconnected':
+        // The stream resumed at the last commit: this group replays from its start.
+        this.tx = undefined;
+        return [];
+      case 'heartbeat':
+        return [];
+    }
+  }
+
+  private async rows(ev: RowsEvent): Promise<AssembledChunk[]> {
+    const tx = this.tx;
+    if (!tx || !this.o.tables(ev.database, ev.table)) return [];
+    const keyCols = await this.o.metadata.keyColumns(ev.database, ev.table, ev.primaryKey);
+    const json = await this.o.metadata.jsonColumns(ev.database, ev.table);
+    if (keyCols.length === 0 && !this.keyless.has(`${ev.database}.${ev.table}`)) {
+      this.keyless.add(`${ev.database}.${ev.table}`);
+      this.o.onWarning?.(
+        `${ev.database}.${ev.table} has no primary key and no keyColumns: its changes carry an empty key (the mapping dead-letters them)`,
+      );
+    }
+    const out: AssembledChunk[] = [];
+    const add = (op: Op, before: Row | null, after: Row | null, key: Row) => {
+      tx.pending.push({
+        op,
+        database: ev.database,
+        table: ev.table,
+        before,
+        after,
+        key,
+        tsMs: ev.timestampMs,
+        order: tx.order,
+      });
+      tx.order += 1;
+      if (tx.pending.length >= this.max) out.push(this.part());
+    };
+    for (const r of ev.rows) {
+      if (ev.op === 'insert') {
+        const row = parseJson(r as Row, json);
+        add('c', null, row, pick(row, keyCols));
+      } else if (ev.op === 'delete') {
+        const row = parseJson(r as Row, json);
+        add('d', row, null, pick(row, keyCols));
+      } else {
+        const pair = r as { before: Row; after: Row };
+        const before = parseJson(pair.before, json);
+        const after = parseJson(pair.after, json);
+        const kb = pick(before, keyCols);
+        const ka = pick(after, keyCols);
+        if (sameKey(kb, ka)) add('u', before, after, ka);
+        else {
+          // The key changed: the document moves. Delete the old id, create the new one (as Debezium does).
+          add('d', before, null, kb);
+          add('c', null, after, ka);
+        }
+      }
+    }
+    return out;
+  }
+
+  private statement(ev: StatementEvent): void {
+    const tx = this.tx;
+    if (!tx) return;
+    const p = parseStatement(ev.sql, ev.schema);
+    const kind = p.kind;
+    if (kind === 'other') return;
+    const { tables, metadata } = this.o;
+    p.tables.forEach((ref, i) => {
+      const to = p.renamedTo?.[i];
+      if (kind === 'truncate') {
+        if (!tables(ref.database, ref.table)) return;
+        tx.pending.push({
+          op: 't',
+          database: ref.database,
+          table: ref.table,
+          before: null,
+          after: null,
+          key: {},
+          tsMs: ev.timestampMs,
+          order: tx.order,
+        });
+        tx.order += 1;
+        return;
+      }
+      const captured =
+        ref.table === '*'
+          ? tables.database(ref.database)
+          : tables(ref.database, ref.table) || (to !== undefined && tables(to.database, to.table));
+      metadata.invalidate(ref.database, ref.table);
+      if (to) metadata.invalidate(to.database, to.table);
+      if (!captured) return;
+      tx.schema.push({ kind, ref, ...(to && { renamedTo: to }), ddl: ev.sql, tsMs: ev.timestampMs });
+    });
+  }
+
+  /** Emits what a too-large transaction holds so far, without a position (not a checkpoint). */
+  private part(): AssembledChunk {
+    const tx = this.tx!;
+    const chunk = this.materialize(tx, { gtid: tx.positionAfter });
+    return { ...chunk, position: undefined, commitTsMs: 0 };
+  }
+
+  private materialize(
+    tx: OpenTransaction,
+    checkpoint: Readonly<Record<string, unknown>>,
+  ): { events: ChangeEvent[]; schemaChanges: SchemaChange[]; gtid: string } {
+    const label = `gtid ${tx.id}`;
+    const events = tx.pending.map(
+      (p): ChangeEvent => ({
+        op: p.op,
+        before: p.before,
+        after: p.after,
+        key: p.key,
+        source: {
+          connector: 'mysql-binlog',
+          database: p.database,
+          table: p.table,
+          position: { version: composeVersion(tx.gtid.seqNo, p.order), checkpoint, label },
+          snapshot: false,
+          tsMs: p.tsMs,
+        },
+        transaction: { id: tx.id, order: p.order },
+      }),
+    );
+    const schemaChanges = tx.schema.map(
+      (s): SchemaChange => ({
+        kind: s.kind,
+        database: s.ref.database,
+        table: s.ref.table,
+        ...(s.renamedTo && { renamedTo: s.renamedTo }),
+        ddl: s.ddl,
+        position: { version: composeVersion(tx.gtid.seqNo, Number(MAX_SUB)), checkpoint, label },
+        tsMs: s.tsMs,
+      }),
+    );
+    tx.pending = [];
+    tx.schema = [];
+    return { events, schemaChanges, gtid: tx.id };
+  }
+}
+
+/** MariaDB JSON arrives as text; parsed like mysql2 parses it in query results. Invalid text stays text. */
+function parseJson(row: Row, cols: readonly string[]): Row {
+  for (const c of cols) {
+    const v = row[c];
+    if (typeof v !== 'string') continue;
+    try {
+      row[c] = JSON.parse(v);
+    } catch {
+      // not JSON after all (e.g. written before the column became JSON): keep the text
+    }
+  }
+  return row;
+}
+
+function pick(row: Row, cols: readonly string[]): Row {
+  const key: Row = {};
+  for (const c of cols) key[c] = row[c] ?? null;
+  return key;
+}
+
+function sameKey(a: Row, b: Row): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => valueEquals(a[k], b[k]));
+}
+
+function valueEquals(x: unknown, y: unknown): boolean {
+  if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y);
+  return x === y;
+}
