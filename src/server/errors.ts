@@ -59,7 +59,13 @@ export function toHttpError(
 ): { status: number; body: ApiErrorBody; log: 'warn' | 'error' | 'info' } {
   const e = err as FastifyError & { validation?: unknown; validationContext?: string };
   if (Array.isArray(e.validation)) {
-    const { message, field } = describeValidation(e.validation as never, e.validationContext ?? 'request');
+    let { message, field } = describeValidation(e.validation as never, e.validationContext ?? 'request');
+    if ((req as { bodyWrapped?: boolean }).bodyWrapped && e.validationContext === 'body') {
+      // the client sent one object that was wrapped into [object]: report paths as it sent them
+      const unwrap = (s: string) => s.replace(/^body\.0(?=[.:\s]|$)/, 'body');
+      message = unwrap(message);
+      field = unwrap(field);
+    }
     return { status: 400, body: body('API_VALIDATION', message, { field }), log: 'info' };
   }
   if (isSynclineError(err)) {

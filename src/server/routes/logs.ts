@@ -26,7 +26,7 @@ export async function logRoutes(app: FastifyInstance, opts: LogRouteOptions): Pr
       preValidation: async (req) => {
         if (req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body)) {
           (req as { body: unknown }).body = [req.body];
-          (req as { single?: boolean }).single = true;
+          (req as { bodyWrapped?: boolean }).bodyWrapped = true;
         }
       },
       schema: {
@@ -46,7 +46,7 @@ export async function logRoutes(app: FastifyInstance, opts: LogRouteOptions): Pr
       },
     },
     async (req) => {
-      const single = (req as { single?: boolean }).single === true;
+      const single = (req as { bodyWrapped?: boolean }).bodyWrapped === true;
       const docs: LogDoc[] = req.body.map((r, i) => {
         const at = single ? 'body' : `body.${i}`;
         const ms = Date.parse(r.ts);
