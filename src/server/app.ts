@@ -12,7 +12,7 @@ import type { CacheStats } from '../catalog/search/search-cache.js';
 import { type WritePaths, writePathsFromConfig } from '../catalog/write-path.js';
 import type { SynclineConfig } from '../config/schema.js';
 import type { SearchClient } from '../sinks/search/client.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrors, installErrorHandling } from './errors.js';
 import { BatchingLogWriter, type LogWriter } from './logs/log-writer.js';
 import { healthPlugin, type ReadinessSource } from './plugins/health.js';
 import { adminRoutes, installAdminAuth } from './routes/admin.js';
@@ -71,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);

@@ -105,6 +105,18 @@ export function toHttpError(
         }),
         log: 'info',
       };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        status: 414,
+        body: body('API_VALIDATION', 'params: a path parameter is too long', { field: 'params' }),
+        log: 'info',
+      };
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        body: body('API_VALIDATION', 'the URL is malformed', { field: 'url' }),
+        log: 'info',
+      };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return {
         status: 400,
@@ -136,6 +148,12 @@ function internal(req: FastifyRequest) {
     body: body('INTERNAL', `internal error; the server log has the details under request id ${req.id}`),
     log: 'error' as const,
   };
+}
+
+/** For Fastify's `frameworkErrors` (malformed URLs, over-long params: refused before routing). */
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const out = toHttpError(err, req);
+  reply.header('x-request-id', req.id).code(out.status).send(out.body);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

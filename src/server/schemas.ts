@@ -261,7 +261,12 @@ export const LogRecord = Type.Object(
       pattern: '^[A-Za-z0-9_.:-]+$',
       description: 'letters, digits, _ . : - (1–64)',
     }),
-    message: Type.String({ minLength: 1, maxLength: 8_192 }),
+    message: Type.String({
+      minLength: 1,
+      maxLength: 8_192,
+      pattern: '\\S',
+      description: 'not blank, at most 8192 characters',
+    }),
     fields: Type.Optional(
       Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
         description: 'Structured context; nesting depth and JSON size are bounded (api.logs.*).',
