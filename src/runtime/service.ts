@@ -24,6 +24,7 @@ export class SynclineService {
   constructor(
     private readonly config: SynclineConfig,
     private readonly logger: Logger,
+    private readonly options: { api?: boolean } = {},
   ) {}
 
   get address(): string {
@@ -53,6 +54,7 @@ export class SynclineService {
     }
     this.runner = new PipelineRunner(this.config, this.clients, this.searchClient, this.logger);
     await this.runner.start();
+    if (this.options.api === false) return;
     this.catalogDb = await createCatalogDataSource(this.config).initialize();
     this.app = await buildApp({
       config: this.config,

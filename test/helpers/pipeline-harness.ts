@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import type { SynclineConfig } from '../../src/config/schema.js';
+import { MappingSet } from '../../src/mapping/mapping-set.js';
 import type { TableMapping } from '../../src/mapping/table-mapping.js';
 import { type Clients, createClients } from '../../src/runtime/clients.js';
 import { PipelineRunner } from '../../src/runtime/pipeline-runner.js';
@@ -69,14 +70,17 @@ export class Harness {
     this.runner = undefined;
   }
 
-  mapping(table: string): TableMapping {
-    const m = this.runner?.mappings?.get(this.db, table);
+  /** The table's mapping: the running pipeline's, or freshly loaded (when the pipeline runs elsewhere). */
+  async mapping(table: string): Promise<TableMapping> {
+    const m =
+      this.runner?.mappings?.get(this.db, table) ??
+      (await MappingSet.load(this.clients.db, this.config.mappings)).get(this.db, table);
     if (!m) throw new Error(`no mapping for ${table}`);
     return m;
   }
 
   async diff(table: string): Promise<Diff> {
-    return diffTableAndIndex(this.clients.db, this.mapping(table), this.search, this.index(table));
+    return diffTableAndIndex(this.clients.db, await this.mapping(table), this.search, this.index(table));
   }
 
   /** Polls until the index equals the table (or the timeout); returns the last diff. */

@@ -9,10 +9,11 @@ export function registerRun(program: Command, loadConfig: () => SynclineConfig):
     .description(
       'run the pipelines and the API until Ctrl-C (starts the local stack when stack.manage is true)',
     )
-    .action(async () => {
+    .option('--no-api', 'run the pipelines only (a sync worker), no HTTP service')
+    .action(async (opts: { api: boolean }) => {
       const config = loadConfig();
       const logger = createLogger(config);
-      const service = new SynclineService(config, logger);
+      const service = new SynclineService(config, logger, { api: opts.api });
       const abort = new AbortController();
       let stopping = false;
       const stop = (sig: string) => {
@@ -35,7 +36,9 @@ export function registerRun(program: Command, loadConfig: () => SynclineConfig):
       process.on('SIGTERM', () => stop('SIGTERM'));
       await service.start(abort.signal);
       logger.info(
-        `Syncline is serving on ${service.address} (health: /healthz, readiness: /readyz); Ctrl-C stops`,
+        opts.api
+          ? `Syncline is serving on ${service.address} (health: /healthz, readiness: /readyz); Ctrl-C stops`
+          : 'Syncline is syncing (no API); Ctrl-C stops',
       );
       await new Promise(() => {}); // until a signal
     });

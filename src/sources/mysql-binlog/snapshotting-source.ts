@@ -58,6 +58,14 @@ export class SnapshottingBinlogSource implements Source {
     this.captures = tableMatcher(o.tables);
   }
 
+  private phaseValue: 'starting' | 'snapshot' | 'streaming' = 'starting';
+
+  /** starting (position not resolved yet), snapshot (chunks pending), streaming (snapshot done or none). */
+  get phase(): 'starting' | 'snapshot' | 'streaming' {
+    if (this.phaseValue === 'starting') return 'starting';
+    return isSnapshotDone(this.state) ? 'streaming' : 'snapshot';
+  }
+
   get snapshotProgress(): SnapshotProgress | undefined {
     return isSnapshotDone(this.state) ? undefined : progressOf(this.state);
   }
@@ -116,6 +124,7 @@ export class SnapshottingBinlogSource implements Source {
         );
       }
     }
+    this.phaseValue = 'snapshot';
     const chunker = new AbortController();
     const onAbort = () => chunker.abort();
     signal.addEventListener('abort', onAbort, { once: true });
