@@ -86,11 +86,19 @@ export class Harness {
   /** Polls until the index equals the table (or the timeout); returns the last diff. */
   async converge(table: string, timeoutMs = 60_000): Promise<Diff> {
     const deadline = Date.now() + timeoutMs;
-    let d = await this.diff(table);
-    while (Date.now() < deadline && (d.missing.length || d.extra.length || d.stale.length)) {
+    // A read can fail transiently (index being created by a restarted worker, shard recovering): retry.
+    const attempt = async (): Promise<Diff | undefined> =>
+      this.diff(table).catch((e: unknown) => {
+        if (Date.now() > deadline) throw e;
+        console.warn(`[harness] ${table}: ${(e as Error).message}`);
+        return undefined;
+      });
+    let d = await attempt();
+    while (Date.now() < deadline && (!d || d.missing.length || d.extra.length || d.stale.length)) {
       await new Promise((r) => setTimeout(r, 300));
-      d = await this.diff(table);
+      d = await attempt();
     }
+    if (!d) d = await this.diff(table);
     if (d.missing.length || d.extra.length || d.stale.length)
       console.warn(`[harness] ${table}: ${summarize(d)}`);
     return d;
