@@ -12,7 +12,7 @@ import type { CacheStats } from '../catalog/search/search-cache.js';
 import { type WritePaths, writePathsFromConfig } from '../catalog/write-path.js';
 import type { SynclineConfig } from '../config/schema.js';
 import type { SearchClient } from '../sinks/search/client.js';
-import { frameworkErrors, installErrorHandling } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 import { BatchingLogWriter, type LogWriter } from './logs/log-writer.js';
 import { healthPlugin, type ReadinessSource } from './plugins/health.js';
 import { adminRoutes, installAdminAuth } from './routes/admin.js';
@@ -72,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     routerOptions: { maxParamLength: 200 },
     frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);

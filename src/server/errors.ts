@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, type ErrorKind, isSynclineError } from '../core/errors.js';
 import { describeValidation } from './validation.js';
@@ -168,5 +170,27 @@ export function installErrorHandling(app: FastifyInstance): void {
     reply
       .code(404)
       .send(body('API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]?.slice(0, 200)}`)),
+  );
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (raw non-ASCII in the URL, oversized
+ * headers, a slow sender): answered in the same error format, then the socket is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request was not received in time (api.requestTimeoutMs)']
+        : [400, 'malformed HTTP request (characters outside ASCII must be percent-encoded in the URL)'];
+  const payload = JSON.stringify(body('API_VALIDATION', message));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
   );
 }

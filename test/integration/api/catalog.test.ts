@@ -374,6 +374,28 @@ describe('the service', () => {
     }
   });
 
+  it('requests the HTTP parser refuses get the same error format', async () => {
+    const { connect } = await import('node:net');
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (h.app.server.address() as { port: number }).port;
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        let out = '';
+        const s = connect(port, '127.0.0.1', () => s.write(text));
+        s.on('data', (d) => {
+          out += d.toString('utf8');
+        });
+        s.on('end', () => resolve(out));
+        s.on('error', reject);
+      });
+    const res = await raw('GET /api/products/search?q=手机 HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(res).toMatch(/^HTTP\/1.1 400/);
+    expect(res).toContain('"code":"SYNC_S3001"');
+    const big = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1.1 431/);
+    expect(big).toContain('"code":"SYNC_S3001"');
+  });
+
   it('graceful shutdown: an in-flight request finishes, new connections are refused', async () => {
     const s = await startApi();
     let release!: () => void;
