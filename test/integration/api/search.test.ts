@@ -370,7 +370,6 @@ describe('errors', () => {
         search: client,
         logger: pino({ level: 'silent' }),
         readiness: { pipelines: () => [] },
-        logWriter: { write: async () => ({ written: 0, rejected: [] }), close: async () => {} },
       });
       const r = await app.inject({ url: '/api/products/search?q=x' });
       expect(r.statusCode).toBe(503);
@@ -378,6 +377,13 @@ describe('errors', () => {
       if (client === down) {
         expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
         expect((await app.inject({ url: '/api/logs/search' })).statusCode).toBe(503);
+        const ingest = await app.inject({
+          method: 'POST',
+          url: '/api/logs',
+          payload: { ts: '2025-01-01T00:00:00Z', level: 'info', service: 's', message: 'm' },
+        });
+        expect(ingest.statusCode).toBe(503);
+        expect(JSON.parse(ingest.body).error.code).toBe('SYNC_S3007');
       }
       await app.close();
     }
