@@ -14,13 +14,16 @@ export class MysqlCheckpointStore implements CheckpointStore {
 
   private ensure(): Promise<void> {
     this.ready ??= this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS \`${this.database}\`.checkpoints (
+      .query(`CREATE DATABASE IF NOT EXISTS \`${this.database}\` CHARACTER SET utf8mb4`)
+      .then(() =>
+        this.pool.query(
+          `CREATE TABLE IF NOT EXISTS \`${this.database}\`.checkpoints (
           pipeline VARCHAR(128) NOT NULL PRIMARY KEY,
           position JSON NOT NULL,
           label VARCHAR(512) NOT NULL,
           updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+        ),
       )
       .then(() => undefined);
     return this.ready;

@@ -39,8 +39,10 @@ export class MysqlDeadLetterStore implements DeadLetterStore {
 
   private ensure(): Promise<void> {
     this.ready ??= this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
+      .query(`CREATE DATABASE IF NOT EXISTS \`${this.database}\` CHARACTER SET utf8mb4`)
+      .then(() =>
+        this.pool.query(
+          `CREATE TABLE IF NOT EXISTS ${this.table} (
           id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
           pipeline VARCHAR(128) NOT NULL,
           index_name VARCHAR(255) NOT NULL,
@@ -55,6 +57,7 @@ export class MysqlDeadLetterStore implements DeadLetterStore {
           UNIQUE KEY uq_doc (pipeline, index_name, doc_id),
           KEY idx_kind (index_name, kind)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+        ),
       )
       .then(() => undefined);
     return this.ready;

@@ -32,8 +32,10 @@ export class WatermarkSignals {
 
   ensure(): Promise<void> {
     this.ready ??= this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${quoteId(this.database)}.${SIGNAL_TABLE} (
+      .query(`CREATE DATABASE IF NOT EXISTS ${quoteId(this.database)} CHARACTER SET utf8mb4`)
+      .then(() =>
+        this.pool.query(
+          `CREATE TABLE IF NOT EXISTS ${quoteId(this.database)}.${SIGNAL_TABLE} (
           id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
           kind VARCHAR(16) NOT NULL,
           chunk_id VARCHAR(64) NOT NULL,
@@ -41,6 +43,7 @@ export class WatermarkSignals {
           payload TEXT NULL,
           created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+        ),
       )
       .then(() => undefined);
     return this.ready;
