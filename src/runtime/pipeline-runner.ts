@@ -5,6 +5,7 @@ import { errorMessage } from '../core/errors.js';
 import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js';
 import type { MappingSet } from '../mapping/mapping-set.js';
 import type { SearchClient } from '../sinks/search/client.js';
+import { assertBinlogPreflight } from '../sources/mysql-binlog/preflight.js';
 import type { Clients } from './clients.js';
 import { createBinlogPipeline, type PipelineHandle, prepareMappings } from './pipelines.js';
 
@@ -33,6 +34,19 @@ export class PipelineRunner {
     this.mappings = await prepareMappings(this.config, this.clients, this.search, this.logger);
     const checkpoints = createCheckpointStore(this.config, this.clients.db);
     for (const p of this.config.pipelines) {
+      // Fail fast with the fix for each problem (binlog off, format, grants, keys) before reading anything.
+      const report = await assertBinlogPreflight({
+        connection: {
+          url: this.config.mysql.url,
+          timezone: this.config.mysql.timezone,
+          connectTimeoutMs: this.config.mysql.connectTimeoutMs,
+        },
+        tables: p.source.tables,
+        keyColumns: Object.fromEntries(
+          this.config.mappings.filter((m) => m.keyColumns).map((m) => [m.table, m.keyColumns!]),
+        ),
+      });
+      for (const w of report.warnings) this.logger.warn({ pipeline: p.name }, `preflight: ${w}`);
       const handle = createBinlogPipeline(p, {
         config: this.config,
         clients: this.clients,

@@ -27,7 +27,8 @@ export async function readIndex(
       query: { match_all: {} },
       ...(after && { search_after: after }),
     });
-    if (res.status !== 200) throw new Error(`search on ${index} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      throw new Error(`search on ${index} answered ${res.status}: ${JSON.stringify(res.body)}`);
     const hits = res.body.hits.hits;
     for (const h of hits) out.set(h._id, h._source);
     if (hits.length < 5000) return out;

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { rng } from '../../../src/demo/seed-data.js';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
 
@@ -32,10 +32,19 @@ function startWorker(): ChildProcess {
 
 beforeAll(async () => {
   await h.createDatabase();
-  const rows = Array.from({ length: INITIAL }, (_, k) => [k + 1, `客户 ${k}`, (k % 500) + 0.99, 'new', 'x'.repeat(50)]);
+  const rows = Array.from({ length: INITIAL }, (_, k) => [
+    k + 1,
+    `客户 ${k}`,
+    (k % 500) + 0.99,
+    'new',
+    'x'.repeat(50),
+  ]);
   await h.exec('INSERT INTO orders VALUES ?', [rows]);
   const { configFile: _c, ...config } = h.config as typeof h.config & { configFile?: string };
-  writeFileSync(path.join(dir, 'syncline.yaml'), stringify({ ...config, checkpoint: { store: 'mysql', dir: '.data/checkpoints' } }));
+  writeFileSync(
+    path.join(dir, 'syncline.yaml'),
+    stringify({ ...config, checkpoint: { store: 'mysql', dir: '.data/checkpoints' } }),
+  );
 });
 afterAll(async () => {
   child?.kill('SIGKILL');
@@ -53,8 +62,10 @@ describe('crash recovery', () => {
         for (let i = 0; i < 50; i++) {
           const p = r();
           const id = 1 + Math.floor(r() * (nextId - 1));
-          if (p < 0.6) stmts.push(['UPDATE orders SET total = total + 1, status = ? WHERE id = ?', [`s${i}`, id]]);
-          else if (p < 0.9) stmts.push(['INSERT INTO orders VALUES (?, ?, 1.00, ?, ?)', [nextId++, 'c', 'new', 'n']]);
+          if (p < 0.6)
+            stmts.push(['UPDATE orders SET total = total + 1, status = ? WHERE id = ?', [`s${i}`, id]]);
+          else if (p < 0.9)
+            stmts.push(['INSERT INTO orders VALUES (?, ?, 1.00, ?, ?)', [nextId++, 'c', 'new', 'n']]);
           else stmts.push(['DELETE FROM orders WHERE id = ?', [id]]);
         }
         const conn = await h.clients.db.getConnection();

@@ -12,7 +12,12 @@ const h = new Harness({
 beforeAll(async () => {
   await h.createDatabase();
   for (let i = 0; i < ROWS; i += 2000) {
-    const rows = Array.from({ length: 2000 }, (_, k) => [i + k + 1, `product ${i + k + 1} 商品`, ((i + k) % 997) + 0.5, k]);
+    const rows = Array.from({ length: 2000 }, (_, k) => [
+      i + k + 1,
+      `product ${i + k + 1} 商品`,
+      ((i + k) % 997) + 0.5,
+      k,
+    ]);
     await h.exec('INSERT INTO products (id, name, price, stock) VALUES ?', [rows]);
   }
 });
@@ -30,9 +35,14 @@ describe('lock-free snapshot under concurrent writes', () => {
       while (!stop) {
         const id = 1 + Math.floor(r() * ROWS);
         const pick = r();
-        if (pick < 0.6) await h.exec('UPDATE products SET price = price + 1, stock = stock - 1 WHERE id = ?', [id]);
+        if (pick < 0.6)
+          await h.exec('UPDATE products SET price = price + 1, stock = stock - 1 WHERE id = ?', [id]);
         else if (pick < 0.8) await h.exec('DELETE FROM products WHERE id = ?', [id]);
-        else await h.exec('INSERT INTO products (id, name, price, stock) VALUES (?, ?, 1.00, 1)', [nextId++, `new ${nextId}`]);
+        else
+          await h.exec('INSERT INTO products (id, name, price, stock) VALUES (?, ?, 1.00, 1)', [
+            nextId++,
+            `new ${nextId}`,
+          ]);
         writes++;
         if (snapshotRunning) writesDuringSnapshot++;
       }
@@ -57,6 +67,8 @@ describe('lock-free snapshot under concurrent writes', () => {
     const diff = await h.converge('products', 90_000);
     expect(clean(diff)).toEqual({ missing: 0, extra: 0, stale: 0 });
     expect(diff.rows).toBeGreaterThan(ROWS / 2);
-    console.log(`[snapshot] ${diff.rows} rows; ${writes} concurrent writes, ${writesDuringSnapshot} during the snapshot`);
+    console.log(
+      `[snapshot] ${diff.rows} rows; ${writes} concurrent writes, ${writesDuringSnapshot} during the snapshot`,
+    );
   });
 });
