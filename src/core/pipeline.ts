@@ -14,7 +14,7 @@ import type {
 } from './interfaces.js';
 import { PipelineStats } from './pipeline-stats.js';
 
-export type PipelineState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type PipelineState = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'failed';
 
 export interface PipelineOptions {
   name: string;
@@ -51,13 +51,50 @@ export class Pipeline {
   private committed: Position | undefined;
   private acked: Position | undefined;
   private lastCommitAt = 0;
+  private pendingEvents = 0;
+  /** Set while paused: resolves on resume. */
+  private pauseGate: { promise: Promise<void>; release: () => void } | undefined;
 
   constructor(private readonly o: PipelineOptions) {
     this.name = o.name;
   }
 
   get state(): PipelineState {
-    return this.stateValue;
+    return this.pauseGate && this.stateValue === 'running' ? 'paused' : this.stateValue;
+  }
+  /** Events read from the source and not yet acknowledged by the sink. */
+  get inFlightEvents(): number {
+    return this.pendingEvents;
+  }
+  get paused(): boolean {
+    return this.pauseGate !== undefined;
+  }
+
+  /**
+   * Stops handing batches to the sink: the next batch the source yields is held (not written) and no
+   * further one is pulled, so the source's own backpressure holds it (the binlog reader pauses its
+   * socket). What was already handed to the sink is written, acknowledged and checkpointed. Returns false
+   * when already paused.
+   */
+  pause(): boolean {
+    if (this.pauseGate) return false;
+    let release!: () => void;
+    const promise = new Promise<void>((r) => {
+      release = r;
+    });
+    this.pauseGate = { promise, release };
+    this.o.logger.info({ pipeline: this.name }, `pipeline ${this.name}: paused`);
+    return true;
+  }
+
+  /** Continues reading where the pause left off. Returns false when not paused. */
+  resume(): boolean {
+    const gate = this.pauseGate;
+    if (!gate) return false;
+    this.pauseGate = undefined;
+    gate.release();
+    this.o.logger.info({ pipeline: this.name }, `pipeline ${this.name}: resumed`);
+    return true;
   }
   get lastError(): string | undefined {
     return this.lastErrorValue;
@@ -71,7 +108,7 @@ export class Pipeline {
     const { source, checkpoints, logger } = this.o;
     const maxPending = this.o.maxPendingBatches ?? 64;
     const maxEvents = this.o.maxPendingEvents ?? 20_000;
-    let pendingEvents = 0;
+    this.pendingEvents = 0;
     const pending: Pending[] = [];
     this.stateValue = 'starting';
     try {
@@ -83,6 +120,14 @@ export class Pipeline {
       this.stateValue = 'running';
       // The source iteration ends when the signal aborts; batches already read are drained below.
       for await (const batch of source.start(this.committed, signal)) {
+        if (this.pauseGate) {
+          // The pause: this batch waits, the next is not pulled. What is in hand is finished and checkpointed.
+          while (pending.length > 0) await this.settleHead(pending);
+          this.pendingEvents = 0;
+          await this.commit(true);
+          await this.whilePaused(signal);
+          if (signal.aborted) break; // the held batch is after the checkpoint: it replays on restart
+        }
         const entry: Pending = { batch, done: this.write(batch), settled: false };
         entry.done.then(
           () => {
@@ -93,12 +138,12 @@ export class Pipeline {
           },
         );
         pending.push(entry);
-        pendingEvents += batch.events.length;
+        this.pendingEvents += batch.events.length;
         while (
           pending.length > 0 &&
-          (pending.length >= maxPending || pendingEvents > maxEvents || pending[0]!.settled)
+          (pending.length >= maxPending || this.pendingEvents > maxEvents || pending[0]!.settled)
         ) {
-          pendingEvents -= pending[0]!.batch.events.length;
+          this.pendingEvents -= pending[0]!.batch.events.length;
           await this.settleHead(pending);
         }
       }
@@ -120,6 +165,20 @@ export class Pipeline {
       await this.commit(true).catch(() => {});
       logger.error({ pipeline: this.name, err: e }, `pipeline ${this.name} failed: ${this.lastErrorValue}`);
       throw e;
+    }
+  }
+
+  private async whilePaused(signal: AbortSignal): Promise<void> {
+    while (this.pauseGate && !signal.aborted) {
+      const gate = this.pauseGate.promise;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        signal.addEventListener('abort', done, { once: true });
+        gate.then(done);
+      });
     }
   }
 

@@ -9,6 +9,14 @@ import { assertBinlogPreflight } from '../sources/mysql-binlog/preflight.js';
 import type { Clients } from './clients.js';
 import { createBinlogPipeline, type PipelineHandle, prepareMappings } from './pipelines.js';
 
+/** Observers set before start(): metrics hang off these. */
+export interface RunnerHooks {
+  /** Each pipeline once created, before it runs. */
+  onPipeline?: (handle: PipelineHandle) => void;
+  /** After every answered `_bulk` request of a pipeline's sink. */
+  onBulk?: (pipeline: string, latencyMs: number, items: number) => void;
+}
+
 /**
  * Starts every configured pipeline and stops them gracefully: abort the sources, drain what was read,
  * flush the sinks, commit the checkpoints. A failed pipeline is reported (readiness, admin API); the others
@@ -18,6 +26,7 @@ export class PipelineRunner {
   readonly handles: PipelineHandle[] = [];
   mappings: MappingSet | undefined;
   readonly deadLetters: MysqlDeadLetterStore;
+  readonly hooks: RunnerHooks = {};
   private readonly abort = new AbortController();
   private readonly running: Promise<void>[] = [];
 
@@ -55,8 +64,10 @@ export class PipelineRunner {
         checkpoints,
         deadLetters: this.deadLetters,
         logger: this.logger,
+        ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
       });
       this.handles.push(handle);
+      this.hooks.onPipeline?.(handle);
       this.running.push(
         handle.pipeline.run(this.abort.signal).catch((e: unknown) => {
           this.logger.error(
@@ -66,6 +77,10 @@ export class PipelineRunner {
         }),
       );
     }
+  }
+
+  handle(name: string): PipelineHandle | undefined {
+    return this.handles.find((h) => h.pipeline.name === name);
   }
 
   pipelines(): Array<{ name: string; state: string }> {

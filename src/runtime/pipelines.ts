@@ -8,7 +8,7 @@ import { MappingSet } from '../mapping/mapping-set.js';
 import { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
-import { createBinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
+import { type BinlogSource, createBinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
 import { currentBinlogPosition } from '../sources/mysql-binlog/streaming/position.js';
 import type { Clients } from './clients.js';
 
@@ -16,6 +16,8 @@ export interface PipelineHandle {
   readonly pipeline: Pipeline;
   readonly source: SnapshottingBinlogSource;
   readonly sink: BulkSink;
+  /** The streaming binlog source of the current run (lag, server position); undefined before it starts. */
+  readonly binlog: () => BinlogSource | undefined;
 }
 
 export interface PipelineDeps {
@@ -26,6 +28,8 @@ export interface PipelineDeps {
   checkpoints: CheckpointStore;
   deadLetters: DeadLetterStore;
   logger: Logger;
+  /** Called after every answered `_bulk` request of a pipeline's sink (metrics). */
+  onBulk?: (pipeline: string, latencyMs: number, items: number) => void;
 }
 
 /** Loads the mappings and creates every mapped index (alias over `<name>_v1`) before the first write. */
@@ -60,6 +64,7 @@ export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): Pip
     timezone: config.mysql.timezone,
     connectTimeoutMs: config.mysql.connectTimeoutMs,
   };
+  let binlog: BinlogSource | undefined;
   const source = new SnapshottingBinlogSource({
     name: p.name,
     pool: clients.db,
@@ -72,7 +77,7 @@ export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): Pip
     logger,
     currentPosition: () => currentBinlogPosition(connection),
     streaming: (tables) =>
-      createBinlogSource(
+      (binlog = createBinlogSource(
         config,
         { ...p, source: { ...p.source, tables: [...tables] } },
         {
@@ -91,7 +96,7 @@ export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): Pip
             logger.warn({ pipeline: p.name, ...info }, `${p.name}: binlog connection re-established`),
           onWarning: (message) => logger.warn({ pipeline: p.name }, message),
         },
-      ),
+      )),
   });
   const sink = new BulkSink({
     client: search,
@@ -99,6 +104,7 @@ export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): Pip
     deadLetters: deps.deadLetters,
     pipeline: p.name,
     logger,
+    ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
   });
   const pipeline = new Pipeline({
     name: p.name,
@@ -109,5 +115,5 @@ export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): Pip
     deadLetters: deps.deadLetters,
     logger,
   });
-  return { pipeline, source, sink };
+  return { pipeline, source, sink, binlog: () => binlog };
 }
