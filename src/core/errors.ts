@@ -68,6 +68,14 @@ export const ErrorCodes = {
   },
   SINK_UNSUPPORTED: { code: 'SYNC_S2003', hint: 'Use OpenSearch 1–3 or Elasticsearch 7.10–9.' },
   INDEX_SETUP_FAILED: { code: 'SYNC_S2004', hint: 'Fix the index definition named above in the config.' },
+  KAFKA_UNREACHABLE: {
+    code: 'SYNC_S2005',
+    hint: 'Check kafka.brokers and that the broker is up; Syncline keeps retrying and the checkpoint waits.',
+  },
+  KAFKA_TOPIC_SETUP_FAILED: {
+    code: 'SYNC_S2006',
+    hint: 'Create the topic yourself (or allow CreateTopics for this client), or fix partitions/replicationFactor.',
+  },
 
   // API
   API_VALIDATION: { code: 'SYNC_S3001', hint: 'Fix the field named in the message.' },
