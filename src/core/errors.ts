@@ -4,6 +4,7 @@
  *   S1xxx  capture (sources)
  *   S2xxx  sink (search engine, Kafka)
  *   S3xxx  API
+ *   S4xxx  operations (reconcile, reindex, dead letters)
  * Every entry says what went wrong and what to do next.
  */
 export const ErrorCodes = {
@@ -90,6 +91,28 @@ export const ErrorCodes = {
     hint: 'Send a smaller body (split log batches); the limit is in api.bodyLimitBytes / api.logs.bodyLimitBytes.',
   },
   API_UNSUPPORTED_MEDIA_TYPE: { code: 'SYNC_S3009', hint: 'Send the body as application/json.' },
+  // operations (reconcile, reindex, dead letters)
+  OPS_TARGET_UNKNOWN: {
+    code: 'SYNC_S4001',
+    hint: 'Name a pipeline, a mapped table (database.table) or a mapped index from the config.',
+  },
+  OPS_ENGINE_FAILED: {
+    code: 'SYNC_S4002',
+    hint: 'The search engine refused an operations request; the reason above names the index and the cause.',
+  },
+  REINDEX_FAILED: {
+    code: 'SYNC_S4003',
+    hint: 'The alias was not moved: searches still use the old index. Fix the cause named above and run the reindex again.',
+  },
+  REINDEX_NOT_ALIAS: {
+    code: 'SYNC_S4004',
+    hint: 'Zero-downtime reindex swaps an alias; this name is a concrete index. Recreate it behind an alias (docs/reindex.md).',
+  },
+  REINDEX_NO_ROLLBACK: {
+    code: 'SYNC_S4005',
+    hint: 'There is no earlier index to go back to (see `syncline reindex <index> --status`).',
+  },
+  DEAD_LETTER_NOT_FOUND: { code: 'SYNC_S4006', hint: 'List dead letters with `syncline dlq list`.' },
   INTERNAL: { code: 'SYNC_S9999', hint: 'This is a bug; please report it with the log lines around it.' },
 } as const;
 
