@@ -420,6 +420,43 @@ export const PipelineSchema = Type.Object(
   strict,
 );
 
+export const ReconcileSchema = Type.Object(
+  {
+    schedule: Type.String({
+      default: '',
+      pattern: '^$|^\\d+(ms|s|m|h|d)$|^(\\S+\\s+){4}\\S+$',
+      description:
+        'Run reconcile inside `syncline run`: an interval ("30m", "6h", "1d") or a 5-field cron expression in UTC ("0 3 * * *"). Empty: never (run `syncline reconcile` by hand). See docs/reconcile.md.',
+    }),
+    repair: Type.Boolean({
+      default: false,
+      description: 'Scheduled runs also repair what they find (through the versioned sink path).',
+    }),
+    targets: Type.Array(Type.String(), {
+      default: [],
+      description: 'What scheduled runs check: pipeline names, mapped tables or indexes. Empty: every mapped index.',
+    }),
+    chunkSize: Type.Integer({
+      minimum: 10,
+      maximum: 10_000,
+      default: 1000,
+      description: 'Rows per key range compared at once (memory is bounded by it).',
+    }),
+    settleRounds: Type.Integer({
+      minimum: 1,
+      maximum: 50,
+      default: 5,
+      description: 'Re-check rounds for keys that keep changing; still changing after them: reported as in flight.',
+    }),
+    settleTimeoutMs: Type.Integer({
+      minimum: 100,
+      default: 60_000,
+      description: 'How long a re-check waits for a pipeline to pass its barrier before comparing anyway.',
+    }),
+  },
+  strict,
+);
+
 const DEMO_TABLES = ['syncline_demo.products', 'syncline_demo.users', 'syncline_demo.categories'];
 
 export const ConfigSchema = Type.Object(
@@ -458,6 +495,7 @@ export const ConfigSchema = Type.Object(
       default: [{ name: 'catalog', source: { type: 'mysql-binlog', tables: DEMO_TABLES } }],
       description: 'Pipelines that `syncline run` starts.',
     }),
+    reconcile: ReconcileSchema,
     logLevel: Type.Union(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level. Env: SYNCLINE_LOG_LEVEL.' },
@@ -497,3 +535,4 @@ export type MappingConfig = Static<typeof MappingSchema>;
 export type IndexDefinition = Static<typeof IndexDefinitionSchema>;
 export type PipelineConfig = Static<typeof PipelineSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
+export type ReconcileConfig = Static<typeof ReconcileSchema>;
