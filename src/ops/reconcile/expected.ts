@@ -1,0 +1,72 @@
+import type { Pool } from 'mysql2/promise';
+import type { Row } from '../../core/change-event.js';
+import type { TableMapping } from '../../mapping/table-mapping.js';
+import { docFingerprint } from './fingerprint.js';
+import { type KeyReverser, rowsByKeys } from './key-lookup.js';
+
+/** A document id under suspicion, with the table and key it came from when known (extras have neither). */
+export interface Suspect {
+  readonly id: string;
+  readonly mapping?: TableMapping;
+  readonly key?: unknown[];
+}
+
+/** What the index should hold for an id: nothing, a document (its fingerprint), or a row that cannot map. */
+export type Expected =
+  | { readonly state: 'absent' }
+  | { readonly state: 'doc'; readonly fp: string; readonly mapping: TableMapping; readonly row: Row }
+  | { readonly state: 'unmappable'; readonly mapping: TableMapping; readonly error: string };
+
+export interface IndexTables {
+  readonly index: string;
+  readonly mappings: readonly TableMapping[];
+  /** Per mapping, how to read a key back from an id (undefined: not possible, see keyReverser). */
+  readonly reversers: ReadonlyMap<TableMapping, KeyReverser | undefined>;
+}
+
+export function sameState(a: Expected, b: Expected): boolean {
+  if (a.state !== b.state) return false;
+  return a.state !== 'doc' || a.fp === (b as { fp: string }).fp;
+}
+
+/** Reads, for each suspect, the row it stands for now and the document the mapping makes of it. */
+export async function readExpected(
+  pool: Pool,
+  t: IndexTables,
+  suspects: readonly Suspect[],
+): Promise<Map<string, Expected>> {
+  const found = new Map<string, { row: Row; mapping: TableMapping }>();
+  for (const m of t.mappings) {
+    const keys: unknown[][] = [];
+    const rev = t.reversers.get(m);
+    for (const s of suspects) {
+      if (s.mapping === m && s.key) keys.push(s.key);
+      else if (!s.mapping && rev) {
+        const k = rev(s.id);
+        if (k) keys.push(k);
+      }
+    }
+    if (keys.length === 0) continue;
+    const rows = await rowsByKeys(pool, m, keys);
+    for (const [id, row] of rows) if (!found.has(id)) found.set(id, { row, mapping: m });
+  }
+  const out = new Map<string, Expected>();
+  for (const s of suspects) {
+    const f = found.get(s.id);
+    if (!f) {
+      out.set(s.id, { state: 'absent' });
+      continue;
+    }
+    try {
+      out.set(s.id, {
+        state: 'doc',
+        fp: docFingerprint(f.mapping.toDocument(f.row)),
+        mapping: f.mapping,
+        row: f.row,
+      });
+    } catch (e) {
+      out.set(s.id, { state: 'unmappable', mapping: f.mapping, error: (e as Error).message });
+    }
+  }
+  return out;
+}
