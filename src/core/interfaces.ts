@@ -99,6 +99,8 @@ export interface DeadLetterFilter {
   index?: string;
   kind?: DeadLetterKind;
   ids?: readonly number[];
+  /** Only entries with a greater id (paging in id order). */
+  afterId?: number;
   limit?: number;
 }
 

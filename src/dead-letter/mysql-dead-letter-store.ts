@@ -103,6 +103,7 @@ export class MysqlDeadLetterStore implements DeadLetterStore {
       where.push('id IN (?)');
       args.push(filter.ids);
     }
+    if (filter.afterId !== undefined) where.push('id > ?') && args.push(filter.afterId);
     const sql = `SELECT * FROM ${this.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
     args.push(Math.min(filter.limit ?? 1000, 100_000));
     const [rows] = await this.pool.query(sql, args);
