@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { RunnerAdmin } from '../admin/admin-backend.js';
 import { createCatalogDataSource } from '../catalog/data-source.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { seedDemoCatalog } from '../demo/demo-catalog.js';
+import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import { buildApp } from '../server/app.js';
 import { SearchClient } from '../sinks/search/client.js';
 import { DEFAULT_COMPONENTS, LocalStack } from '../stack/stack.js';
@@ -20,6 +22,8 @@ export class SynclineService {
   private catalogDb: DataSource | undefined;
   private searchClient: SearchClient | undefined;
   runner: PipelineRunner | undefined;
+  /** The process's Prometheus registry, served at /metrics. */
+  readonly metrics = new SynclineMetrics({ processMetrics: true });
 
   constructor(
     private readonly config: SynclineConfig,
@@ -53,6 +57,7 @@ export class SynclineService {
       this.logger.info(seeded, 'demo catalog ready in syncline_demo');
     }
     this.runner = new PipelineRunner(this.config, this.clients, this.searchClient, this.logger);
+    this.metrics.watchRunner(this.runner);
     await this.runner.start();
     if (this.options.api === false) return;
     this.catalogDb = await createCatalogDataSource(this.config).initialize();
@@ -62,6 +67,8 @@ export class SynclineService {
       search: this.searchClient,
       logger: this.logger,
       readiness: { pipelines: () => this.runner?.pipelines() ?? [] },
+      metrics: this.metrics,
+      admin: new RunnerAdmin(this.runner, this.clients.db, this.config),
     });
     await this.app.listen({ host: this.config.server.host, port: this.config.server.port });
   }

@@ -6,19 +6,24 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteShorthandOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import type { AdminBackend } from '../admin/admin-backend.js';
 import { CatalogStore } from '../catalog/catalog-store.js';
 import { ProductSearch } from '../catalog/search/product-search.js';
 import type { CacheStats } from '../catalog/search/search-cache.js';
 import { type WritePaths, writePathsFromConfig } from '../catalog/write-path.js';
 import type { SynclineConfig } from '../config/schema.js';
+import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 import { BatchingLogWriter, type LogWriter } from './logs/log-writer.js';
 import { healthPlugin, type ReadinessSource } from './plugins/health.js';
+import { installMetrics } from './plugins/metrics.js';
 import { adminRoutes, installAdminAuth } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { logRoutes } from './routes/logs.js';
 import { searchRoutes } from './routes/search.js';
+import { uiRoutes } from './routes/ui.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppDeps {
@@ -33,6 +38,10 @@ export interface AppDeps {
   writePaths?: WritePaths;
   /** Log writer; default a BatchingLogWriter on `search`. */
   logWriter?: LogWriter;
+  /** The process's metrics registry (/metrics); default one with the API's own metrics only. */
+  metrics?: SynclineMetrics;
+  /** Pipelines of this process for the admin API and the dashboard; absent in an API-only process. */
+  admin?: AdminBackend;
 }
 
 /** What other parts of the process (metrics, admin) read from a running app. */
@@ -90,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
   installAdminAuth(app, config.server.adminToken);
+  const metrics = deps.metrics ?? new SynclineMetrics();
+  installMetrics(app, metrics);
 
   const writePaths = deps.writePaths ?? writePathsFromConfig(api.writeModes);
   const store = new CatalogStore(deps.db, writePaths);
@@ -110,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxPendingRecords: api.logs.maxPendingRecords,
       logger: app.log,
     });
+  metrics.watchSearchCache(() => productSearch.cacheStats());
   app.decorate('syncline', {
     searchCacheStats: () => productSearch.cacheStats(),
     productSearch,
@@ -158,6 +170,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes, { store, api, writePaths, writeLimit });
   await app.register(searchRoutes, { search: productSearch, api });
   await app.register(logRoutes, { writer: logWriter, client: deps.search, api, writeLimit });
-  await app.register(adminRoutes, { readiness: deps.readiness });
+  await app.register(adminRoutes, { readiness: deps.readiness, ...(deps.admin && { backend: deps.admin }) });
+  await app.register(dashboardRoutes, { ...(deps.admin && { backend: deps.admin }) });
+  await app.register(uiRoutes);
   return app;
 }

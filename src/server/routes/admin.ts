@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdminBackend } from '../../admin/admin-backend.js';
 import { SynclineError } from '../../core/errors.js';
 import type { ReadinessSource } from '../plugins/health.js';
 import * as S from '../schemas.js';
@@ -38,24 +39,123 @@ export function installAdminAuth(app: FastifyInstance, token: string): void {
   });
 }
 
-export async function adminRoutes(app: FastifyInstance, opts: { readiness: ReadinessSource }): Promise<void> {
+const PipelineList = Type.Object({
+  pipelines: Type.Array(
+    Type.Object({ name: Type.String(), state: Type.String() }, { additionalProperties: true }),
+  ),
+});
+const PipelineStatusSchema = Type.Object(
+  { name: Type.String(), state: Type.String() },
+  { additionalProperties: true, description: 'docs/operations.md#admin-api lists every field' },
+);
+const NameParams = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+const Key = Type.Array(Type.Union([Type.String({ maxLength: 1024 }), Type.Number()]), {
+  minItems: 1,
+  maxItems: 16,
+});
+const ResnapshotBody = Type.Object(
+  {
+    table: Type.String({
+      minLength: 3,
+      maxLength: 200,
+      description: 'database.table, captured by the pipeline',
+    }),
+    fromKey: Type.Optional({
+      ...Key,
+      description: 're-read keys after this one (exclusive), in key-column order',
+    }),
+    untilKey: Type.Optional({ ...Key, description: 're-read keys up to this one (inclusive)' }),
+  },
+  { additionalProperties: false },
+);
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, { ...S.ErrorResponse, description: `SYNC_S3xxx error (${c})` }]));
+
+/**
+ * /api/admin/pipelines: state, position, lag, throughput, last error and snapshot progress of each
+ * pipeline of this process; pause, resume and re-snapshot. Without a backend (an API-only process) the
+ * list comes from the readiness registry and the actions answer 404.
+ */
+export async function adminRoutes(
+  app: FastifyInstance,
+  opts: { readiness: ReadinessSource; backend?: AdminBackend },
+): Promise<void> {
+  const backend = (): AdminBackend => {
+    if (!opts.backend)
+      throw new SynclineError('API_NOT_FOUND', 'no pipelines run in this process (it serves the API only)');
+    return opts.backend;
+  };
+  const security = [{ bearerAuth: [] }];
   app.get(
     `${ADMIN_PREFIX}/pipelines`,
     {
       schema: {
         tags: ['admin'],
-        summary: 'Pipelines and their state',
-        security: [{ bearerAuth: [] }],
+        summary: 'Pipelines: state, position, lag, throughput, last error, snapshot progress',
+        security,
+        response: { 200: PipelineList, 401: S.ErrorResponse },
+      },
+    },
+    async () => ({ pipelines: opts.backend ? opts.backend.pipelines() : opts.readiness.pipelines() }),
+  );
+  app.get<{ Params: { name: string } }>(
+    `${ADMIN_PREFIX}/pipelines/:name`,
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'One pipeline',
+        security,
+        params: NameParams,
+        response: { 200: PipelineStatusSchema, ...errors(401, 404) },
+      },
+    },
+    async (req) => backend().pipeline(req.params.name),
+  );
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: { name: string } }>(
+      `${ADMIN_PREFIX}/pipelines/:name/${action}`,
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            action === 'pause'
+              ? 'Stop handing batches to the sink (the source is held by backpressure); idempotent'
+              : 'Continue a paused pipeline from where it stopped; idempotent',
+          security,
+          params: NameParams,
+          response: { 200: PipelineStatusSchema, ...errors(401, 404, 409) },
+        },
+      },
+      async (req) => backend()[action](req.params.name),
+    );
+  }
+  app.post<{
+    Params: { name: string };
+    Body: { table: string; fromKey?: unknown[]; untilKey?: unknown[] };
+  }>(
+    `${ADMIN_PREFIX}/pipelines/:name/resnapshot`,
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Re-read a table (or a key range of it) while streaming goes on; answers once queued',
+        security,
+        params: NameParams,
+        body: ResnapshotBody,
         response: {
-          200: Type.Object({
-            pipelines: Type.Array(
-              Type.Object({ name: Type.String(), state: Type.String() }, { additionalProperties: true }),
-            ),
-          }),
-          401: S.ErrorResponse,
+          202: Type.Object({ pipeline: Type.String(), table: Type.String(), status: Type.Literal('queued') }),
+          ...errors(400, 401, 404, 409),
         },
       },
     },
-    async () => ({ pipelines: opts.readiness.pipelines() }),
+    async (req, reply) => {
+      const { table, fromKey, untilKey } = req.body;
+      const range = { ...(fromKey && { fromKey }), ...(untilKey && { untilKey }) };
+      const r = await backend().resnapshot(req.params.name, table, range);
+      reply.code(202);
+      return { ...r, status: 'queued' as const };
+    },
   );
 }

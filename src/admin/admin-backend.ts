@@ -1,0 +1,115 @@
+import type { Pool } from 'mysql2/promise';
+import type { SynclineConfig } from '../config/schema.js';
+import { SynclineError } from '../core/errors.js';
+import type { PipelineRunner } from '../runtime/pipeline-runner.js';
+import type { PipelineHandle } from '../runtime/pipelines.js';
+import { splitTable, tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
+import { DeadLetters } from './dead-letters.js';
+import { type PipelineStatus, pipelineStatus } from './pipeline-status.js';
+
+/** What the admin routes and the dashboard drive; implemented over the process's PipelineRunner. */
+export interface AdminBackend {
+  pipelines(): PipelineStatus[];
+  pipeline(name: string): PipelineStatus;
+  pause(name: string): PipelineStatus;
+  resume(name: string): PipelineStatus;
+  /** Queues a re-read of a captured table (optionally a key range) while streaming goes on. */
+  resnapshot(
+    name: string,
+    table: string,
+    range?: { fromKey?: unknown[]; untilKey?: unknown[] },
+  ): Promise<{ pipeline: string; table: string }>;
+  readonly deadLetters: DeadLetters;
+}
+
+export class RunnerAdmin implements AdminBackend {
+  readonly deadLetters: DeadLetters;
+
+  constructor(
+    private readonly runner: PipelineRunner,
+    /** For checking that a table exists before it is queued for a re-snapshot. */
+    private readonly pool: Pool,
+    private readonly config: SynclineConfig,
+  ) {
+    this.deadLetters = new DeadLetters({
+      store: runner.deadLetters,
+      mappings: () => runner.mappings,
+      sinkOf: (p) => runner.handle(p)?.sink,
+    });
+  }
+
+  pipelines(): PipelineStatus[] {
+    const now = Date.now();
+    return this.runner.handles.map((h) => pipelineStatus(h, now));
+  }
+
+  pipeline(name: string): PipelineStatus {
+    return pipelineStatus(this.handle(name));
+  }
+
+  pause(name: string): PipelineStatus {
+    const h = this.handle(name);
+    this.assertLive(h, 'pause');
+    h.pipeline.pause();
+    return pipelineStatus(h);
+  }
+
+  resume(name: string): PipelineStatus {
+    const h = this.handle(name);
+    this.assertLive(h, 'resume');
+    h.pipeline.resume();
+    return pipelineStatus(h);
+  }
+
+  async resnapshot(
+    name: string,
+    table: string,
+    range?: { fromKey?: unknown[]; untilKey?: unknown[] },
+  ): Promise<{ pipeline: string; table: string }> {
+    const h = this.handle(name);
+    this.assertLive(h, 're-snapshot');
+    const patterns = this.config.pipelines.find((p) => p.name === name)?.source.tables ?? [];
+    if (!/^[^.]+\.[^.]+$/.test(table)) {
+      throw new SynclineError('API_VALIDATION', `table must be database.table, got '${table}'`, {
+        details: { field: 'body.table' },
+      });
+    }
+    const { database, table: t } = splitTable(table);
+    if (!tableMatcher(patterns)(database, t)) {
+      throw new SynclineError(
+        'API_VALIDATION',
+        `${table} is not captured by pipeline ${name} (source.tables: ${patterns.join(', ')})`,
+        { details: { field: 'body.table' } },
+      );
+    }
+    const [rows] = await this.pool.query(
+      `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
+      [database, t],
+    );
+    if ((rows as unknown[]).length === 0)
+      throw new SynclineError('API_NOT_FOUND', `table ${table} does not exist`, {
+        details: { field: 'body.table' },
+      });
+    await h.source.requestResnapshot(table, range);
+    return { pipeline: name, table };
+  }
+
+  private handle(name: string): PipelineHandle {
+    const h = this.runner.handle(name);
+    if (!h)
+      throw new SynclineError(
+        'API_NOT_FOUND',
+        `no pipeline named '${name}' runs in this process (running: ${this.runner.handles.map((x) => x.pipeline.name).join(', ') || 'none'})`,
+      );
+    return h;
+  }
+
+  private assertLive(h: PipelineHandle, what: string): void {
+    const state = h.pipeline.state;
+    if (state === 'failed' || state === 'stopped' || state === 'stopping')
+      throw new SynclineError(
+        'API_CONFLICT',
+        `cannot ${what} pipeline ${h.pipeline.name}: it is ${state}${h.pipeline.lastError ? ` (${h.pipeline.lastError})` : ''}; restart the service`,
+      );
+  }
+}

@@ -1,0 +1,103 @@
+import type { PipelineHandle } from '../runtime/pipelines.js';
+import type { SnapshotProgress } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
+import { parseGtidPosition } from '../sources/mysql-binlog/streaming/gtid.js';
+
+/** What the admin API and the dashboard show of one pipeline (docs/dashboard.md#pipelines). */
+export interface PipelineStatus {
+  name: string;
+  state: string;
+  paused: boolean;
+  /** starting (position not resolved yet) | snapshot (chunks pending) | streaming. */
+  phase: string;
+  /** Last position acknowledged by the sink (label), null before the first. */
+  position: string | null;
+  checkpoint: { position: string; atMs: number } | null;
+  lag: {
+    /** now − commit time of the last transaction processed; 0 when caught up. */
+    seconds: number;
+    /** Transactions the server has committed (its GTID position) that the pipeline has not processed yet. */
+    transactions: number | null;
+    /** Events read from the source and not yet acknowledged by the sink. */
+    inFlightEvents: number;
+  };
+  /** Mean rates over the last 10 whole seconds. */
+  throughput: { inPerSecond: number; outPerSecond: number; windowSeconds: number };
+  events: { in: number; ok: number; stale: number; dead: number; retried: number };
+  tables: Array<{ table: string; in: number; ok: number; stale: number; dead: number }>;
+  lastError: string | null;
+  snapshot: SnapshotProgress | null;
+  sink: { bufferedBytes: number; inFlightRequests: number; bulkRequests: number; bulkFailures: number };
+}
+
+/** Reads a running pipeline's handle; cheap (no I/O), safe to call every second. */
+export function pipelineStatus(h: PipelineHandle, now = Date.now()): PipelineStatus {
+  const { pipeline, source, sink } = h;
+  const s = pipeline.stats;
+  const binlog = h.binlog();
+  const bstats = binlog?.stats();
+  const acked = pipeline.position;
+  const ackedGtid = typeof acked?.checkpoint.gtid === 'string' ? acked.checkpoint.gtid : bstats?.position;
+  const tables = new Set([...s.eventsByTable.keys(), ...s.outByTable.keys()]);
+  return {
+    name: pipeline.name,
+    state: pipeline.state,
+    paused: pipeline.paused,
+    phase: source.phase,
+    position: acked?.label ?? null,
+    checkpoint: s.lastCheckpoint ? { position: s.lastCheckpoint, atMs: s.lastCheckpointAt } : null,
+    lag: {
+      seconds: round(binlog?.lagSeconds() ?? 0, 3),
+      transactions: gtidDistance(bstats?.serverPosition, ackedGtid),
+      inFlightEvents: pipeline.inFlightEvents,
+    },
+    throughput: {
+      inPerSecond: round(s.rateIn.perSecond(now), 1),
+      outPerSecond: round(s.rateOut.perSecond(now), 1),
+      windowSeconds: 10,
+    },
+    events: { in: s.eventsIn, ok: s.docsOk, stale: s.stale, dead: s.dead, retried: s.retried },
+    tables: [...tables].sort().map((table) => {
+      const o = s.outByTable.get(table);
+      return {
+        table,
+        in: s.eventsByTable.get(table) ?? 0,
+        ok: o?.ok ?? 0,
+        stale: o?.stale ?? 0,
+        dead: o?.dead ?? 0,
+      };
+    }),
+    lastError: pipeline.lastError ?? null,
+    snapshot: source.snapshotProgress ?? null,
+    sink: {
+      bufferedBytes: sink.bufferedBytes,
+      inFlightRequests: sink.inFlight,
+      bulkRequests: sink.counters.bulkRequests,
+      bulkFailures: sink.counters.bulkFailures,
+    },
+  };
+}
+
+/**
+ * Transactions between two MariaDB GTID positions: per replication domain, the server's sequence number
+ * minus ours (a domain we have not seen counts from 0). Null when either side is unknown.
+ */
+export function gtidDistance(server: string | undefined, ours: string | undefined): number | null {
+  if (server === undefined || ours === undefined) return null;
+  try {
+    const s = parseGtidPosition(server);
+    const o = parseGtidPosition(ours);
+    let n = 0n;
+    for (const [domain, g] of s) {
+      const mine = o.get(domain)?.seqNo ?? 0n;
+      if (g.seqNo > mine) n += g.seqNo - mine;
+    }
+    return Number(n);
+  } catch {
+    return null;
+  }
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

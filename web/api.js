@@ -1,0 +1,65 @@
+// The admin token lives in this tab's sessionStorage only (gone when the tab closes).
+const TOKEN_KEY = 'syncline.adminToken';
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (t) => sessionStorage.setItem(TOKEN_KEY, t),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code;
+  }
+}
+
+/** Listeners told when the admin API refuses the token (the page then asks for it again). */
+const unauthorized = new Set();
+export const onUnauthorized = (fn) => unauthorized.add(fn);
+
+async function call(method, path, { body, admin = false, query } = {}) {
+  const headers = { accept: 'application/json' };
+  if (admin) headers.authorization = `Bearer ${token.get() ?? ''}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let url = path;
+  if (query) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined || v === null || v === '') continue;
+      for (const item of Array.isArray(v) ? v : [v]) qs.append(k, String(item));
+    }
+    const s = qs.toString();
+    if (s) url += `?${s}`;
+  }
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401 && admin) for (const fn of unauthorized) fn();
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+export const admin = {
+  pipelines: () => call('GET', '/api/admin/pipelines', { admin: true }),
+  pause: (name) => call('POST', `/api/admin/pipelines/${encodeURIComponent(name)}/pause`, { admin: true }),
+  resume: (name) => call('POST', `/api/admin/pipelines/${encodeURIComponent(name)}/resume`, { admin: true }),
+  resnapshot: (name, table) =>
+    call('POST', `/api/admin/pipelines/${encodeURIComponent(name)}/resnapshot`, {
+      admin: true,
+      body: { table },
+    }),
+  deadLetters: (query) => call('GET', '/api/admin/dashboard/dead-letters', { admin: true, query }),
+  replay: (ids) => call('POST', '/api/admin/dashboard/dead-letters/replay', { admin: true, body: { ids } }),
+  purge: (ids) => call('POST', '/api/admin/dashboard/dead-letters/purge', { admin: true, body: { ids } }),
+  reconcile: () => call('GET', '/api/admin/dashboard/reconcile', { admin: true }),
+};
+
+export const catalog = {
+  search: (query) => call('GET', '/api/products/search', { query }),
+  categories: () => call('GET', '/api/categories', { query: { size: 100 } }),
+};

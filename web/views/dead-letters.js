@@ -1,0 +1,99 @@
+import { admin } from '../api.js';
+import { h, num } from '../dom.js';
+
+/** Dead letters: counts per index and kind, the oldest 100, replay (current mapping) or purge. */
+export async function refreshDeadLetters({ counts, list, total }, notify) {
+  const data = await admin.deadLetters({ limit: 100 });
+  const sum = data.counts.reduce((n, c) => n + c.count, 0);
+  total.hidden = sum === 0;
+  total.textContent = num(sum);
+  counts.replaceChildren(
+    ...(data.counts.length === 0
+      ? [h('span', { class: 'muted' }, 'No dead letters. Documents the index refused would be listed here.')]
+      : data.counts.map((c) =>
+          h('span', { class: 'chip' }, `${c.index} · ${c.kind}: `, h('strong', {}, num(c.count))),
+        )),
+  );
+  if (data.items.length === 0) {
+    list.replaceChildren();
+    return;
+  }
+  const act = async (fn, ids, verb) => {
+    try {
+      const r = await fn(ids);
+      if (verb === 'replay') {
+        const failed = r.failed.map((f) => `#${f.id}: ${f.error}`).join('; ');
+        notify(
+          `replayed ${r.replayed.length}${r.failed.length ? `, still failing ${r.failed.length} — ${failed}` : ''}`,
+          r.failed.length > 0,
+        );
+      } else notify(`purged ${r.purged}`);
+    } catch (e) {
+      notify(e.message, true);
+    }
+    await refreshDeadLetters({ counts, list, total }, () => {});
+  };
+  const ids = data.items.map((d) => d.id);
+  list.replaceChildren(
+    h(
+      'div',
+      { class: 'toolbar' },
+      h(
+        'button',
+        { type: 'button', onclick: () => act(admin.replay, ids, 'replay') },
+        `Replay all ${ids.length} shown`,
+      ),
+    ),
+    h(
+      'table',
+      { class: 'grid dlq' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['id', 'index', 'document', 'op', 'kind', 'error', 'attempts', 'last seen', ''].map((c) =>
+            h('th', {}, c),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        data.items.map((d) =>
+          h(
+            'tr',
+            { dataset: { dlq: d.id } },
+            h('td', { class: 'num' }, d.id),
+            h('td', {}, d.index),
+            h('td', {}, h('code', {}, d.docId ?? '—')),
+            h('td', {}, d.op),
+            h('td', {}, h('span', { class: `badge kind-${d.kind}` }, d.kind)),
+            h('td', { class: 'err', title: d.error }, d.error),
+            h('td', { class: 'num' }, d.attempts),
+            h('td', {}, d.lastSeen ? d.lastSeen.replace('T', ' ').slice(0, 19) : '—'),
+            h(
+              'td',
+              { class: 'actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  dataset: { replay: d.id },
+                  onclick: () => act(admin.replay, [d.id], 'replay'),
+                },
+                'Replay',
+              ),
+              h(
+                'button',
+                { type: 'button', class: 'secondary', onclick: () => act(admin.purge, [d.id], 'purge') },
+                'Purge',
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
