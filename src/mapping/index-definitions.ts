@@ -25,7 +25,13 @@ export function defaultIndexBody(textAnalyzer: TextAnalyzerKind = 'cjk'): IndexB
       },
     },
     mappings: {
-      dynamic_templates: [{ strings: { match_mapping_type: 'string', mapping: textFieldMapping() } }],
+      // Unmapped fields are JSON-column content. Whole numbers map to double: the first value seen must
+      // not fix the type to long, or a later 2.5 at the same path would be rejected ([1, 2.5] is valid JSON).
+      dynamic_templates: [
+        { strings: { match_mapping_type: 'string', mapping: textFieldMapping() } },
+        { json_whole_numbers: { match_mapping_type: 'long', mapping: { type: 'double' } } },
+        { json_fractions: { match_mapping_type: 'double', mapping: { type: 'double' } } },
+      ],
     },
   };
 }

@@ -72,7 +72,22 @@ function sortKeys(v: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function summarize(d: Diff): string {
+  const first = d.stale[0];
   return `rows=${d.rows} docs=${d.docs} missing=${d.missing.length} extra=${d.extra.length} stale=${d.stale.length}${
-    d.stale[0] ? ` first stale: ${JSON.stringify(d.stale[0])}` : ''
-  }`;
+    first
+      ? ` first stale ${first.id}: ${fieldDiff(first.expected as Record<string, unknown>, first.actual as Record<string, unknown>)}`
+      : ''
+  }${d.missing.length ? ` first missing: ${d.missing.slice(0, 3).join(', ')}` : ''}`;
+}
+
+/** Only the fields that differ, values cut short (documents can hold megabytes). */
+function fieldDiff(expected: Record<string, unknown>, actual: Record<string, unknown>): string {
+  const short = (v: unknown) => {
+    const t = JSON.stringify(v) ?? 'undefined';
+    return t.length > 80 ? `${t.slice(0, 80)}…(${t.length})` : t;
+  };
+  return [...new Set([...Object.keys(expected), ...Object.keys(actual)])]
+    .filter((k) => JSON.stringify(expected[k]) !== JSON.stringify(actual[k]))
+    .map((k) => `${k}: expected ${short(expected[k])}, got ${short(actual[k])}`)
+    .join('; ');
 }

@@ -2,6 +2,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { isSynclineError } from '../../../src/core/errors.js';
+import { TableMapping } from '../../../src/mapping/table-mapping.js';
 import { BinlogReader } from '../../../src/sources/mysql-binlog/streaming/binlog-reader.js';
 import { currentBinlogPosition } from '../../../src/sources/mysql-binlog/streaming/position.js';
 import type { SchemaChange } from '../../../src/sources/mysql-binlog/streaming/transaction-assembler.js';
@@ -121,7 +122,7 @@ describe('binlog streaming', () => {
       item_id: 1,
       qty: 2,
       created: '2024-01-02 03:04:05.678', // TIMESTAMP is stored in UTC; rendered in mysql.timezone (Z)
-      meta: { a: [1, 2] }, // MariaDB JSON is LONGTEXT text in the binlog; parsed, as a SELECT through mysql2 returns it
+      meta: '{"a": [1, 2]}', // MariaDB JSON is LONGTEXT text in the binlog; kept as text, like the jsonStrings pool (the mapping parses it exactly)
       at: '2024-01-02 11:04:05', // DATETIME has no zone
       big: '-9007199254740993', // BIGINT: always a string, as the query pool returns it
     });
@@ -129,7 +130,7 @@ describe('binlog streaming', () => {
     expect(small!.key).toEqual({ id: '20' });
   });
 
-  it('streamed rows equal the same rows read by SELECT through the project pool (snapshot and stream agree)', async () => {
+  it('streamed rows map to the same documents as the rows read by SELECT through the project pool', async () => {
     await conn.query(`CREATE TABLE types (
       id INT PRIMARY KEY, ti TINYINT, si SMALLINT UNSIGNED, bi BIGINT, ub BIGINT UNSIGNED, f FLOAT, d DOUBLE,
       dec1 DECIMAL(20,6), dt DATE, tm TIME(3), dtt DATETIME(6), ts TIMESTAMP(3) NULL, y YEAR, b BIT(10),
@@ -151,6 +152,7 @@ describe('binlog streaming', () => {
       dateStrings: true,
       supportBigNumbers: true,
       bigNumberStrings: true,
+      jsonStrings: true,
       charset: 'utf8mb4',
     });
     try {
@@ -158,7 +160,14 @@ describe('binlog streaming', () => {
       await c.query(`SET time_zone = '+00:00'`);
       const [rows] = await c.query<RowDataPacket[]>('SELECT * FROM types ORDER BY id');
       c.release();
-      expect(r.events.map((e) => e.after)).toEqual(rows.map((x) => ({ ...x })));
+      // Raw values agree except FLOAT: the binlog holds the float32, a SELECT the printed value.
+      const raw = r.events.map((e) => ({ ...e.after, f: null }));
+      expect(raw).toEqual(rows.map((x) => ({ ...x, f: null })));
+      // Through the mapping, documents are identical, FLOAT included.
+      const mapping = await TableMapping.load(pool, { table: `${db}.types`, index: 'unused' });
+      expect(r.events.map((e) => mapping.toDocument(e.after!))).toEqual(
+        rows.map((x) => mapping.toDocument(x)),
+      );
     } finally {
       await pool.end();
     }

@@ -32,6 +32,8 @@ describe('index bodies', () => {
           },
         },
       },
+      { json_whole_numbers: { match_mapping_type: 'long', mapping: { type: 'double' } } },
+      { json_fractions: { match_mapping_type: 'double', mapping: { type: 'double' } } },
     ]);
   });
 
@@ -65,6 +67,8 @@ describe('index bodies', () => {
     expect((mappings.dynamic_templates as object[]).map((t) => Object.keys(t)[0])).toEqual([
       'ids',
       'strings',
+      'json_whole_numbers',
+      'json_fractions',
     ]);
   });
 

@@ -11,8 +11,9 @@ export interface ColumnSchemaLike {
  * (dateStrings, supportBigNumbers + bigNumberStrings), so snapshot ('r') and streamed ('c'/'u') rows of
  * one table carry the same JS types and the index does not flip-flop between them:
  *   - BIGINT: zongji gives a Number within ±2^53 and an exact string beyond; the pool always a string.
- *   - FLOAT: the binlog holds the exact float32 (1.1 → 1.100000023841858); the server prints, and a SELECT
- *     returns, 6 significant digits (1.1).
+ * FLOAT keeps the exact float32 the binlog holds (1.1 → 1.100000023841858): the table map does not say
+ * FLOAT(M,D), so the mapping, which knows the column from INFORMATION_SCHEMA, rounds it the way the
+ * server prints it (6 significant digits, or D decimals).
  * Everything else already matches (DECIMAL exact strings, DATE/DATETIME/TIMESTAMP strings, JSON text on
  * MariaDB, BLOB/BINARY/BIT Buffers). Returns undefined when a table has nothing to adjust.
  */
@@ -21,22 +22,15 @@ export function rowNormalizer(
 ): ((row: Row) => void) | undefined {
   if (!schemas) return undefined;
   const bigints: string[] = [];
-  const floats: string[] = [];
   for (const c of schemas) {
     const type = c.COLUMN_TYPE.toLowerCase();
     if (type.startsWith('bigint')) bigints.push(c.COLUMN_NAME);
-    else if (type === 'float' || type.startsWith('float(') || type.startsWith('float '))
-      floats.push(c.COLUMN_NAME);
   }
-  if (bigints.length === 0 && floats.length === 0) return undefined;
+  if (bigints.length === 0) return undefined;
   return (row) => {
     for (const name of bigints) {
       const v = row[name];
       if (typeof v === 'number') row[name] = String(v);
-    }
-    for (const name of floats) {
-      const v = row[name];
-      if (typeof v === 'number' && Number.isFinite(v)) row[name] = Number(v.toPrecision(6));
     }
   };
 }

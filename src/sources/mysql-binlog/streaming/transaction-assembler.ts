@@ -152,7 +152,6 @@ export class TransactionAssembler {
     const tx = this.tx;
     if (!tx || !this.o.tables(ev.database, ev.table)) return [];
     const keyCols = await this.o.metadata.keyColumns(ev.database, ev.table, ev.primaryKey);
-    const json = await this.o.metadata.jsonColumns(ev.database, ev.table);
     if (keyCols.length === 0 && !this.keyless.has(`${ev.database}.${ev.table}`)) {
       this.keyless.add(`${ev.database}.${ev.table}`);
       this.o.onWarning?.(
@@ -176,15 +175,15 @@ export class TransactionAssembler {
     };
     for (const r of ev.rows) {
       if (ev.op === 'insert') {
-        const row = parseJson(r as Row, json);
+        const row = r as Row;
         add('c', null, row, pick(row, keyCols));
       } else if (ev.op === 'delete') {
-        const row = parseJson(r as Row, json);
+        const row = r as Row;
         add('d', row, null, pick(row, keyCols));
       } else {
         const pair = r as { before: Row; after: Row };
-        const before = parseJson(pair.before, json);
-        const after = parseJson(pair.after, json);
+        const before = pair.before;
+        const after = pair.after;
         const kb = pick(before, keyCols);
         const ka = pick(after, keyCols);
         if (sameKey(kb, ka)) add('u', before, after, ka);
@@ -277,20 +276,6 @@ export class TransactionAssembler {
     tx.schema = [];
     return { events, schemaChanges, gtid: tx.id };
   }
-}
-
-/** MariaDB JSON arrives as text; parsed like mysql2 parses it in query results. Invalid text stays text. */
-function parseJson(row: Row, cols: readonly string[]): Row {
-  for (const c of cols) {
-    const v = row[c];
-    if (typeof v !== 'string') continue;
-    try {
-      row[c] = JSON.parse(v);
-    } catch {
-      // not JSON after all (e.g. written before the column became JSON): keep the text
-    }
-  }
-  return row;
 }
 
 function pick(row: Row, cols: readonly string[]): Row {
