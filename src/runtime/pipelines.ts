@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PipelineConfig, SynclineConfig } from '../config/schema.js';
+import type { BinlogPipelineConfig, SynclineConfig } from '../config/schema.js';
 import type { CheckpointStore, DeadLetterStore } from '../core/interfaces.js';
 import { Pipeline } from '../core/pipeline.js';
 import { columnProperties } from '../mapping/field-types.js';
@@ -7,9 +7,12 @@ import { ensureIndex } from '../mapping/index-definitions.js';
 import { MappingSet } from '../mapping/mapping-set.js';
 import { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../sinks/search/client.js';
+import { sweepOrphans } from '../sinks/search/orphan-sweep.js';
 import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
 import { type BinlogSource, createBinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
 import { currentBinlogPosition } from '../sources/mysql-binlog/streaming/position.js';
+import { OutboxSource } from '../sources/outbox/outbox-source.js';
+import type { OutboxPipelineConfig } from '../sources/outbox/relay-config.js';
 import type { Clients } from './clients.js';
 
 export interface PipelineHandle {
@@ -35,7 +38,7 @@ export interface PipelineDeps {
 /** Loads the mappings and creates every mapped index (alias over `<name>_v1`) before the first write. */
 export async function prepareMappings(
   config: SynclineConfig,
-  clients: Clients,
+  clients: Pick<Clients, 'db'>,
   search: SearchClient,
   logger: Logger,
 ): Promise<MappingSet> {
@@ -54,7 +57,7 @@ export async function prepareMappings(
 }
 
 /** One binlog pipeline from its config: snapshotting source → mappings → bulk sink, checkpointed. */
-export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): PipelineHandle {
+export function createBinlogPipeline(p: BinlogPipelineConfig, deps: PipelineDeps): PipelineHandle {
   const { config, clients, search, mappings, logger } = deps;
   const keyColumns = new Map(
     config.mappings.filter((m) => m.keyColumns).map((m) => [m.table, m.keyColumns!]),
@@ -76,6 +79,15 @@ export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): Pip
     keyColumns,
     logger,
     currentPosition: () => currentBinlogPosition(connection),
+    onPurgedTableResnapshotted: async (qualified, belowVersion) => {
+      const [database, table] = [
+        qualified.slice(0, qualified.indexOf('.')),
+        qualified.slice(qualified.indexOf('.') + 1),
+      ];
+      for (const m of mappings.forTable(database, table)) {
+        await sweepOrphans({ search, sink, index: m.index, database, table, belowVersion, logger });
+      }
+    },
     streaming: (tables) =>
       (binlog = createBinlogSource(
         config,
@@ -116,4 +128,45 @@ export function createBinlogPipeline(p: PipelineConfig, deps: PipelineDeps): Pip
     logger,
   });
   return { pipeline, source, sink, binlog: () => binlog };
+}
+
+/** An outbox relay pipeline (docs/outbox.md). */
+export interface RelayHandle {
+  readonly pipeline: Pipeline;
+  readonly source: OutboxSource;
+  readonly sink: BulkSink;
+}
+
+/** One outbox relay from its config: outbox rows in id order → mappings → bulk sink; shipped rows pruned. */
+export function createOutboxPipeline(p: OutboxPipelineConfig, deps: PipelineDeps): RelayHandle {
+  const { config, clients, search, mappings, logger } = deps;
+  const source = new OutboxSource({
+    name: p.name,
+    pool: clients.db,
+    outboxTable: p.source.outboxTable,
+    tables: p.source.tables,
+    batchSize: p.source.batchSize,
+    pollIntervalMs: p.source.pollIntervalMs,
+    pruneBatchSize: p.source.pruneBatchSize,
+    deadLetters: deps.deadLetters,
+    logger,
+  });
+  const sink = new BulkSink({
+    client: search,
+    config: config.sink,
+    deadLetters: deps.deadLetters,
+    pipeline: p.name,
+    logger,
+    ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
+  });
+  const pipeline = new Pipeline({
+    name: p.name,
+    source,
+    mapping: mappings,
+    sink,
+    checkpoints: deps.checkpoints,
+    deadLetters: deps.deadLetters,
+    logger,
+  });
+  return { pipeline, source, sink };
 }

@@ -33,6 +33,8 @@ export interface SnapshottingSourceOptions {
   /** The server's current position, used when there is no checkpoint. */
   currentPosition: () => Promise<Position>;
   logger: Logger;
+  /** A table finished a re-snapshot that replaced a purged position: sweep its documents below `belowVersion`. */
+  onPurgedTableResnapshotted?: (table: string, belowVersion: bigint) => Promise<void>;
 }
 
 /**
@@ -92,6 +94,7 @@ export class SnapshottingBinlogSource implements Source {
           `${this.name}: checkpoint position is no longer in the binlog; re-snapshotting every table (onPurged: resnapshot)`,
         );
         this.purgedResnapshots += 1;
+        this.afterPurge = true;
         resume = undefined;
       }
     }
@@ -99,6 +102,7 @@ export class SnapshottingBinlogSource implements Source {
 
   /** Times the source fell back to a full re-snapshot because its position was purged (a metric). */
   purgedResnapshots = 0;
+  private afterPurge = false;
 
   private async *run(from: Position | undefined, signal: AbortSignal): AsyncGenerator<Batch> {
     let start = from;
@@ -108,6 +112,8 @@ export class SnapshottingBinlogSource implements Source {
       this.state = tables.length
         ? newSnapshotState(tables, await estimateRows(this.o.pool, tables))
         : undefined;
+      if (this.state && this.afterPurge) this.state.sweepBelow = start.version.toString();
+      this.afterPurge = false;
       if (this.state) {
         this.o.logger.info(
           { source: this.name, tables, estimatedRows: this.state.estimatedRows },
@@ -217,6 +223,17 @@ export class SnapshottingBinlogSource implements Source {
         { source: this.name, table: doneTable },
         `${this.name}: snapshot of ${doneTable} complete`,
       );
+      if (s.sweepBelow !== undefined && this.o.onPurgedTableResnapshotted) {
+        const below = BigInt(s.sweepBelow);
+        this.o
+          .onPurgedTableResnapshotted(doneTable!, below)
+          .catch((e: unknown) =>
+            this.o.logger.error(
+              { source: this.name, table: doneTable, err: errorMessage(e) },
+              `${this.name}: orphan sweep of ${doneTable} failed; run \`syncline reconcile --repair\``,
+            ),
+          );
+      }
       if (rest.length === 0)
         this.o.logger.info({ source: this.name, rows: s.rowsDone }, `${this.name}: snapshot complete`);
     } else {

@@ -13,6 +13,11 @@ export interface SnapshotState {
   estimatedRows: number;
   startedAtMs: number;
   completed: string[];
+  /**
+   * Set when this snapshot replaces a purged position: documents of these tables below this version
+   * (decimal string) belong to rows deleted during the gap and are swept once each table completes.
+   */
+  sweepBelow?: string;
 }
 
 export function newSnapshotState(tables: readonly string[], estimatedRows: number): SnapshotState {
