@@ -122,10 +122,11 @@ export class TailPipeline {
       pipeline: this.o.name,
       logger,
     });
+    this.mapping = new RetargetedMapping(set, this.o.target);
     this.pipeline = new Pipeline({
       name: this.o.name,
       source: this.source,
-      mapping: (this.mapping = new RetargetedMapping(set, this.o.target)),
+      mapping: this.mapping,
       sink: this.sink,
       checkpoints: this.ctx.checkpoints,
       deadLetters: this.ctx.deadLetters,
