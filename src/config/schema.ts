@@ -368,6 +368,13 @@ export const MappingSchema = Type.Object(
       description:
         'Zone in which zone-less DATETIME values are interpreted ("UTC", "+08:00"). TIMESTAMP is always UTC.',
     }),
+    versionColumn: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Derive document versions from this column for every source of the table (binlog, snapshot, polling, ingest), so sources mixed on one table cannot regress each other. It must grow on every change: DATETIME(6)/TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), or an integer version. See docs/polling.md#versions.',
+      }),
+    ),
   },
   strict,
 );
@@ -384,11 +391,78 @@ export const IndexDefinitionSchema = Type.Object(
   strict,
 );
 
+/** A polling source (docs/polling.md): keyset pulls on a tracking column, cursor as checkpoint. */
+export const PollingSourceSchema = Type.Object(
+  {
+    type: Type.Literal('polling'),
+    tables: Type.Array(Type.String({ pattern: '^[^.\\s*]+\\.[^.\\s*]+$' }), {
+      minItems: 1,
+      description: 'Tables to poll (database.table, no wildcards); each needs a primary key (or keyColumns).',
+    }),
+    trackingColumn: Type.String({
+      default: 'updated_at',
+      minLength: 1,
+      description:
+        'Column that grows on every change: DATETIME(6)/TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), or an integer version. NOT NULL, indexed.',
+    }),
+    intervalMs: Type.Integer({
+      minimum: 10,
+      default: 1000,
+      description: 'Time between two polls (ignored when cron is set).',
+    }),
+    cron: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Cron schedule instead of intervalMs ("*/5 * * * * *": every 5 s; 5 or 6 fields, UTC).',
+      }),
+    ),
+    batchSize: Type.Integer({
+      minimum: 1,
+      maximum: 50_000,
+      default: 1000,
+      description: 'Rows per query (keyset page).',
+    }),
+    safetyLagMs: Type.Integer({
+      minimum: 0,
+      default: 5000,
+      description:
+        'Only rows whose tracking time is older than now − safetyLagMs are read, so a transaction that commits up to this long after it stamped its rows is not missed. Freshness costs the same. Temporal tracking columns only.',
+    }),
+    rescanWindowMs: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Each poll re-reads rows up to this far behind the cursor (duplicates are harmless: versioned). A second net for transactions longer than safetyLagMs; costs re-reads.',
+    }),
+    deletes: Type.Object(
+      {
+        softDeleteColumn: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'Rows with a non-NULL, non-zero value here (deleted = 1, deleted_at set) are deleted from the index.',
+          }),
+        ),
+        tombstoneTable: Type.Optional(
+          Type.String({
+            pattern: '^[^.\\s]+\\.[^.\\s]+$',
+            description:
+              'Tombstone table filled by the delete triggers `syncline polling install-triggers` installs (database.table).',
+          }),
+        ),
+      },
+      { ...strict, description: 'How deletes are seen (one of the two, or none: deletes are not propagated).' },
+    ),
+  },
+  strict,
+);
+
 export const PipelineSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'Pipeline name (checkpoint key).' }),
     source: Type.Union(
       [
+        PollingSourceSchema,
         Type.Object(
           {
             type: Type.Literal('mysql-binlog'),
@@ -457,6 +531,41 @@ export const ReconcileSchema = Type.Object(
   strict,
 );
 
+/** Ingest of Canal / Maxwell / Debezium messages over HTTP (docs/ingest.md). */
+export const IngestSchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: true,
+      description: 'Serve POST /api/ingest/{canal|maxwell|debezium} in `syncline run` (needs the API).',
+    }),
+    token: Type.Optional(
+      Type.String({
+        minLength: 8,
+        description: 'Bearer token of the ingest routes; server.adminToken when unset. Env: SYNCLINE_INGEST_TOKEN.',
+      }),
+    ),
+    maxMessages: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 5000,
+      description: 'Messages one request may carry (JSON array or NDJSON).',
+    }),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 256 * 1024 * 1024,
+      default: 16 * 1024 * 1024,
+      description: 'Largest ingest request body.',
+    }),
+    writeTimeoutMs: Type.Integer({
+      minimum: 100,
+      default: 30_000,
+      description:
+        'How long a request waits for the index to take its writes; past it the answer is 503 and the client retries (writes are versioned: a retry is harmless).',
+    }),
+  },
+  strict,
+);
+
 const DEMO_TABLES = ['syncline_demo.products', 'syncline_demo.users', 'syncline_demo.categories'];
 
 export const ConfigSchema = Type.Object(
@@ -496,6 +605,7 @@ export const ConfigSchema = Type.Object(
       description: 'Pipelines that `syncline run` starts.',
     }),
     reconcile: ReconcileSchema,
+    ingest: IngestSchema,
     logLevel: Type.Union(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level. Env: SYNCLINE_LOG_LEVEL.' },
@@ -524,6 +634,7 @@ export const envOverrides: ReadonlyArray<{
   { env: 'SYNCLINE_API_HOST', path: ['server', 'host'] },
   { env: 'SYNCLINE_API_PORT', path: ['server', 'port'], parse: Number },
   { env: 'SYNCLINE_ADMIN_TOKEN', path: ['server', 'adminToken'] },
+  { env: 'SYNCLINE_INGEST_TOKEN', path: ['ingest', 'token'] },
   { env: 'SYNCLINE_STACK_MANAGE', path: ['stack', 'manage'], parse: (v) => v === 'true' || v === '1' },
   { env: 'SYNCLINE_DATA_DIR', path: ['stack', 'dataDir'] },
   { env: 'SYNCLINE_LOG_LEVEL', path: ['logLevel'] },
@@ -534,5 +645,7 @@ export type SinkConfig = Static<typeof SinkSchema>;
 export type MappingConfig = Static<typeof MappingSchema>;
 export type IndexDefinition = Static<typeof IndexDefinitionSchema>;
 export type PipelineConfig = Static<typeof PipelineSchema>;
+export type PollingSourceConfig = Static<typeof PollingSourceSchema>;
+export type IngestConfig = Static<typeof IngestSchema>;
 export type ApiConfig = Static<typeof ApiSchema>;
 export type ReconcileConfig = Static<typeof ReconcileSchema>;

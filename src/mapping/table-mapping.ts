@@ -12,8 +12,10 @@ import {
 import { bestEffort, type Converter, type ConvertOptions, compileConverter } from './convert.js';
 import { documentId } from './document-id.js';
 import { ConversionError } from './errors.js';
+import { adaptForeignEvent, isForeignConnector } from './foreign-values.js';
 import { jsonSafe } from './json-text.js';
 import { parseZone } from './time-zone.js';
+import { isVersionableType, versionFromSequence, versionSequence } from './version-column.js';
 
 /** A field computed from the row: `row` holds every column by name, converted (canonical values). */
 export type ComputedField = (row: Readonly<Record<string, unknown>>, ev: ChangeEvent) => unknown;
@@ -62,6 +64,8 @@ export class TableMapping implements Mapping {
   private plans = new Map<string, ColumnPlan>();
   private keyConverters = new Map<string, Converter>();
   private readonly reported = new Set<string>();
+  private byLowerName = new Map<string, ColumnType>();
+  private versionColumnName: string | undefined;
 
   constructor(config: MappingInput, columns: TableColumns, options: TableMappingOptions = {}) {
     const [database, table] = config.table.split('.') as [string, string];
@@ -134,6 +138,18 @@ export class TableMapping implements Mapping {
       );
     }
     this.tableColumns = columns;
+    this.byLowerName = byName;
+    this.versionColumnName = undefined;
+    if (this.config.versionColumn !== undefined) {
+      const vc = byName.get(this.config.versionColumn.toLowerCase());
+      if (!vc || !isVersionableType(vc.type)) {
+        throw new SynclineError(
+          'CONFIG_INVALID',
+          `${where}.versionColumn: ${vc ? `${vc.name} is ${vc.columnType}; use DATETIME(6)/TIMESTAMP(6) or an integer column` : `no column ${this.config.versionColumn} in ${this.config.table}`}`,
+        );
+      }
+      this.versionColumnName = vc.name;
+    }
     this.keys = keys.map((k) => byName.get(k.toLowerCase())!.name);
     this.plans = new Map();
     this.keyConverters = new Map();
@@ -270,12 +286,46 @@ export class TableMapping implements Mapping {
   }
 
   /**
+   * The event's version: its source position's, or — with `versionColumn` — derived from that column so
+   * every source (binlog, snapshot, polling, ingest) gives the same row state the same version
+   * (docs/polling.md#versions): value × 2 for c/r/u, the before-image's value × 2 + 1 for deletes.
+   */
+  versionOf(ev: ChangeEvent): bigint {
+    const column = this.versionColumnName;
+    if (column === undefined || ev.op === 't') return ev.source.position.version;
+    const isDelete = ev.op === 'd';
+    const row = isDelete ? ev.before : ev.after;
+    const name = row ? Object.keys(row).find((k) => k.toLowerCase() === column.toLowerCase()) : undefined;
+    if (!row || name === undefined) {
+      throw new ConversionError(
+        column,
+        'version',
+        null,
+        isDelete
+          ? 'versionColumn: a delete without the row before it cannot be versioned (needs binlog_row_image=FULL, or a tombstone row with the column)'
+          : 'versionColumn: the row has no value for it',
+      );
+    }
+    const plan = this.plan(name);
+    return versionFromSequence(
+      versionSequence(plan.descriptor, this.convert(plan, row[name]), row[name]),
+      isDelete,
+      column,
+    );
+  }
+
+  /**
    * c/r → index; u → index (plus a delete of the old id when the update changed the key); d → delete;
    * t → truncate. Every op carries the event's version (external versioning, see docs/mapping.md).
    */
-  toOps(ev: ChangeEvent): IndexOp[] {
-    if (!this.handles(ev.source.database, ev.source.table)) return [];
-    const version = ev.source.position.version;
+  toOps(event: ChangeEvent): IndexOp[] {
+    if (!this.handles(event.source.database, event.source.table)) return [];
+    // Canal/Maxwell/Debezium encodings → reader representations, by this table's column types; the ops
+    // keep the event as received (a dead letter replays through this again)
+    const ev = isForeignConnector(event.source.connector)
+      ? adaptForeignEvent(event, this.byLowerName)
+      : event;
+    const version = this.versionOf(ev);
     const index = this.index;
     switch (ev.op) {
       case 'c':
@@ -288,17 +338,17 @@ export class TableMapping implements Mapping {
         const ops: IndexOp[] = [];
         if (ev.op === 'u' && ev.before && this.hasKey(ev.before)) {
           const oldId = this.idOf(ev.before);
-          if (oldId !== id) ops.push({ action: 'delete', index, id: oldId, version, event: ev });
+          if (oldId !== id) ops.push({ action: 'delete', index, id: oldId, version, event });
         }
-        ops.push({ action: 'index', index, id, version, doc, event: ev });
+        ops.push({ action: 'index', index, id, version, doc, event });
         return ops;
       }
       case 'd': {
         const row = ev.before ?? ev.key;
-        return [{ action: 'delete', index, id: this.idOf(row, ev.key), version, event: ev }];
+        return [{ action: 'delete', index, id: this.idOf(row, ev.key), version, event }];
       }
       case 't':
-        return [{ action: 'truncate', index, version, event: ev }];
+        return [{ action: 'truncate', index, version, event }];
       default:
         throw new SynclineError('EVENT_INVALID', `unknown op ${JSON.stringify((ev as { op: unknown }).op)}`);
     }
