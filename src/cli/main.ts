@@ -2,8 +2,12 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { SynclineConfig } from '../config/schema.js';
+import { registerDlq } from './commands/dlq.js';
+import { registerReconcile } from './commands/reconcile.js';
+import { registerReindex } from './commands/reindex.js';
 import { registerRun } from './commands/run.js';
 import { registerStack } from './commands/stack.js';
+import { registerSnapshot } from './commands/snapshot.js';
 import { exitCodeFor, printError } from './output.js';
 
 const program = new Command('syncline')
@@ -23,6 +27,10 @@ const config = (): SynclineConfig => {
 
 registerStack(program, config);
 registerRun(program, config);
+registerReconcile(program, config);
+registerReindex(program, config);
+registerDlq(program, config);
+registerSnapshot(program, config);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   printError(e);

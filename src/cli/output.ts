@@ -6,6 +6,10 @@ export const ExitCode = {
   FAILURE: 1,
   CONFIG: 2,
   STACK: 3,
+  /** reconcile found drift (or a repair left some). */
+  DRIFT: 4,
+  /** dlq replay: some entries failed again and were kept. */
+  PARTIAL: 5,
   INTERRUPTED: 130,
 } as const;
 

@@ -90,12 +90,72 @@ export const ServerSchema = Type.Object(
   strict,
 );
 
-/** The write path of one catalog table (docs/api.md#write-paths). Only `cdc` exists so far. */
-const WriteMode = Type.Union([Type.Literal('cdc')], {
-  default: 'cdc',
-  description:
-    'cdc: the API only writes MariaDB and the binlog pipeline indexes. Planned: dual-write-sync, dual-write-async, outbox, orm-hooks.',
-});
+/** The write path of one catalog table (docs/api.md#write-paths). */
+const WriteMode = Type.Union(
+  [
+    Type.Literal('cdc'),
+    Type.Literal('dual-write-sync'),
+    Type.Literal('dual-write-async'),
+    Type.Literal('outbox'),
+  ],
+  {
+    default: 'cdc',
+    description:
+      'cdc: the API only writes MariaDB, the binlog pipeline indexes. dual-write-sync: respond after the index write (bounded by api.dualWrite.syncTimeoutMs). dual-write-async: respond after commit, index in the background. outbox: an outbox row in the same transaction, shipped by a relay. See docs/api.md#write-paths.',
+  },
+);
+
+/** Dual-write modes of the catalog (docs/dual-write.md). */
+const DualWriteSchema = Type.Object(
+  {
+    syncTimeoutMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 2_000,
+      description:
+        'dual-write-sync: how long a request waits for its index write; past it the response says x-syncline-index: behind and the write keeps retrying in the background.',
+    }),
+    maxAttempts: Type.Integer({
+      minimum: 1,
+      maximum: 1_000,
+      default: 20,
+      description:
+        'Attempts of one dual-write (capped exponential backoff from sink.retry) before it goes to the dead-letter store.',
+    }),
+    maxQueued: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        'Dual-writes accepted and not yet settled (memory bound); a change beyond it goes straight to the dead-letter store (retries-exhausted) and the response says behind.',
+    }),
+    pipeline: Type.String({
+      pattern: '^[a-z0-9][a-z0-9_-]*$',
+      default: 'api-dual-write',
+      description: 'Name under which dual-writes are dead-lettered (dead-letter store `pipeline`).',
+    }),
+  },
+  strict,
+);
+
+/** Outbox mode of the catalog (docs/outbox.md). *//** Outbox mode of the catalog (docs/outbox.md). */
+const ApiOutboxSchema = Type.Object(
+  {
+    table: Type.String({
+      pattern: '^[A-Za-z0-9_$]+(\\.[A-Za-z0-9_$]+)?$',
+      default: 'syncline_outbox',
+      description:
+        "Outbox table written in the entity's transaction: `table` (in mysql.url's database) or `database.table`. Created when missing.",
+    }),
+    pipeline: Type.String({
+      pattern: '^[a-z0-9][a-z0-9_-]*$',
+      default: 'api-outbox',
+      description:
+        '`syncline run` starts a relay pipeline of this name when a table is in outbox mode and no pipeline with an outbox source already ships that outbox table.',
+    }),
+  },
+  strict,
+);
 
 export const ApiSchema = Type.Object(
   {
@@ -185,6 +245,8 @@ export const ApiSchema = Type.Object(
       { products: WriteMode, categories: WriteMode, users: WriteMode },
       { ...strict, description: 'Write path per catalog table.' },
     ),
+    dualWrite: DualWriteSchema,
+    outbox: ApiOutboxSchema,
     logs: Type.Object(
       {
         indexPrefix: Type.String({
@@ -391,6 +453,42 @@ export const IndexDefinitionSchema = Type.Object(
   strict,
 );
 
+/** A transactional-outbox relay (docs/outbox.md): ships the rows of an outbox table in id order. */
+export const OutboxSourceSchema = Type.Object(
+  {
+    type: Type.Literal('outbox'),
+    outboxTable: Type.String({
+      pattern: '^[A-Za-z0-9_$]+\\.[A-Za-z0-9_$]+$',
+      description: 'The outbox table as database.table (created when missing).',
+    }),
+    tables: Type.Array(Type.String(), {
+      minItems: 1,
+      description:
+        'Aggregate tables whose changes this outbox carries (database.table; * wildcards). They must not also be captured by a binlog pipeline; an outbox row of another table is dead-lettered.',
+    }),
+    batchSize: Type.Integer({
+      minimum: 1,
+      maximum: 50_000,
+      default: 500,
+      description: 'Outbox rows read per batch.',
+    }),
+    pollIntervalMs: Type.Integer({
+      minimum: 10,
+      maximum: 60_000,
+      default: 200,
+      description: 'Idle polling interval; writes through the API in the same process wake the relay at once.',
+    }),
+    pruneBatchSize: Type.Integer({
+      minimum: 1,
+      maximum: 50_000,
+      default: 1_000,
+      description: 'Shipped rows deleted per DELETE statement.',
+    }),
+  },
+  strict,
+);
+
+
 /** A polling source (docs/polling.md): keyset pulls on a tracking column, cursor as checkpoint. */
 export const PollingSourceSchema = Type.Object(
   {
@@ -487,6 +585,7 @@ export const PipelineSchema = Type.Object(
           },
           strict,
         ),
+        OutboxSourceSchema,
       ],
       { description: 'Where changes come from.' },
     ),
@@ -647,5 +746,9 @@ export type IndexDefinition = Static<typeof IndexDefinitionSchema>;
 export type PipelineConfig = Static<typeof PipelineSchema>;
 export type PollingSourceConfig = Static<typeof PollingSourceSchema>;
 export type IngestConfig = Static<typeof IngestSchema>;
+export type OutboxSourceConfig = Static<typeof OutboxSourceSchema>;
+export type BinlogSourceConfig = Extract<PipelineConfig['source'], { type: 'mysql-binlog' }>;
+/** A pipeline whose source is the binlog (narrow with `p.source.type === 'mysql-binlog'`). */
+export type BinlogPipelineConfig = PipelineConfig & { source: BinlogSourceConfig };
 export type ApiConfig = Static<typeof ApiSchema>;
 export type ReconcileConfig = Static<typeof ReconcileSchema>;

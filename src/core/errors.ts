@@ -57,6 +57,19 @@ export const ErrorCodes = {
     code: 'SYNC_S1005',
     hint: 'The message was rejected; see the reason and fix the producer.',
   },
+  // write paths: dual-write SDK, ORM hooks, outbox (docs/dual-write.md, docs/outbox.md)
+  DUAL_WRITE_NO_VERSION: {
+    code: 'SYNC_S1101',
+    hint: "Dual-write versions come from MariaDB's @@last_gtid: enable log_bin, read it on the connection that ran COMMIT before releasing it, or use the outbox write path.",
+  },
+  DUAL_WRITE_UNMAPPED: {
+    code: 'SYNC_S1102',
+    hint: 'Add a mapping for the table (mappings[]), or name a mapped table as database.table.',
+  },
+  OUTBOX_ROW_INVALID: {
+    code: 'SYNC_S1111',
+    hint: 'The outbox row went to the dead-letter store; write outbox rows through Syncline (outbox write path), then replay.',
+  },
 
   // sink
   SINK_UNREACHABLE: {

@@ -46,6 +46,8 @@ export interface TableOutcomes {
 /** Counters a pipeline keeps; the metrics endpoint and the admin API read them. */
 export class PipelineStats {
   eventsIn = 0;
+  /** Rows read by snapshots (op 'r'), initial and requested. */
+  snapshotRows = 0;
   eventsByTable = new Map<string, number>();
   /** Ops acknowledged by the sink per source table (`db.table`), by outcome. */
   outByTable = new Map<string, TableOutcomes>();
@@ -72,6 +74,7 @@ export class PipelineStats {
     const t = `${ev.source.database}.${ev.source.table}`;
     this.eventsByTable.set(t, (this.eventsByTable.get(t) ?? 0) + 1);
     this.rateIn.add(1);
+    if (ev.source.snapshot) this.snapshotRows += 1;
     if (ev.source.tsMs > this.lastEventTsMs) this.lastEventTsMs = ev.source.tsMs;
   }
 

@@ -4,6 +4,7 @@ import type { CacheStats } from '../catalog/search/search-cache.js';
 import type { DeadLetterStore } from '../core/interfaces.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
 import type { PipelineHandle } from '../runtime/pipelines.js';
+import type { SnapshotProgress } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
 import { driftReports } from './drift.js';
 
 export interface MetricsOptions {
@@ -30,7 +31,6 @@ export class SynclineMetrics {
   private handles: readonly PipelineHandle[] = [];
   private deadLetterStore: DeadLetterStore | undefined;
   private cacheStats: (() => CacheStats) | undefined;
-  private readonly snapshotSeen = new Map<string, { rowsDone: number; estimatedRows: number }>();
   private dlqCounts: { at: number; rows: Array<{ index: string; kind: string; count: number }> } | undefined;
   private readonly http: Histogram<'route' | 'method' | 'status'>;
   private readonly bulk: Histogram<'pipeline'>;
@@ -265,15 +265,7 @@ export class SynclineMetrics {
 
   private snapshotMetrics(): void {
     const registers = [this.registry];
-    const read = (h: PipelineHandle) => {
-      const p = h.source.snapshotProgress;
-      if (p) this.snapshotSeen.set(h.pipeline.name, { rowsDone: p.rowsDone, estimatedRows: p.estimatedRows });
-      return {
-        running: p !== undefined,
-        ...(this.snapshotSeen.get(h.pipeline.name) ?? { rowsDone: 0, estimatedRows: 0 }),
-      };
-    };
-    const gauge = (name: string, help: string, value: (r: ReturnType<typeof read>) => number) => {
+    const gauge = (name: string, help: string, value: (p: SnapshotProgress | undefined) => number) => {
       const g: Gauge<'pipeline'> = new Gauge({
         name,
         help,
@@ -281,19 +273,34 @@ export class SynclineMetrics {
         registers,
         collect: () => {
           g.reset();
-          for (const h of this.handles) g.set({ pipeline: h.pipeline.name }, value(read(h)));
+          for (const h of this.handles)
+            g.set({ pipeline: h.pipeline.name }, value(h.source.snapshotProgress));
         },
       });
     };
-    gauge('syncline_snapshot_running', '1 while a snapshot (initial or requested) has chunks left.', (r) =>
-      r.running ? 1 : 0,
+    gauge('syncline_snapshot_running', '1 while a snapshot (initial or requested) has chunks left.', (p) =>
+      p ? 1 : 0,
     );
-    gauge('syncline_snapshot_rows_done', 'Rows read by the current (or last) snapshot.', (r) => r.rowsDone);
+    gauge(
+      'syncline_snapshot_rows_done',
+      'Rows read so far by the snapshot in progress (0 when none runs).',
+      (p) => (p ? p.rowsDone : 0),
+    );
     gauge(
       'syncline_snapshot_rows_estimated',
-      'Estimated rows of the current (or last) snapshot (information_schema estimate).',
-      (r) => r.estimatedRows,
+      'Estimated rows of the snapshot in progress (information_schema estimate; 0 when none runs).',
+      (p) => (p ? p.estimatedRows : 0),
     );
+    const rows: Counter<'pipeline'> = new Counter({
+      name: 'syncline_snapshot_rows_total',
+      help: 'Rows read by snapshots (initial and requested re-snapshots) since the process started.',
+      labelNames: ['pipeline'],
+      registers,
+      collect: () => {
+        rows.reset();
+        for (const h of this.handles) rows.inc({ pipeline: h.pipeline.name }, h.pipeline.stats.snapshotRows);
+      },
+    });
   }
 
   private deadLetterMetrics(): void {

@@ -2,12 +2,21 @@ import type { Logger } from 'pino';
 import { createCheckpointStore } from '../checkpoint/index.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
+import type { CheckpointStore } from '../core/interfaces.js';
 import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js';
 import type { MappingSet } from '../mapping/mapping-set.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import { assertBinlogPreflight } from '../sources/mysql-binlog/preflight.js';
 import type { Clients } from './clients.js';
-import { createBinlogPipeline, type PipelineHandle, prepareMappings } from './pipelines.js';
+import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
+import {
+  createBinlogPipeline,
+  createOutboxPipeline,
+  type PipelineDeps,
+  type PipelineHandle,
+  prepareMappings,
+  type RelayHandle,
+} from './pipelines.js';
 
 /** Observers set before start(): metrics hang off these. */
 export interface RunnerHooks {
@@ -24,6 +33,8 @@ export interface RunnerHooks {
  */
 export class PipelineRunner {
   readonly handles: PipelineHandle[] = [];
+  /** Outbox relay pipelines (not binlog: no snapshot or binlog controls). */
+  readonly relays: RelayHandle[] = [];
   mappings: MappingSet | undefined;
   readonly deadLetters: MysqlDeadLetterStore;
   readonly hooks: RunnerHooks = {};
@@ -42,7 +53,14 @@ export class PipelineRunner {
   async start(): Promise<void> {
     this.mappings = await prepareMappings(this.config, this.clients, this.search, this.logger);
     const checkpoints = createCheckpointStore(this.config, this.clients.db);
-    for (const p of this.config.pipelines) {
+    for (const p of [...this.config.pipelines, ...implicitOutboxPipelines(this.config)]) {
+      if (p.source.type === 'outbox') {
+        this.startRelay(createOutboxPipeline({ name: p.name, source: p.source }, this.deps(checkpoints)));
+        continue;
+      }
+      if (p.source.type !== 'mysql-binlog') {
+        throw new Error(`pipelines[${p.name}]: source type ${p.source.type} is not wired into the runner`);
+      }
       // Fail fast with the fix for each problem (binlog off, format, grants, keys) before reading anything.
       const report = await assertBinlogPreflight({
         connection: {
@@ -56,7 +74,7 @@ export class PipelineRunner {
         ),
       });
       for (const w of report.warnings) this.logger.warn({ pipeline: p.name }, `preflight: ${w}`);
-      const handle = createBinlogPipeline(p, {
+      const handle = createBinlogPipeline({ ...p, source: p.source }, {
         config: this.config,
         clients: this.clients,
         search: this.search,
@@ -79,17 +97,41 @@ export class PipelineRunner {
     }
   }
 
+  private deps(checkpoints: CheckpointStore): PipelineDeps {
+    return {
+      config: this.config,
+      clients: this.clients,
+      search: this.search,
+      mappings: this.mappings!,
+      checkpoints,
+      deadLetters: this.deadLetters,
+      logger: this.logger,
+      ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
+    };
+  }
+
+  /** Outbox relays (docs/outbox.md): configured `type: outbox` pipelines and the catalog's implicit one. */
+  private startRelay(relay: RelayHandle): void {
+    this.relays.push(relay);
+    const name = relay.pipeline.name;
+    this.running.push(
+      relay.pipeline.run(this.abort.signal).catch((e: unknown) => {
+        this.logger.error({ pipeline: name, err: errorMessage(e) }, `outbox relay ${name} stopped on error`);
+      }),
+    );
+  }
+
   handle(name: string): PipelineHandle | undefined {
     return this.handles.find((h) => h.pipeline.name === name);
   }
 
   pipelines(): Array<{ name: string; state: string }> {
-    return this.handles.map((h) => ({ name: h.pipeline.name, state: h.pipeline.state }));
+    return [...this.handles, ...this.relays].map((h) => ({ name: h.pipeline.name, state: h.pipeline.state }));
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled(this.running);
-    await Promise.allSettled(this.handles.map((h) => h.sink.close()));
+    await Promise.allSettled([...this.handles, ...this.relays].map((h) => h.sink.close()));
   }
 }

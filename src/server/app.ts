@@ -10,7 +10,8 @@ import type { AdminBackend } from '../admin/admin-backend.js';
 import { CatalogStore } from '../catalog/catalog-store.js';
 import { ProductSearch } from '../catalog/search/product-search.js';
 import type { CacheStats } from '../catalog/search/search-cache.js';
-import { type WritePaths, writePathsFromConfig } from '../catalog/write-path.js';
+import type { WritePaths } from '../catalog/write-path.js';
+import { createWritePaths } from '../catalog/write-paths.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import type { SearchClient } from '../sinks/search/client.js';
@@ -102,7 +103,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? new SynclineMetrics();
   installMetrics(app, metrics);
 
-  const writePaths = deps.writePaths ?? writePathsFromConfig(api.writeModes);
+  // dual-write / outbox modes need a dual-write client and an outbox table (docs/api.md#write-paths)
+  const catalogPaths = deps.writePaths
+    ? undefined
+    : await createWritePaths({ config, db: deps.db, search: deps.search, logger: deps.logger });
+  const writePaths = deps.writePaths ?? catalogPaths!.paths;
   const store = new CatalogStore(deps.db, writePaths);
   const productSearch = new ProductSearch(deps.search, {
     index: api.productsIndex,
@@ -129,6 +134,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   } satisfies SynclineApi);
   // in-flight requests have finished when onClose runs; what they queued is flushed here
   app.addHook('onClose', async () => logWriter.close());
+  // background dual-writes finish within the grace period; what is left goes to the dead-letter store
+  app.addHook('onClose', async () =>
+    catalogPaths?.close(AbortSignal.timeout(Math.max(1, config.server.shutdownGraceMs))),
+  );
 
   await app.register(swagger, {
     openapi: {

@@ -1,4 +1,4 @@
-import type { PipelineConfig, SynclineConfig } from '../../../config/schema.js';
+import type { BinlogPipelineConfig, SynclineConfig } from '../../../config/schema.js';
 import type { Position } from '../../../core/change-event.js';
 import type { Batch, Source } from '../../../core/interfaces.js';
 import {
@@ -243,7 +243,7 @@ export class BinlogSource implements Source {
 /** The source of a `mysql-binlog` pipeline from the config; keyColumns come from the mappings. */
 export function createBinlogSource(
   config: SynclineConfig,
-  pipeline: PipelineConfig,
+  pipeline: BinlogPipelineConfig,
   extra: Partial<BinlogSourceOptions> = {},
 ): BinlogSource {
   const keyColumns: Record<string, readonly string[]> = {};

@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineStatus } from '../../../src/admin/pipeline-status.js';
+import { ADMIN_TOKEN, eventually, ServiceHarness, sleep } from './service-harness.js';
+
+const h = new ServiceHarness({
+  products: 300,
+  extraTables: ['gadgets'],
+  setup: 'CREATE TABLE gadgets (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL)',
+});
+
+beforeAll(() => h.start());
+afterAll(() => h.cleanup());
+
+const zero = { missing: 0, extra: 0, stale: 0 };
+const clean = (d: { missing: unknown[]; extra: unknown[]; stale: unknown[] }) => ({
+  missing: d.missing.length,
+  extra: d.extra.length,
+  stale: d.stale.length,
+});
+
+async function status(): Promise<PipelineStatus> {
+  const r = await h.call<PipelineStatus>('GET', `/api/admin/pipelines/${h.pipeline}`, { admin: true });
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+let nextId = 1_000_000;
+async function insertProducts(n: number): Promise<void> {
+  const rows = Array.from({ length: n }, () => [
+    nextId++,
+    `admin test product ${nextId}`,
+    '9.90',
+    1,
+    'active',
+  ]);
+  await h.pool.query('INSERT INTO products (id, name, price, category_id, status) VALUES ?', [rows]);
+}
+
+describe('admin API', () => {
+  it('refuses every admin and dashboard route without the bearer token (401 SYNC_S3004)', async () => {
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', '/api/admin/pipelines'],
+      ['GET', `/api/admin/pipelines/${h.pipeline}`],
+      ['POST', `/api/admin/pipelines/${h.pipeline}/pause`],
+      ['POST', `/api/admin/pipelines/${h.pipeline}/resume`],
+      ['POST', `/api/admin/pipelines/${h.pipeline}/resnapshot`, { table: `${h.db}.products` }],
+      ['GET', '/api/admin/dashboard/dead-letters'],
+      ['POST', '/api/admin/dashboard/dead-letters/replay', { ids: [1] }],
+      ['POST', '/api/admin/dashboard/dead-letters/purge', { ids: [1] }],
+      ['GET', '/api/admin/dashboard/reconcile'],
+    ];
+    for (const [method, path, body] of routes) {
+      for (const token of [undefined, 'wrong-token-0000', ADMIN_TOKEN.slice(0, -1)]) {
+        const r = await h.call<{ error: { code: string } }>(method, path, {
+          ...(body !== undefined && { body }),
+          ...(token && { token }),
+        });
+        expect(r.status, `${method} ${path} token=${token}`).toBe(401);
+        expect(r.body.error.code).toBe('SYNC_S3004');
+      }
+    }
+    // still running: the refused pause did nothing
+    expect((await status()).state).toBe('running');
+  });
+
+  it('reports state, position, lag, throughput, events and snapshot progress of each pipeline', async () => {
+    expect(clean(await h.converge('products'))).toEqual(zero);
+    const list = await h.call<{ pipelines: PipelineStatus[] }>('GET', '/api/admin/pipelines', {
+      admin: true,
+    });
+    expect(list.status).toBe(200);
+    expect(list.body.pipelines.map((p) => p.name)).toEqual([h.pipeline]);
+    const before = list.body.pipelines[0]!;
+    expect(before).toMatchObject({ state: 'running', paused: false, lastError: null });
+    expect(before.events.in).toBeGreaterThanOrEqual(300); // the snapshot read every product
+    await insertProducts(50);
+    const after = await eventually(async () => {
+      const s = await status();
+      return s.events.in >= before.events.in + 50 && s.phase === 'streaming' && s.position ? s : undefined;
+    });
+    expect(after).toBeDefined();
+    expect(after!.position).toMatch(/^gtid \d+-\d+-\d+$/);
+    expect(after!.lag.seconds).toBeGreaterThanOrEqual(0);
+    expect(after!.throughput.windowSeconds).toBe(10);
+    expect(after!.throughput.inPerSecond).toBeGreaterThan(0);
+    expect(after!.snapshot).toBeNull(); // done
+    const products = after!.tables.find((t) => t.table === `${h.db}.products`)!;
+    expect(products.in).toBeGreaterThanOrEqual(350);
+    expect(products.ok).toBeGreaterThan(0);
+    expect((await h.call('GET', '/api/admin/pipelines/nope', { admin: true })).status).toBe(404);
+  });
+
+  it('pause holds the index while writes go on; resume catches up until the index equals the table', async () => {
+    expect(clean(await h.converge('products'))).toEqual(zero);
+    const paused = await h.call<PipelineStatus>('POST', `/api/admin/pipelines/${h.pipeline}/pause`, {
+      admin: true,
+    });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ state: 'paused', paused: true });
+    // idempotent
+    expect((await h.call('POST', `/api/admin/pipelines/${h.pipeline}/pause`, { admin: true })).status).toBe(
+      200,
+    );
+    const docsAtPause = await h.docCount('products');
+    for (let i = 0; i < 8; i++) {
+      await insertProducts(25);
+      await h.pool.query('UPDATE products SET stock = stock + 1 WHERE id <= 20');
+      await sleep(250);
+    }
+    const rows = await h.rowCount('products');
+    expect(rows).toBe(docsAtPause + 200);
+    await sleep(1500); // far more than the 10 ms linger and a refresh interval
+    expect(await h.docCount('products')).toBe(docsAtPause);
+    const held = await eventually(async () => {
+      const s = await status();
+      return (s.lag.transactions ?? 0) > 0 ? s : undefined;
+    }, 10_000);
+    expect(held?.state).toBe('paused');
+    expect(held?.lag.transactions).toBeGreaterThan(0);
+
+    const resumed = await h.call<PipelineStatus>('POST', `/api/admin/pipelines/${h.pipeline}/resume`, {
+      admin: true,
+    });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body).toMatchObject({ state: 'running', paused: false });
+    expect(clean(await h.converge('products'))).toEqual(zero);
+    expect(await h.docCount('products')).toBe(rows);
+    const caughtUp = await eventually(async () => {
+      const s = await status();
+      return s.lag.transactions === 0 ? s : undefined;
+    }, 15_000);
+    expect(caughtUp?.lag.transactions).toBe(0);
+  });
+
+  it('re-snapshot re-reads a table and repairs documents changed behind its back', async () => {
+    expect(clean(await h.converge('products'))).toEqual(zero);
+    const [[victim]] = (await h.pool.query('SELECT id FROM products ORDER BY id LIMIT 1')) as unknown as [
+      [{ id: number }],
+    ];
+    const [[altered]] = (await h.pool.query(
+      'SELECT id FROM products ORDER BY id DESC LIMIT 1',
+    )) as unknown as [[{ id: number }]];
+    const idx = h.index('products');
+    expect((await h.search.request('DELETE', `/${idx}/_doc/${victim.id}`)).status).toBe(200);
+    expect(
+      (await h.search.request('POST', `/${idx}/_update/${altered.id}`, { doc: { name: 'tampered' } })).status,
+    ).toBe(200);
+    const d = await h.diff('products');
+    expect(d.missing).toEqual([String(victim.id)]);
+    expect(d.stale.map((s) => s.id)).toEqual([String(altered.id)]);
+    const before = await status();
+
+    const r = await h.call('POST', `/api/admin/pipelines/${h.pipeline}/resnapshot`, {
+      admin: true,
+      body: { table: `${h.db}.products` },
+    });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ pipeline: h.pipeline, table: `${h.db}.products`, status: 'queued' });
+    expect(clean(await h.converge('products'))).toEqual(zero);
+    const after = await status();
+    // every row was read again ('r' events), not just the two repaired ones
+    expect(after.events.in - before.events.in).toBeGreaterThanOrEqual(await h.rowCount('products'));
+
+    const bad = await h.call<{ error: { code: string; message: string } }>(
+      'POST',
+      `/api/admin/pipelines/${h.pipeline}/resnapshot`,
+      { admin: true, body: { table: 'mysql.user' } },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('not captured by pipeline');
+    const missing = await h.call('POST', `/api/admin/pipelines/${h.pipeline}/resnapshot`, {
+      admin: true,
+      body: { table: `${h.db}.no_such_table` },
+    });
+    expect(missing.status).toBe(404);
+    const unknownField = await h.call('POST', `/api/admin/pipelines/${h.pipeline}/resnapshot`, {
+      admin: true,
+      body: { table: `${h.db}.products`, where: '1=1' },
+    });
+    expect(unknownField.status).toBe(400);
+  });
+
+  it('dead letters: listed with counts, replay fails while the mapping conflicts, lands after the fix', async () => {
+    await h.pool.query("INSERT INTO gadgets VALUES (1, 'fine')");
+    expect(clean(await h.converge('gadgets'))).toEqual(zero);
+    // strict: a column added from now on is refused by the index until its mapping is added
+    const strict = await h.search.request('PUT', `/${h.index('gadgets')}/_mapping`, { dynamic: 'strict' });
+    expect(strict.status).toBe(200);
+    await h.pool.query('ALTER TABLE gadgets ADD COLUMN colour VARCHAR(20) NULL');
+    await h.pool.query("INSERT INTO gadgets VALUES (2, 'refused', 'red')");
+    type Dlq = {
+      items: Array<{ id: number; index: string; docId: string; kind: string; error: string }>;
+      counts: Array<{ index: string; kind: string; count: number }>;
+    };
+    const listed = await eventually(async () => {
+      const r = await h.call<Dlq>('GET', `/api/admin/dashboard/dead-letters?pipeline=${h.pipeline}`, {
+        admin: true,
+      });
+      return r.body.items.length > 0 ? r.body : undefined;
+    });
+    expect(listed!.items).toHaveLength(1);
+    const entry = listed!.items[0]!;
+    expect(entry).toMatchObject({ index: h.index('gadgets'), docId: '2', kind: 'mapping' });
+    expect(entry.error).toContain('strict');
+    expect(listed!.counts).toContainEqual({ index: h.index('gadgets'), kind: 'mapping', count: 1 });
+
+    const early = await h.call<{ replayed: number[]; failed: Array<{ id: number; error: string }> }>(
+      'POST',
+      '/api/admin/dashboard/dead-letters/replay',
+      { admin: true, body: { ids: [entry.id] } },
+    );
+    expect(early.status).toBe(200);
+    expect(early.body.replayed).toEqual([]);
+    expect(early.body.failed.map((f) => f.id)).toEqual([entry.id]);
+
+    const fix = await h.search.request('PUT', `/${h.index('gadgets')}/_mapping`, {
+      properties: { colour: { type: 'keyword' } },
+    });
+    expect(fix.status).toBe(200);
+    const ok = await h.call<{ replayed: number[]; failed: unknown[] }>(
+      'POST',
+      '/api/admin/dashboard/dead-letters/replay',
+      { admin: true, body: { ids: [entry.id, 999_999_999] } },
+    );
+    expect(ok.body.replayed).toEqual([entry.id]);
+    expect(ok.body.failed).toEqual([{ id: 999_999_999, error: 'dead letter 999999999 does not exist' }]);
+    const left = await h.call<Dlq>('GET', `/api/admin/dashboard/dead-letters?pipeline=${h.pipeline}`, {
+      admin: true,
+    });
+    expect(left.body.items).toEqual([]);
+    await h.search.request('POST', `/${h.index('gadgets')}/_refresh`);
+    const doc = await h.search.request<{ _source: Record<string, unknown> }>(
+      'GET',
+      `/${h.index('gadgets')}/_doc/2`,
+    );
+    expect(doc.status).toBe(200);
+    expect(doc.body._source).toMatchObject({ id: 2, name: 'refused', colour: 'red' });
+    // (row 1 predates the column: ADD COLUMN writes no row events, so its document has no colour field)
+    expect((await h.diff('gadgets')).missing).toEqual([]);
+  });
+});
