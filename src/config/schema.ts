@@ -555,6 +555,159 @@ export const PollingSourceSchema = Type.Object(
   strict,
 );
 
+/** A Kafka source (docs/kafka.md): a consumer group reading change events from topics. */
+export const KafkaSourceSchema = Type.Object(
+  {
+    type: Type.Literal('kafka'),
+    topics: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-zA-Z0-9._-]{1,249}$' }), {
+        minItems: 1,
+        description: 'Topics to read. Give topics or topicPattern, not both.',
+      }),
+    ),
+    topicPattern: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Regular expression matched against whole topic names (e.g. "syncline\\.shop\\..*"); topics created later are picked up within topicRefreshMs. Dead-letter topics never match.',
+      }),
+    ),
+    tables: Type.Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description:
+          'Only events of these tables are indexed (database.table; * wildcards). Default: every table a mapping covers.',
+      }),
+    ),
+    groupId: Type.Optional(
+      Type.String({
+        pattern: '^[a-zA-Z0-9._-]{1,249}$',
+        description:
+          'Consumer group: `syncline run` processes with the same group share the partitions. Default: syncline.<pipeline name>.',
+      }),
+    ),
+    format: Type.Union(
+      [Type.Literal('syncline'), Type.Literal('debezium'), Type.Literal('canal'), Type.Literal('maxwell')],
+      {
+        default: 'syncline',
+        description:
+          "Message format: syncline (Syncline's envelope), debezium (Syncline's Debezium form or Debezium's own JSON), canal (flat messages), maxwell. See docs/kafka.md and docs/ingest.md.",
+      },
+    ),
+    batchSize: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 1000,
+      description: 'Most messages per batch handed to the pipeline.',
+    }),
+    maxWaitMs: Type.Integer({
+      minimum: 10,
+      maximum: 30_000,
+      default: 500,
+      description: 'Longest a fetch waits on the broker for new messages.',
+    }),
+    commitIntervalMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 1000,
+      description:
+        'Offsets of acknowledged batches are committed at most this often (and on stop); a crash replays at most this much.',
+    }),
+    sessionTimeoutMs: Type.Integer({
+      minimum: 6_000,
+      maximum: 1_800_000,
+      default: 30_000,
+      description:
+        "A member whose heartbeats stop this long is removed and its partitions reassigned (a kill -9's takeover time). Heartbeats run on a timer, independent of how long the sink takes.",
+    }),
+    heartbeatIntervalMs: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 3000,
+      description: 'Heartbeat period; below sessionTimeoutMs / 3.',
+    }),
+    rebalanceTimeoutMs: Type.Integer({
+      minimum: 6_000,
+      maximum: 1_800_000,
+      default: 60_000,
+      description: 'How long the group waits for members to re-join during a rebalance; at least sessionTimeoutMs.',
+    }),
+    topicRefreshMs: Type.Integer({
+      minimum: 1_000,
+      default: 30_000,
+      description: 'How often the topic list / pattern is re-checked for topics created since.',
+    }),
+    dlq: Type.Object(
+      {
+        suffix: Type.String({
+          pattern: '^[a-zA-Z0-9._-]+$',
+          default: '.dlq',
+          description: 'Poison messages of topic T go to T<suffix>.',
+        }),
+        replicationFactor: Type.Integer({
+          minimum: 1,
+          maximum: 10,
+          default: 1,
+          description: 'Replication factor of dead-letter topics Syncline creates.',
+        }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
+/** Where a pipeline writes: the search engine (default) or Kafka topics (docs/kafka.md). */
+export const PipelineSinkSchema = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('search') }, { additionalProperties: false }),
+    Type.Object(
+      {
+        type: Type.Literal('kafka'),
+        topicTemplate: Type.String({
+          minLength: 1,
+          default: 'syncline.{database}.{table}',
+          description: 'Topic per table; placeholders {database}, {table}, {pipeline}.',
+        }),
+        partitions: Type.Integer({
+          minimum: 1,
+          maximum: 10_000,
+          default: 6,
+          description: 'Partitions of topics created on first use (the most consumer processes that share a topic).',
+        }),
+        replicationFactor: Type.Integer({
+          minimum: 1,
+          maximum: 10,
+          default: 1,
+          description: 'Replication factor of topics created on first use (3 in production clusters).',
+        }),
+        format: Type.Union([Type.Literal('syncline'), Type.Literal('debezium')], {
+          default: 'syncline',
+          description: "Message value: syncline (the change event's JSON) or debezium (Debezium's envelope).",
+        }),
+        maxBatchMessages: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 5000,
+          description: 'Most messages per produce request.',
+        }),
+        maxMessageBytes: Type.Integer({
+          minimum: 1024,
+          default: 1_000_000,
+          description:
+            "A message larger than this goes to the dead-letter store instead (keep it below the topic's max.message.bytes).",
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    default: { type: 'search' },
+    description:
+      'Where the pipeline writes: search (the index; tuning under the top-level `sink`) or kafka (a topic per table, docs/kafka.md).',
+  },
+);
+
 export const PipelineSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', description: 'Pipeline name (checkpoint key).' }),
@@ -586,9 +739,11 @@ export const PipelineSchema = Type.Object(
           strict,
         ),
         OutboxSourceSchema,
+        KafkaSourceSchema,
       ],
       { description: 'Where changes come from.' },
     ),
+    sink: Type.Optional(PipelineSinkSchema),
   },
   strict,
 );
@@ -745,6 +900,8 @@ export type MappingConfig = Static<typeof MappingSchema>;
 export type IndexDefinition = Static<typeof IndexDefinitionSchema>;
 export type PipelineConfig = Static<typeof PipelineSchema>;
 export type PollingSourceConfig = Static<typeof PollingSourceSchema>;
+export type KafkaSourceConfig = Static<typeof KafkaSourceSchema>;
+export type PipelineSinkConfig = Static<typeof PipelineSinkSchema>;
 export type IngestConfig = Static<typeof IngestSchema>;
 export type OutboxSourceConfig = Static<typeof OutboxSourceSchema>;
 export type BinlogSourceConfig = Extract<PipelineConfig['source'], { type: 'mysql-binlog' }>;

@@ -1,0 +1,196 @@
+import type {
+  BinlogPipelineConfig,
+  KafkaSourceConfig,
+  PipelineConfig,
+  SynclineConfig,
+} from '../config/schema.js';
+import type { ChangeEvent } from '../core/change-event.js';
+import type { IndexOp, Mapping, Sink, Source } from '../core/interfaces.js';
+import { Pipeline } from '../core/pipeline.js';
+import { EventPassThrough } from '../sinks/kafka/event-mapping.js';
+import { KafkaEventSink } from '../sinks/kafka/kafka-event-sink.js';
+import { BulkSink } from '../sinks/search/bulk-sink.js';
+import { DeadLetterTopic, KafkaDeadLetterStore } from '../sources/kafka/dead-letter-topic.js';
+import { GroupOffsetsCheckpoint } from '../sources/kafka/group-checkpoint.js';
+import { KafkaSource } from '../sources/kafka/kafka-source.js';
+import { checkKafkaSource } from '../sources/kafka/source-config.js';
+import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
+import { createBinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
+import { currentBinlogPosition } from '../sources/mysql-binlog/streaming/position.js';
+import { tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
+import type { PipelineDeps } from './pipelines.js';
+
+/** A pipeline with Kafka at one end (docs/kafka.md): capture → topics, or topics → index. */
+export interface KafkaPipelineHandle {
+  readonly kind: 'to-kafka' | 'from-kafka';
+  readonly pipeline: Pipeline;
+  readonly source: Source;
+  readonly sink: Sink;
+  /** After the pipeline ended: commits what was acknowledged, closes the clients. */
+  close(): Promise<void>;
+}
+
+export type KafkaSinkConfig = Extract<NonNullable<PipelineConfig['sink']>, { type: 'kafka' }>;
+
+/** True when `syncline run` needs a Kafka broker (a pipeline reads or writes Kafka). */
+export function usesKafka(config: Pick<SynclineConfig, 'pipelines'>): boolean {
+  return config.pipelines.some((p) => p.source.type === 'kafka' || p.sink?.type === 'kafka');
+}
+
+/**
+ * The Kafka sink of a pipeline and the mapping that goes with it (every event one op, unconverted): any
+ * source's pipeline publishes to Kafka by using these instead of the bulk sink and the MappingSet.
+ */
+export function kafkaSinkFor(
+  pipeline: string,
+  s: KafkaSinkConfig,
+  deps: Pick<PipelineDeps, 'config' | 'deadLetters' | 'logger'>,
+): { sink: KafkaEventSink; mapping: Mapping } {
+  const sink = new KafkaEventSink({
+    pipeline,
+    connection: deps.config.kafka,
+    topicTemplate: s.topicTemplate,
+    partitions: s.partitions,
+    replicationFactor: s.replicationFactor,
+    format: s.format,
+    maxBatchMessages: s.maxBatchMessages,
+    maxMessageBytes: s.maxMessageBytes,
+    retry: deps.config.sink.retry,
+    deadLetters: deps.deadLetters,
+    logger: deps.logger,
+  });
+  return { sink, mapping: new EventPassThrough((d, t) => sink.topicOf(d, t)) };
+}
+
+/** Binlog capture (snapshot + streaming) → Kafka topics; the checkpoint advances behind Kafka's acks. */
+export function createBinlogToKafkaPipeline(
+  p: BinlogPipelineConfig,
+  s: KafkaSinkConfig,
+  deps: PipelineDeps,
+): KafkaPipelineHandle {
+  const { config, clients, logger } = deps;
+  const connection = {
+    url: config.mysql.url,
+    timezone: config.mysql.timezone,
+    connectTimeoutMs: config.mysql.connectTimeoutMs,
+  };
+  const source = new SnapshottingBinlogSource({
+    name: p.name,
+    pool: clients.db,
+    tables: p.source.tables,
+    internalDatabase: config.internalDatabase,
+    snapshot: p.source.snapshot,
+    chunkSize: p.source.chunkSize,
+    onPurged: p.source.onPurged,
+    keyColumns: new Map(config.mappings.filter((m) => m.keyColumns).map((m) => [m.table, m.keyColumns!])),
+    logger,
+    currentPosition: () => currentBinlogPosition(connection),
+    streaming: (tables) =>
+      createBinlogSource(
+        config,
+        { ...p, source: { ...p.source, tables: [...tables] } },
+        {
+          // Rows travel unconverted: the indexing side refreshes its own column descriptors.
+          onSchemaChange: async (change) =>
+            logger.info(
+              { pipeline: p.name, ddl: change.ddl },
+              `schema change on ${change.database}.${change.table}`,
+            ),
+          onReconnect: (info) =>
+            logger.warn({ pipeline: p.name, ...info }, `${p.name}: binlog connection re-established`),
+          onWarning: (message) => logger.warn({ pipeline: p.name }, message),
+        },
+      ),
+  });
+  const { sink, mapping } = kafkaSinkFor(p.name, s, deps);
+  const pipeline = new Pipeline({
+    name: p.name,
+    source,
+    mapping,
+    sink,
+    checkpoints: deps.checkpoints,
+    deadLetters: deps.deadLetters,
+    logger,
+  });
+  return { kind: 'to-kafka', pipeline, source, sink, close: () => sink.close() };
+}
+
+/**
+ * Kafka topics → mappings → bulk sink, as a member of a consumer group. Offsets are the checkpoint
+ * (GroupOffsetsCheckpoint); poison messages and rejected documents go to `<topic>.dlq`.
+ */
+export function createKafkaIndexPipeline(
+  p: PipelineConfig & { source: KafkaSourceConfig },
+  deps: PipelineDeps,
+): KafkaPipelineHandle {
+  const { config, search, mappings, logger } = deps;
+  const s = p.source;
+  const { groupId } = checkKafkaSource(p.name, s);
+  const dlq = new DeadLetterTopic({
+    connection: config.kafka,
+    pipeline: p.name,
+    groupId,
+    suffix: s.dlq.suffix,
+    replicationFactor: s.dlq.replicationFactor,
+    retry: config.sink.retry,
+    logger,
+  });
+  const source = new KafkaSource({
+    name: p.name,
+    connection: config.kafka,
+    ...(s.topics && { topics: s.topics }),
+    ...(s.topicPattern !== undefined && { topicPattern: s.topicPattern }),
+    groupId,
+    format: s.format,
+    dlq,
+    dlqSuffix: s.dlq.suffix,
+    sessionTimeoutMs: s.sessionTimeoutMs,
+    heartbeatIntervalMs: s.heartbeatIntervalMs,
+    rebalanceTimeoutMs: s.rebalanceTimeoutMs,
+    batchSize: s.batchSize,
+    maxWaitMs: s.maxWaitMs,
+    commitIntervalMs: s.commitIntervalMs,
+    topicRefreshMs: s.topicRefreshMs,
+    retry: config.sink.retry,
+    logger,
+  });
+  const deadLetters = new KafkaDeadLetterStore(deps.deadLetters, dlq, source.origins, p.name);
+  const sink = new BulkSink({
+    client: search,
+    config: config.sink,
+    deadLetters,
+    pipeline: p.name,
+    logger,
+    ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
+  });
+  const pipeline = new Pipeline({
+    name: p.name,
+    source,
+    mapping: s.tables ? onlyTables(mappings, s.tables) : mappings,
+    sink,
+    checkpoints: new GroupOffsetsCheckpoint(groupId),
+    deadLetters,
+    logger,
+  });
+  return {
+    kind: 'from-kafka',
+    pipeline,
+    source,
+    sink,
+    close: async () => {
+      await source.close();
+      await sink.close();
+    },
+  };
+}
+
+/** The mapping restricted to events of the tables a Kafka source is configured for. */
+function onlyTables(mappings: Mapping, patterns: readonly string[]): Mapping {
+  const match = tableMatcher(patterns);
+  return {
+    handles: (d, t) => match(d, t) && mappings.handles(d, t),
+    toOps: (ev: ChangeEvent): IndexOp[] =>
+      match(ev.source.database, ev.source.table) ? mappings.toOps(ev) : [],
+    indexOf: (d, t) => mappings.indexOf?.(d, t),
+  };
+}
