@@ -6,8 +6,8 @@ import { registerDlq } from './commands/dlq.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerReindex } from './commands/reindex.js';
 import { registerRun } from './commands/run.js';
-import { registerStack } from './commands/stack.js';
 import { registerSnapshot } from './commands/snapshot.js';
+import { registerStack } from './commands/stack.js';
 import { exitCodeFor, printError } from './output.js';
 
 const program = new Command('syncline')
