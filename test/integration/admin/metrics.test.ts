@@ -70,13 +70,15 @@ describe('/metrics', () => {
       expect((await h.call('GET', '/api/products/search?q=phone&size=5')).status).toBe(200);
     setDrift(h.index('products'), { missing: 1, extra: 2, stale: 3, checked: 250 });
 
-    const { samples: s, types } = await eventually(async () => {
+    const scraped = await eventually(async () => {
       const m = await scrape();
       const dead = pick(m.samples, 'syncline_dead_letters_total', { pipeline: h.pipeline })[0]?.value ?? 0;
       const fresh =
         pick(m.samples, 'syncline_freshness_seconds_count', { pipeline: h.pipeline })[0]?.value ?? 0;
       return dead >= 1 && fresh >= 40 ? m : undefined;
     });
+    expect(scraped, 'a dead letter and 40 freshness samples within 30 s').toBeDefined();
+    const { samples: s, types } = scraped!;
     const p = { pipeline: h.pipeline };
 
     const expected: Record<string, string> = {
