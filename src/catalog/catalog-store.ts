@@ -7,7 +7,7 @@ import {
 } from 'typeorm';
 import { SynclineError } from '../core/errors.js';
 import { Category, Product, User } from './entities.js';
-import type { CatalogTable, IndexState, WriteContext, WritePaths } from './write-path.js';
+import type { AfterCommit, CatalogTable, IndexState, WriteContext, WritePaths } from './write-path.js';
 
 /** How a stale write is detected: a version counter (products, users) or the updated_at timestamp (categories). */
 type Concurrency = 'version' | 'updated_at';
@@ -83,6 +83,8 @@ export interface Page<E> {
 export interface WriteResult<E> {
   row: E;
   index: IndexState | undefined;
+  /** The external version the document is written with, when the write path knows it. */
+  version?: bigint | undefined;
 }
 
 /**
@@ -181,7 +183,7 @@ export class CatalogStore {
     requestId: string,
     body: (m: EntityManager) => Promise<{ kind: 'upsert' | 'delete'; row: E }>,
   ): Promise<WriteResult<E>> {
-    const after: Array<() => Promise<IndexState | undefined> | IndexState | undefined> = [];
+    const after: AfterCommit[] = [];
     let row: E;
     try {
       row = await this.ds.transaction(async (manager) => {
@@ -194,8 +196,16 @@ export class CatalogStore {
       throw translateDbError(e, def.table);
     }
     let index: IndexState | undefined;
-    for (const fn of after) index = (await fn()) ?? index;
-    return { row, index };
+    let version: bigint | undefined;
+    for (const fn of after) {
+      const r = await fn();
+      if (typeof r === 'string') index = r;
+      else if (r) {
+        index = r.state;
+        version = r.version ?? version;
+      }
+    }
+    return { row, index, version };
   }
 
   private async reread<E extends ObjectLiteral>(manager: EntityManager, def: ResourceDef<E>, id: number) {

@@ -15,11 +15,31 @@ export interface WriteContext {
    * Runs `fn` once the transaction has committed (never on rollback), before the response is sent,
    * in registration order; what it returns is reported in the `x-syncline-index` response header.
    */
-  afterCommit(fn: () => Promise<IndexState | undefined> | IndexState | undefined): void;
+  afterCommit(fn: AfterCommit): void;
 }
 
-/** How far the index is, as the response reports it (x-syncline-index). */
+/**
+ * After-commit work of a write path; what it returns is reported in the response (x-syncline-index,
+ * and x-syncline-version when it knows the document version the change will be written with).
+ */
+export type AfterCommit = () =>
+  | Promise<IndexState | IndexReport | undefined>
+  | IndexState
+  | IndexReport
+  | undefined;
+
+/**
+ * How far the index is, as the response reports it (x-syncline-index): `pipeline` (cdc: the binlog
+ * pipeline indexes it), `indexed` (applied, or already superseded), `queued` (indexing in the
+ * background), `behind` (not indexed yet: retrying in the background, or in the dead-letter store).
+ */
 export type IndexState = 'pipeline' | 'indexed' | 'queued' | 'behind';
+
+export interface IndexReport {
+  readonly state: IndexState;
+  /** The external version of the change's document write. */
+  readonly version?: bigint;
+}
 
 /**
  * How a catalog write reaches the search index, chosen per table (api.writeModes). Called inside the
@@ -51,7 +71,7 @@ export class CdcWritePath implements WritePath {
 
 export type WritePaths = Readonly<Record<CatalogTable, WritePath>>;
 
-/** One write path per table from the config; later modes register here. */
+/** One write path per table from the config; modes other than cdc come from `factories` (write-paths.ts). */
 export function writePathsFromConfig(
   modes: ApiConfig['writeModes'],
   factories: Partial<Record<WriteMode, (table: CatalogTable) => WritePath>> = {},

@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { SynclineError } from '../core/errors.js';
 import { ConfigSchema, envOverrides, type SynclineConfig } from './schema.js';
+import { writePathProblems } from './write-path-checks.js';
 
 export const DEFAULT_CONFIG_FILE = 'syncline.yaml';
 
@@ -49,6 +50,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, origin 
   }
   const withDefaults = Value.Default(ConfigSchema, value);
   const problems = [...Value.Errors(ConfigSchema, withDefaults)].map(describeError);
+  if (problems.length === 0) problems.push(...writePathProblems(withDefaults as SynclineConfig));
   if (problems.length > 0) {
     const unique = [...new Set(problems)];
     throw new SynclineError(

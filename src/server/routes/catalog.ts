@@ -65,6 +65,7 @@ export async function catalogRoutes(app: FastifyInstance, opts: CatalogRouteOpti
     const markWrite = (reply: FastifyReply, res: WriteResult<unknown>) => {
       reply.header('x-syncline-write-path', opts.writePaths[table].mode);
       if (res.index) reply.header('x-syncline-index', res.index);
+      if (res.version !== undefined) reply.header('x-syncline-version', res.version.toString());
     };
 
     app.get<{ Querystring: { page?: number; size?: number } & Record<string, unknown> }>(

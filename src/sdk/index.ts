@@ -1,0 +1,25 @@
+/**
+ * `syncline/sdk`: dual-write from any handler (docs/dual-write.md).
+ *
+ *   const sync = await createSync({ config });
+ *   await conn.commit();
+ *   const tx = await sync.committed(conn); // @@last_gtid of this commit, on this connection
+ *   await tx.index('products', row);       // or tx.remove('products', { id })
+ */
+export {
+  type CommitStamp,
+  readCommitStamp,
+  type SqlSession,
+  stampOf,
+  versionOf,
+} from './commit-stamp.js';
+export {
+  CommittedTransaction,
+  createSync,
+  Sync,
+  type SyncOptions,
+  type SyncOutcome,
+  type SyncReceipt,
+  type SyncStats,
+  type WriteOptions,
+} from './sync.js';
