@@ -8,6 +8,7 @@ import { seedDemoCatalog } from '../demo/demo-catalog.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import { buildApp } from '../server/app.js';
 import { SearchClient } from '../sinks/search/client.js';
+import { IngestService } from '../sources/ingest/ingest-service.js';
 import { DEFAULT_COMPONENTS, LocalStack } from '../stack/stack.js';
 import { type Clients, createClients } from './clients.js';
 import { PipelineRunner } from './pipeline-runner.js';
@@ -22,6 +23,7 @@ export class SynclineService {
   private catalogDb: DataSource | undefined;
   private searchClient: SearchClient | undefined;
   runner: PipelineRunner | undefined;
+  private ingest: IngestService | undefined;
   /** The process's Prometheus registry, served at /metrics. */
   readonly metrics = new SynclineMetrics({ processMetrics: true });
 
@@ -60,6 +62,15 @@ export class SynclineService {
     this.metrics.watchRunner(this.runner);
     await this.runner.start();
     if (this.options.api === false) return;
+    if (this.config.ingest.enabled && this.runner.mappings) {
+      this.ingest = new IngestService({
+        mappings: this.runner.mappings,
+        search: this.searchClient,
+        sink: this.config.sink,
+        deadLetters: this.runner.deadLetters,
+        logger: this.logger,
+      });
+    }
     this.catalogDb = await createCatalogDataSource(this.config).initialize();
     this.app = await buildApp({
       config: this.config,
@@ -67,6 +78,7 @@ export class SynclineService {
       search: this.searchClient,
       logger: this.logger,
       readiness: { pipelines: () => this.runner?.pipelines() ?? [] },
+      ...(this.ingest && { ingest: this.ingest }),
       metrics: this.metrics,
       admin: new RunnerAdmin(this.runner, this.clients.db, this.config),
     });
@@ -81,6 +93,7 @@ export class SynclineService {
     }, grace);
     try {
       await this.app?.close();
+      await this.ingest?.close();
       await this.runner?.stop();
       await Promise.allSettled([
         this.catalogDb?.destroy(),

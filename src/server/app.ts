@@ -15,6 +15,7 @@ import { createWritePaths } from '../catalog/write-paths.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import type { SearchClient } from '../sinks/search/client.js';
+import type { IngestHandler } from '../sources/ingest/ingest-service.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
 import { BatchingLogWriter, type LogWriter } from './logs/log-writer.js';
 import { healthPlugin, type ReadinessSource } from './plugins/health.js';
@@ -22,6 +23,7 @@ import { installMetrics } from './plugins/metrics.js';
 import { adminRoutes, installAdminAuth } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { logRoutes } from './routes/logs.js';
 import { searchRoutes } from './routes/search.js';
 import { uiRoutes } from './routes/ui.js';
@@ -39,6 +41,8 @@ export interface AppDeps {
   writePaths?: WritePaths;
   /** Log writer; default a BatchingLogWriter on `search`. */
   logWriter?: LogWriter;
+  /** Ingest of Canal/Maxwell/Debezium messages (docs/ingest.md); its routes answer 503 without it. */
+  ingest?: IngestHandler;
   /** The process's metrics registry (/metrics); default one with the API's own metrics only. */
   metrics?: SynclineMetrics;
   /** Pipelines of this process for the admin API and the dashboard; absent in an API-only process. */
@@ -180,6 +184,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(searchRoutes, { search: productSearch, api });
   await app.register(logRoutes, { writer: logWriter, client: deps.search, api, writeLimit });
   await app.register(adminRoutes, { readiness: deps.readiness, ...(deps.admin && { backend: deps.admin }) });
+  await app.register(ingestRoutes, {
+    ingest: deps.ingest,
+    config: config.ingest,
+    token: config.ingest.token ?? config.server.adminToken,
+  });
   await app.register(dashboardRoutes, { ...(deps.admin && { backend: deps.admin }) });
   await app.register(uiRoutes);
   return app;
