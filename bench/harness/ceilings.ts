@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import mysqlCore from 'mysql2';
+import { Pool as HttpPool } from 'undici';
+import type { ChangeEvent } from '../../src/core/change-event.js';
+import { columnProperties } from '../../src/mapping/field-types.js';
+import { ensureIndex } from '../../src/mapping/index-definitions.js';
+import { TableMapping } from '../../src/mapping/table-mapping.js';
+import { encodeOp } from '../../src/sinks/search/request-builder.js';
+import { type BenchContext, MYSQL_HOST, MYSQL_PORT, SEARCH_URL } from './context.js';
+import { type BinlogMark, binlogFiles, bytesBetween } from './dataset.js';
+import { deleteIndex } from './search-helpers.js';
+import { BULK_BATCH_DOCS, C1_CONCURRENCY } from './sizes.js';
+
+export interface C1Result {
+  readonly best: number;
+  readonly bestConcurrency: number;
+  readonly byConcurrency: Record<string, number>;
+  readonly docs: number;
+  readonly avgDocBytes: number;
+}
+
+/** The product mapping Syncline uses for the bench table (the same conversion and index definition). */
+export async function benchMapping(ctx: BenchContext, index = ctx.index): Promise<TableMapping> {
+  return TableMapping.load(ctx.pool, { table: ctx.table, index });
+}
+
+/** Creates `name` exactly as Syncline would create the bench index (alias over name_v1, same properties). */
+export async function createLikeSyncline(ctx: BenchContext, name: string): Promise<void> {
+  const mapping = await benchMapping(ctx, name);
+  const engine = await ctx.search.info();
+  await ensureIndex(ctx.search, name, {}, { properties: columnProperties(mapping, engine) });
+}
+
+/**
+ * C1, the sink ceiling: the first `docs` rows as Syncline would index them (same conversion, same
+ * `_bulk` lines with explicit ids and version_type=external, 1000 per request), serialised before the
+ * clock starts, then sent into a fresh index with 1, 2 and 4 requests in flight. The best wins.
+ */
+export async function measureC1(ctx: BenchContext, docs: number): Promise<C1Result> {
+  const mapping = await benchMapping(ctx);
+  const [rows] = (await ctx.pool.query('SELECT * FROM products ORDER BY id LIMIT ?', [docs])) as unknown as [
+    Array<Record<string, unknown>>,
+  ];
+  const event = { op: 'r' } as unknown as ChangeEvent;
+  const bodies: Buffer[] = [];
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i += BULK_BATCH_DOCS) {
+    let body = '';
+    for (const row of rows.slice(i, i + BULK_BATCH_DOCS)) {
+      const enc = encodeOp({
+        action: 'index',
+        index: '__INDEX__',
+        id: mapping.idOf(row),
+        version: 1n,
+        doc: mapping.toDocument(row),
+        event,
+      });
+      body += enc.lines;
+    }
+    const buf = Buffer.from(body);
+    bytes += buf.length;
+    bodies.push(buf);
+  }
+  const byConcurrency: Record<string, number> = {};
+  const http = new HttpPool(SEARCH_URL, { connections: 8, keepAliveTimeout: 30_000 });
+  try {
+    for (const concurrency of C1_CONCURRENCY) {
+      const name = `${ctx.db}_c1_${concurrency}`;
+      await createLikeSyncline(ctx, name);
+      const concrete = Buffer.from(`"_index":${JSON.stringify(`${name}_v1`)}`);
+      const placeholder = Buffer.from('"_index":"__INDEX__"');
+      const named = bodies.map((b) => replaceAll(b, placeholder, concrete));
+      let next = 0;
+      const t0 = performance.now();
+      const worker = async () => {
+        while (next < named.length) {
+          const body = named[next++]!;
+          const res = await http.request({
+            method: 'POST',
+            path: '/_bulk',
+            body,
+            headers: { 'content-type': 'application/x-ndjson' },
+          });
+          const text = await res.body.text();
+          if (res.statusCode !== 200 || !text.startsWith('{"took"') || !text.includes('"errors":false'))
+            throw new Error(`C1 _bulk answered ${res.statusCode}: ${text.slice(0, 300)}`);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const seconds = (performance.now() - t0) / 1000;
+      byConcurrency[String(concurrency)] = rows.length / seconds;
+      ctx.log(`C1 concurrency ${concurrency}: ${Math.round(rows.length / seconds)} docs/s`);
+      await deleteIndex(ctx, name);
+    }
+  } finally {
+    await http.close();
+  }
+  let best = 0;
+  let bestConcurrency = 0;
+  for (const [c, rate] of Object.entries(byConcurrency)) {
+    if (rate > best) [best, bestConcurrency] = [rate, Number(c)];
+  }
+  return { best, bestConcurrency, byConcurrency, docs: rows.length, avgDocBytes: bytes / rows.length };
+}
+
+function replaceAll(buf: Buffer, from: Buffer, to: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const i = buf.indexOf(from, at);
+    if (i < 0) break;
+    parts.push(buf.subarray(at, i), to);
+    at = i + from.length;
+  }
+  parts.push(buf.subarray(at));
+  return Buffer.concat(parts);
+}
+
+export interface C2Result {
+  readonly eventsPerSec: number;
+  readonly mbPerSec: number;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/**
+ * C2, the source ceiling: `mariadb-binlog --read-from-remote-server` of the same binlog range to
+ * /dev/null (the server sends it, the tool decodes the headers and prints base64 row images).
+ * `events` is the number of bench row changes in the range, so the rate compares with ours.
+ */
+export async function measureC2(
+  ctx: BenchContext,
+  range: { from: BinlogMark; to: BinlogMark; events: number },
+): Promise<C2Result> {
+  const files = await binlogFiles(ctx.pool, range.from, range.to);
+  const bytes = bytesBetween(files, range.from, range.to);
+  const args = [
+    '--read-from-remote-server',
+    `--host=${MYSQL_HOST}`,
+    `--port=${MYSQL_PORT}`,
+    '--user=root',
+    `--start-position=${range.from.pos}`,
+    `--stop-position=${range.to.pos}`,
+    ...files.map((f) => f.file),
+  ];
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('mariadb-binlog', args, { stdio: ['ignore', openSync('/dev/null', 'w'), 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    p.on('error', reject);
+    p.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`mariadb-binlog exited ${code}: ${err.slice(0, 400)}`)),
+    );
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  return { eventsPerSec: range.events / seconds, mbPerSec: bytes / 1e6 / seconds, bytes, seconds };
+}
+
+/** C3: the whole table streamed through mysql2 with the options Syncline's pool uses. */
+export async function measureC3(ctx: BenchContext): Promise<{ rowsPerSec: number; rows: number }> {
+  const conn = mysqlCore.createConnection({
+    host: MYSQL_HOST,
+    port: MYSQL_PORT,
+    user: 'root',
+    database: ctx.db,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    jsonStrings: true,
+    charset: 'utf8mb4',
+  });
+  try {
+    const t0 = performance.now();
+    let rows = 0;
+    for await (const _row of conn.query('SELECT * FROM products').stream({ highWaterMark: 1000 })) rows++;
+    const seconds = (performance.now() - t0) / 1000;
+    return { rowsPerSec: rows / seconds, rows };
+  } finally {
+    conn.end();
+  }
+}

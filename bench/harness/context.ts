@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { SearchClient } from '../../src/sinks/search/client.js';
+import type { Mode, Sizes } from './sizes.js';
+
+export const MYSQL_HOST = '127.0.0.1';
+export const MYSQL_PORT = 3307;
+export const SEARCH_URL = 'http://127.0.0.1:9200';
+
+/** Everything one benchmark run shares: names (all `bench_*`), pools, where files go, the log. */
+export interface BenchContext {
+  readonly mode: Mode;
+  readonly sizes: Sizes;
+  readonly runId: string;
+  /** The dedicated database of this run, and the one for Syncline's checkpoints and snapshot signals. */
+  readonly db: string;
+  readonly sysDb: string;
+  /** `db.products`. */
+  readonly table: string;
+  /** Syncline's target index (an alias over `<index>_v1`). */
+  readonly index: string;
+  readonly repoRoot: string;
+  /** Scratch files of this run (configs, logs, profiles): bench/results/tmp/<runId>. */
+  readonly tmpDir: string;
+  readonly profile: boolean;
+  readonly pool: mysql.Pool;
+  readonly search: SearchClient;
+  log(message: string): void;
+  /** Things the reader of the results must know (fallbacks taken, what could not run and why). */
+  note(message: string): void;
+  readonly notes: string[];
+  close(): Promise<void>;
+}
+
+export function createContext(o: {
+  mode: Mode;
+  sizes: Sizes;
+  repoRoot: string;
+  profile: boolean;
+}): BenchContext {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(2, 14);
+  const runId = `${stamp}${Math.floor(Math.random() * 1296)
+    .toString(36)
+    .padStart(2, '0')}`;
+  const db = `bench_${runId}`;
+  const tmpDir = path.join(o.repoRoot, 'bench', 'results', 'tmp', runId);
+  mkdirSync(tmpDir, { recursive: true });
+  const pool = createBenchPool(db, 8);
+  const search = new SearchClient({ url: SEARCH_URL, connections: 8, requestTimeoutMs: 120_000 });
+  const t0 = Date.now();
+  const notes: string[] = [];
+  return {
+    mode: o.mode,
+    sizes: o.sizes,
+    runId,
+    db,
+    sysDb: `${db}_sys`,
+    table: `${db}.products`,
+    index: `${db}_products`,
+    repoRoot: o.repoRoot,
+    tmpDir,
+    profile: o.profile,
+    pool,
+    search,
+    notes,
+    log(message) {
+      process.stderr.write(`[bench +${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}\n`);
+    },
+    note(message) {
+      notes.push(message);
+      this.log(`note: ${message}`);
+    },
+    async close() {
+      await Promise.allSettled([pool.end(), search.close()]);
+    },
+  };
+}
+
+/**
+ * A root pool on the bench database, reading values the way Syncline's own pool does (docs/mapping.md),
+ * in a UTC session so NOW(6) stamps and the mapping's DATETIME handling agree.
+ */
+export function createBenchPool(database: string | undefined, connections: number): mysql.Pool {
+  const pool = mysql.createPool({
+    host: MYSQL_HOST,
+    port: MYSQL_PORT,
+    user: 'root',
+    connectionLimit: connections,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    jsonStrings: true,
+    charset: 'utf8mb4',
+    ...(database && { database }),
+  });
+  pool.pool.on('connection', (conn) => {
+    conn.query("SET time_zone = '+00:00'");
+  });
+  return pool;
+}

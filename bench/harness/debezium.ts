@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type BenchContext, MYSQL_HOST, MYSQL_PORT } from './context.js';
+
+/** What Debezium's version and connector are; README of engines/debezium says why these. */
+export const DEBEZIUM = { version: '3.5.0.Final', connector: 'debezium-connector-mariadb' } as const;
+
+export interface DebeziumRun {
+  readonly records: number;
+  /** First to last counted record (the connector's data phase, comparable to our snapshot/stream). */
+  readonly rate: number;
+  readonly firstToLastMs: number;
+  /** Engine start (JVM up) to the last record: connect, schema snapshot and data. */
+  readonly engineToLastMs: number;
+  readonly startupMs: number;
+}
+
+/** Resolves and compiles engines/debezium (cached after the first time); returns the prepared dir. */
+export async function prepareDebezium(ctx: BenchContext): Promise<string> {
+  const script = path.join(ctx.repoRoot, 'engines', 'debezium', 'prepare.sh');
+  const { code, stdout, stderr } = await run('bash', [script], 1_200_000);
+  if (code !== 0) throw new Error(`engines/debezium/prepare.sh failed: ${stderr.trim().slice(-600)}`);
+  return stdout.trim().split('\n').pop()!;
+}
+
+/**
+ * One Debezium embedded-engine run with the no-op counting consumer: `snapshot` (snapshot.mode=initial,
+ * fresh offsets) or `streaming` (resumes from the offsets the snapshot run committed). It stops once it
+ * has counted `expect` records of the bench table.
+ */
+export async function runDebezium(
+  ctx: BenchContext,
+  dir: string,
+  phase: 'snapshot' | 'streaming',
+  expect: number,
+): Promise<DebeziumRun> {
+  const state = path.join(ctx.tmpDir, 'debezium');
+  mkdirSync(state, { recursive: true });
+  const args = [
+    '-Xmx1g',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+    '-cp',
+    `${dir}/classes:${dir}/lib/*`,
+    'dev.syncline.bench.DebeziumBench',
+    `bench.expect=${expect}`,
+    `bench.table=${ctx.table}`,
+    `bench.timeoutMs=${ctx.sizes.timeoutMs}`,
+    `database.hostname=${MYSQL_HOST}`,
+    `database.port=${MYSQL_PORT}`,
+    'database.user=root',
+    'database.password=',
+    `database.server.id=${90_000 + Math.floor(Math.random() * 9_000)}`,
+    `database.include.list=${ctx.db}`,
+    `table.include.list=${ctx.table}`,
+    `offset.storage.file.filename=${state}/offsets.dat`,
+    `schema.history.internal.file.filename=${state}/schema-history.dat`,
+    'snapshot.mode=initial',
+  ];
+  const { code, stdout, stderr } = await run('java', args, ctx.sizes.timeoutMs + 120_000);
+  const last = stdout.trim().split('\n').pop() ?? '';
+  let r: {
+    ok?: boolean;
+    error?: string;
+    records?: number;
+    firstToLastMs?: number;
+    engineToLastMs?: number;
+    startupMs?: number;
+  };
+  try {
+    r = JSON.parse(last);
+  } catch {
+    throw new Error(`debezium ${phase} exited ${code} without a result: ${stderr.trim().slice(-600)}`);
+  }
+  if (!r.ok) throw new Error(`debezium ${phase}: ${r.error}`);
+  const firstToLastMs = Number(r.firstToLastMs);
+  return {
+    records: Number(r.records),
+    rate: Number(r.records) / Math.max(0.001, firstToLastMs / 1000),
+    firstToLastMs,
+    engineToLastMs: Number(r.engineToLastMs),
+    startupMs: Number(r.startupMs),
+  };
+}
+
+function run(cmd: string, args: string[], timeoutMs: number) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-20_000);
+    });
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Child process of the "binlog decode alone" measurement: Syncline's streaming BinlogSource iterated
+ * directly over a binlog range, no sink. `map` mode also runs the mapping and the `_bulk` encoding of
+ * every event (everything the sync process does except HTTP), which tells where its time goes.
+ *
+ *   node decode-child.js '{"url":…,"table":"db.t","index":…,"from":"0-1-5","expect":N,"mode":"decode"}'
+ *
+ * Prints one JSON line: {"events":N,"seconds":S,"ops":N,"bytes":N}.
+ */
+import { MappingSet } from '../../src/mapping/mapping-set.js';
+import { encodeOp } from '../../src/sinks/search/request-builder.js';
+import { BinlogSource } from '../../src/sources/mysql-binlog/streaming/binlog-source.js';
+import { positionOf } from '../../src/sources/mysql-binlog/streaming/position.js';
+import { createBenchPool } from './context.js';
+
+interface Args {
+  url: string;
+  database: string;
+  table: string;
+  index: string;
+  from: string;
+  expect: number;
+  mode: 'decode' | 'map';
+  serverId: number;
+}
+
+async function main(): Promise<void> {
+  const a = JSON.parse(process.argv[2] ?? '{}') as Args;
+  const pool = createBenchPool(a.database, 2);
+  const mappings =
+    a.mode === 'map' ? await MappingSet.load(pool, [{ table: a.table, index: a.index }]) : undefined;
+  const [db, table] = a.table.split('.') as [string, string];
+  const source = new BinlogSource({
+    connection: { url: a.url, timezone: 'Z' },
+    serverId: a.serverId,
+    tables: [a.table],
+  });
+  const abort = new AbortController();
+  let events = 0;
+  let ops = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  for await (const batch of source.start(positionOf(a.from), abort.signal)) {
+    for (const ev of batch.events) {
+      if (ev.source.database !== db || ev.source.table !== table) continue;
+      events++;
+      if (mappings) {
+        for (const op of mappings.toOps(ev)) {
+          if (op.action === 'truncate') continue;
+          bytes += encodeOp(op).bytes;
+          ops++;
+        }
+      }
+    }
+    if (events >= a.expect) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  abort.abort();
+  await pool.end();
+  process.stdout.write(`${JSON.stringify({ events, seconds, ops, bytes })}\n`);
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`decode-child: ${(e as Error)?.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,557 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type BacklogResult, measureBacklog } from './backlog.js';
+import { type C1Result, type C2Result, measureC1, measureC2, measureC3 } from './ceilings.js';
+import { type BenchContext, createContext } from './context.js';
+import { createSchema, dropSchema, loadRows, mixedChanges, type Workload } from './dataset.js';
+import { type DebeziumRun, prepareDebezium, runDebezium } from './debezium.js';
+import { type DecodeResult, measureDecode } from './decode.js';
+import { type FreshnessLevel, measureFreshness } from './freshness.js';
+import { describeMachine, type Machine } from './machine.js';
+import { newestProfile, type ProfileSummary, summarizeProfile } from './profile-summary.js';
+import { type Figure, type Results, ratio, type Target, writeResults } from './report.js';
+import { deleteRunIndexes, getSource, pollUntil } from './search-helpers.js';
+import { FRESHNESS_LOADS, type Mode, REFRESH_INTERVAL_MS, type Sizes, TARGETS } from './sizes.js';
+import { SyncProcess } from './sync-process.js';
+import { measureSnapshot, measureStreaming, type PhaseResult } from './syncline-runs.js';
+
+export interface RunOptions {
+  mode: Mode;
+  sizes: Sizes;
+  repoRoot: string;
+  outDir: string;
+  profile: boolean;
+  debezium: boolean;
+  keep: boolean;
+  command: string;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; why: string };
+
+/** Every measurement of one run, in an order where each builds on the state the previous one left. */
+export async function runBench(
+  o: RunOptions,
+): Promise<{ files: { md: string; json: string }; tmpDir: string }> {
+  const ctx = createContext({ mode: o.mode, sizes: o.sizes, repoRoot: o.repoRoot, profile: o.profile });
+  const t0 = Date.now();
+  const s = o.sizes;
+  const profDir = (name: string) => {
+    if (!o.profile) return undefined;
+    const d = path.join(ctx.tmpDir, 'profiles', name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<Outcome<T>> => {
+    ctx.log(`${what}…`);
+    try {
+      const value = await fn();
+      return { ok: true, value };
+    } catch (e) {
+      const why = (e as Error)?.message ?? String(e);
+      ctx.note(`${what} failed: ${why}`);
+      return { ok: false, why };
+    }
+  };
+
+  let machine: Machine | null = null;
+  let avgRowBytes: number | undefined;
+  const liveIds: number[] = [];
+  let nextId = s.rows + 1;
+  const newId = () => nextId++;
+  let c1: Outcome<C1Result> | undefined;
+  let c2: Outcome<C2Result> | undefined;
+  let c3: Outcome<{ rowsPerSec: number; rows: number }> | undefined;
+  let snapshot: Outcome<PhaseResult> | undefined;
+  let streaming: Outcome<PhaseResult> | undefined;
+  let decode: Outcome<DecodeResult> | undefined;
+  let mapEncode: Outcome<DecodeResult> | undefined;
+  let workload: Outcome<Workload> | undefined;
+  const freshness: FreshnessLevel[] = [];
+  let freshnessFailure: string | undefined;
+  let backlog: Outcome<BacklogResult> | undefined;
+  let dbzSnapshot: Outcome<DebeziumRun> | undefined;
+  let dbzStreaming: Outcome<DebeziumRun> | undefined;
+  const profiles: ProfileSummary[] = [];
+
+  try {
+    ctx.log(`database ${ctx.db}, index ${ctx.index}, mode ${o.mode}`);
+    await createSchema(ctx);
+    machine = await describeMachine(ctx);
+    const loaded = await loadRows(ctx, s.rows);
+    avgRowBytes = loaded.avgRowBytes;
+    for (let id = 1; id <= s.rows; id++) liveIds.push(id);
+    ctx.log(`${s.rows} rows loaded in ${loaded.seconds.toFixed(1)} s (~${avgRowBytes} bytes/row)`);
+
+    c3 = await attempt('C3 SELECT stream', () => measureC3(ctx));
+    c1 = await attempt('C1 raw _bulk', () => measureC1(ctx, Math.min(s.c1Docs, s.rows)));
+    snapshot = await attempt('Syncline snapshot', () => measureSnapshot(ctx, s.rows, profDir('snapshot')));
+
+    let dbzDir: string | undefined;
+    if (o.debezium) {
+      const prepared = await attempt('Debezium prepare (engines/debezium)', () => prepareDebezium(ctx));
+      if (prepared.ok) dbzDir = prepared.value;
+      else dbzSnapshot = dbzStreaming = prepared;
+      if (dbzDir) {
+        const dir = dbzDir;
+        dbzSnapshot = await attempt('Debezium snapshot', () => runDebezium(ctx, dir, 'snapshot', s.rows));
+      }
+    }
+
+    workload = await attempt('mixed-change workload', () =>
+      mixedChanges(ctx, {
+        changes: s.changes,
+        perTx: s.changesPerTransaction,
+        firstNewId: nextId,
+        liveIds,
+      }),
+    );
+    if (workload.ok) {
+      const w = workload.value;
+      nextId = w.maxId + 1;
+      ctx.log(
+        `${w.events} changes written in ${w.seconds.toFixed(1)} s (${w.from.file}:${w.from.pos} → ${w.to.file}:${w.to.pos})`,
+      );
+      c2 = await attempt('C2 raw binlog read', () => measureC2(ctx, w));
+      decode = await attempt('binlog decode alone', () => measureDecode(ctx, w, 'decode', profDir('decode')));
+      mapEncode = await attempt('decode + map + encode', () => measureDecode(ctx, w, 'map', profDir('map')));
+      if (snapshot.ok)
+        streaming = await attempt('Syncline streaming', () => measureStreaming(ctx, w, profDir('streaming')));
+      if (dbzDir && dbzSnapshot?.ok) {
+        const dir = dbzDir;
+        dbzStreaming = await attempt('Debezium streaming', () =>
+          runDebezium(ctx, dir, 'streaming', w.events),
+        );
+      } else if (dbzSnapshot && !dbzSnapshot.ok && !dbzStreaming) {
+        dbzStreaming = { ok: false, why: `the Debezium snapshot run failed first: ${dbzSnapshot.why}` };
+      }
+    }
+
+    if (streaming?.ok) {
+      const sustained = streaming.value.rate;
+      const worker = SyncProcess.start(ctx, 'live');
+      try {
+        await worker.waitForLog(/starting from/, 120_000);
+        if (workload?.ok) {
+          const marker = workload.value.endMarker;
+          await pollUntil(
+            'the live worker to be caught up',
+            async () =>
+              Number((await getSource(ctx, ctx.index, 1))?.bench_seq) === marker ? true : undefined,
+            { timeoutMs: 120_000 },
+          );
+        }
+        for (const load of FRESHNESS_LOADS) {
+          const level = await attempt(`freshness at ${load * 100}% (${Math.round(sustained * load)}/s)`, () =>
+            measureFreshness(ctx, {
+              rate: sustained * load,
+              loadPct: load,
+              seconds: s.freshnessSeconds,
+              liveIds,
+              nextId: newId,
+            }),
+          );
+          if (level.ok) freshness.push(level.value);
+          else freshnessFailure = level.why;
+        }
+        backlog = await attempt(`backlog (sink blocked ${s.blockSeconds} s at 50% load)`, () =>
+          measureBacklog(ctx, worker, {
+            rate: sustained * 0.5,
+            blockSeconds: s.blockSeconds,
+            liveIds,
+            nextId: newId,
+          }),
+        );
+      } finally {
+        await worker.stop();
+      }
+    } else {
+      freshnessFailure = 'needs the streaming rate, which was not measured';
+    }
+
+    if (o.profile) {
+      for (const name of ['snapshot', 'streaming', 'decode', 'map']) {
+        const f = newestProfile(path.join(ctx.tmpDir, 'profiles', name));
+        if (f) profiles.push(summarizeProfile(f, name));
+      }
+    }
+  } finally {
+    if (!o.keep) {
+      await dropSchema(ctx).catch((e) => ctx.note(`cleanup of ${ctx.db}: ${(e as Error).message}`));
+      await deleteRunIndexes(ctx).catch((e) =>
+        ctx.note(`cleanup of ${ctx.db}_* indexes: ${(e as Error).message}`),
+      );
+    }
+    await ctx.close();
+  }
+
+  const kafkaWhy = existsSync(path.join(o.repoRoot, 'src', 'sinks', 'kafka'))
+    ? 'src/sinks/kafka exists but the harness does not drive the Kafka path yet'
+    : 'not available yet (no Kafka sink/source in src/sinks/kafka)';
+  const figures = buildFigures({
+    c1,
+    c2,
+    c3,
+    snapshot,
+    streaming,
+    decode,
+    mapEncode,
+    freshness,
+    freshnessFailure,
+    backlog,
+    dbzSnapshot,
+    dbzStreaming,
+    debeziumSkipped: !o.debezium,
+    kafkaWhy,
+    workload,
+  });
+  const results: Results = {
+    date: new Date(t0).toISOString(),
+    mode: o.mode,
+    command: o.command,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    machine,
+    sizes: {
+      ...s,
+      ...(avgRowBytes !== undefined && { avgRowBytes }),
+      ...(c1?.ok && { avgDocBytes: Math.round(c1.value.avgDocBytes) }),
+    },
+    figures,
+    freshness,
+    targets: buildTargets(figures, freshness),
+    profiles,
+    notes: ctx.notes,
+  };
+  const files = writeResults(o.outDir, results);
+  ctx.log(`results: ${files.md}`);
+  return { files, tmpDir: ctx.tmpDir };
+}
+
+interface Measured {
+  c1: Outcome<C1Result> | undefined;
+  c2: Outcome<C2Result> | undefined;
+  c3: Outcome<{ rowsPerSec: number; rows: number }> | undefined;
+  snapshot: Outcome<PhaseResult> | undefined;
+  streaming: Outcome<PhaseResult> | undefined;
+  decode: Outcome<DecodeResult> | undefined;
+  mapEncode: Outcome<DecodeResult> | undefined;
+  freshness: FreshnessLevel[];
+  freshnessFailure: string | undefined;
+  backlog: Outcome<BacklogResult> | undefined;
+  dbzSnapshot: Outcome<DebeziumRun> | undefined;
+  dbzStreaming: Outcome<DebeziumRun> | undefined;
+  debeziumSkipped: boolean;
+  kafkaWhy: string;
+  workload: Outcome<Workload> | undefined;
+}
+
+const val = <T>(x: Outcome<T> | undefined): T | undefined => (x?.ok ? x.value : undefined);
+const whyNot = (x: Outcome<unknown> | undefined, fallback: string): string => (x && !x.ok ? x.why : fallback);
+
+function figure(
+  id: string,
+  label: string,
+  unit: string,
+  value: number | undefined,
+  ratios: Array<[string, number | null]>,
+  unavailable: string,
+  note?: string,
+): Figure {
+  const ok = value !== undefined && Number.isFinite(value);
+  return {
+    id,
+    label,
+    value: ok ? value : null,
+    unit,
+    ratios: ratios.map(([to, v]) => ({ to, value: ok ? v : null })),
+    ...(note && ok && { note }),
+    ...(!ok && { unavailable }),
+  };
+}
+
+function buildFigures(m: Measured): Figure[] {
+  const c1 = val(m.c1);
+  const c2 = val(m.c2);
+  const c3 = val(m.c3);
+  const snap = val(m.snapshot);
+  const str = val(m.streaming);
+  const dec = val(m.decode);
+  const map = val(m.mapEncode);
+  const bl = val(m.backlog);
+  const ds = val(m.dbzSnapshot);
+  const dst = val(m.dbzStreaming);
+  const c1Best = c1?.best;
+  const notRun = 'not run';
+  const f: Figure[] = [];
+  f.push(
+    figure(
+      'c1.bulk',
+      'C1 raw `_bulk` (best of 1/2/4)',
+      'docs/s',
+      c1Best,
+      [],
+      whyNot(m.c1, notRun),
+      c1 ? `best at ${c1.bestConcurrency} in flight, ${c1.docs} docs per level` : undefined,
+    ),
+  );
+  for (const k of ['1', '2', '4'])
+    f.push(
+      figure(
+        `c1.bulk.${k}`,
+        `C1 raw \`_bulk\`, ${k} in flight`,
+        'docs/s',
+        c1?.byConcurrency[k],
+        [['C1', ratio(c1?.byConcurrency[k], c1Best)]],
+        whyNot(m.c1, notRun),
+      ),
+    );
+  f.push(
+    figure(
+      'c2.binlog-read',
+      'C2 raw binlog read (mariadb-binlog)',
+      'events/s',
+      c2?.eventsPerSec,
+      [],
+      whyNot(m.c2, whyNot(m.workload, notRun)),
+      c2
+        ? `${(c2.bytes / 1e6).toFixed(1)} MB in ${c2.seconds.toFixed(2)} s = ${c2.mbPerSec.toFixed(0)} MB/s`
+        : undefined,
+    ),
+  );
+  f.push(
+    figure('c3.select', 'C3 raw SELECT stream (mysql2)', 'rows/s', c3?.rowsPerSec, [], whyNot(m.c3, notRun)),
+  );
+  f.push(
+    figure(
+      'snapshot',
+      'Syncline snapshot',
+      'docs/s',
+      snap?.rate,
+      [
+        ['C1', ratio(snap?.rate, c1Best)],
+        ['C3', ratio(snap?.rate, c3?.rowsPerSec)],
+        ['Debezium snapshot', ratio(snap?.rate, ds?.rate)],
+      ],
+      whyNot(m.snapshot, notRun),
+      snap ? `${snap.seconds.toFixed(1)} s; index holds ${snap.indexed} of ${snap.expected}` : undefined,
+    ),
+  );
+  f.push(
+    figure(
+      'snapshot.rss',
+      'Syncline peak RSS during the snapshot',
+      'MB',
+      snap?.peakRssMb,
+      [['256 MB', ratio(snap?.peakRssMb, TARGETS.backlogRssMb)]],
+      whyNot(m.snapshot, notRun),
+    ),
+  );
+  f.push(
+    figure(
+      'streaming',
+      'Syncline streaming (mixed changes)',
+      'events/s',
+      str?.rate,
+      [
+        ['C1', ratio(str?.rate, c1Best)],
+        ['C2', ratio(str?.rate, c2?.eventsPerSec)],
+        ['Debezium streaming', ratio(str?.rate, dst?.rate)],
+      ],
+      whyNot(m.streaming, whyNot(m.workload, notRun)),
+      str ? `${str.seconds.toFixed(1)} s; index holds ${str.indexed} of ${str.expected}` : undefined,
+    ),
+  );
+  f.push(
+    figure(
+      'streaming.rss',
+      'Syncline peak RSS while streaming',
+      'MB',
+      str?.peakRssMb,
+      [['256 MB', ratio(str?.peakRssMb, TARGETS.backlogRssMb)]],
+      whyNot(m.streaming, notRun),
+    ),
+  );
+  f.push(
+    figure(
+      'decode',
+      'Binlog decode alone (BinlogSource, no sink)',
+      'events/s',
+      dec?.eventsPerSec,
+      [
+        ['C2', ratio(dec?.eventsPerSec, c2?.eventsPerSec)],
+        ['streaming', ratio(dec?.eventsPerSec, str?.rate)],
+        ['Debezium streaming', ratio(dec?.eventsPerSec, dst?.rate)],
+      ],
+      whyNot(m.decode, whyNot(m.workload, notRun)),
+    ),
+  );
+  f.push(
+    figure(
+      'decode.map-encode',
+      'Decode + mapping + `_bulk` encoding (no HTTP)',
+      'events/s',
+      map?.eventsPerSec,
+      [
+        ['C2', ratio(map?.eventsPerSec, c2?.eventsPerSec)],
+        ['decode', ratio(map?.eventsPerSec, dec?.eventsPerSec)],
+      ],
+      whyNot(m.mapEncode, whyNot(m.workload, notRun)),
+    ),
+  );
+  for (const load of FRESHNESS_LOADS) {
+    const pct = Math.round(load * 100);
+    const l = m.freshness.find((x) => x.loadPct === load);
+    const why = m.freshnessFailure ?? 'not run';
+    for (const [q, key, label] of [
+      ['p50', 'p50', 'p50'],
+      ['p99', 'p99', 'p99'],
+      ['p999', 'p999', 'p99.9'],
+    ] as const) {
+      f.push(
+        figure(
+          `freshness.${pct}.${q}`,
+          `Freshness at ${pct}% load, ${label}`,
+          'ms',
+          l?.[key],
+          [['refresh + 500 ms', ratio(l?.[key], TARGETS.freshnessP99AtHalfLoadMs)]],
+          why,
+          l && q === 'p50' ? `${l.samples} probes at ${Math.round(l.achievedRate)}/s` : undefined,
+        ),
+      );
+    }
+  }
+  f.push(
+    figure(
+      'backlog.rss',
+      'Peak RSS, sink blocked under 50% load',
+      'MB',
+      bl?.peakRssMb,
+      [['256 MB', ratio(bl?.peakRssMb, TARGETS.backlogRssMb)]],
+      whyNot(m.backlog, 'needs the streaming rate'),
+      bl
+        ? `${bl.blockSeconds} s blocked, ${bl.backlogEvents} events piled up; RSS before ${bl.rssBeforeMb.toFixed(0)} MB`
+        : undefined,
+    ),
+  );
+  f.push(
+    figure(
+      'backlog.catch-up',
+      'Catch-up after the block',
+      'events/s',
+      bl?.catchUpRate,
+      [
+        ['C1', ratio(bl?.catchUpRate, c1Best)],
+        ['streaming', ratio(bl?.catchUpRate, str?.rate)],
+      ],
+      whyNot(m.backlog, 'needs the streaming rate'),
+      bl
+        ? `first write ${(bl.firstProgressMs / 1000).toFixed(1)} s after unblock (retry backoff), drained ${bl.catchUpSeconds.toFixed(1)} s after unblock`
+        : undefined,
+    ),
+  );
+  f.push(
+    figure(
+      'kafka.throughput',
+      'Kafka path throughput',
+      'events/s',
+      undefined,
+      [['direct', null]],
+      m.kafkaWhy,
+    ),
+  );
+  f.push(
+    figure('kafka.latency', 'Kafka path added latency', 'ms', undefined, [['direct', null]], m.kafkaWhy),
+  );
+  const dbzWhy = (x: Outcome<unknown> | undefined) =>
+    m.debeziumSkipped ? 'skipped (--no-debezium)' : whyNot(x, 'not run');
+  f.push(
+    figure(
+      'debezium.snapshot',
+      'Debezium snapshot (embedded, no-op consumer)',
+      'rows/s',
+      ds?.rate,
+      [['Syncline snapshot', ratio(ds?.rate, snap?.rate)]],
+      dbzWhy(m.dbzSnapshot),
+      ds
+        ? `first→last record ${(ds.firstToLastMs / 1000).toFixed(1)} s; engine start→last ${(ds.engineToLastMs / 1000).toFixed(1)} s; JVM start ${(ds.startupMs / 1000).toFixed(1)} s`
+        : undefined,
+    ),
+  );
+  f.push(
+    figure(
+      'debezium.streaming',
+      'Debezium streaming (embedded, no-op consumer)',
+      'events/s',
+      dst?.rate,
+      [
+        ['Syncline streaming', ratio(dst?.rate, str?.rate)],
+        ['Syncline decode', ratio(dst?.rate, dec?.eventsPerSec)],
+      ],
+      dbzWhy(m.dbzStreaming),
+      dst
+        ? `first→last record ${(dst.firstToLastMs / 1000).toFixed(1)} s; engine start→last ${(dst.engineToLastMs / 1000).toFixed(1)} s`
+        : undefined,
+    ),
+  );
+  return f;
+}
+
+function buildTargets(figures: readonly Figure[], freshness: readonly FreshnessLevel[]): Target[] {
+  const get = (id: string) => figures.find((x) => x.id === id);
+  const r = (id: string, to: string) => get(id)?.ratios.find((x) => x.to === to)?.value ?? null;
+  const t: Target[] = [];
+  const cmp = (
+    name: string,
+    target: string,
+    v: number | null,
+    ok: (v: number) => boolean,
+    fmtv: (v: number) => string,
+  ) => t.push({ name, target, measured: v === null ? 'n/a' : fmtv(v), met: v === null ? null : ok(v) });
+  const x = (v: number) => `${v.toFixed(2)} ×`;
+  cmp(
+    'snapshot vs C1',
+    `≥ ${TARGETS.snapshotVsC1} × C1`,
+    r('snapshot', 'C1'),
+    (v) => v >= TARGETS.snapshotVsC1,
+    x,
+  );
+  cmp(
+    'streaming vs C1',
+    `≥ ${TARGETS.streamingVsC1} × C1`,
+    r('streaming', 'C1'),
+    (v) => v >= TARGETS.streamingVsC1,
+    x,
+  );
+  cmp(
+    'decode vs our sustained rate',
+    `≥ ${TARGETS.decodeVsSustained} × streaming`,
+    r('decode', 'streaming'),
+    (v) => v >= TARGETS.decodeVsSustained,
+    x,
+  );
+  const half = freshness.find((l) => l.loadPct === 0.5);
+  cmp(
+    'freshness p99 at 50% load',
+    `≤ ${REFRESH_INTERVAL_MS} + 500 ms`,
+    half ? half.p99 : null,
+    (v) => v <= TARGETS.freshnessP99AtHalfLoadMs,
+    (v) => `${Math.round(v)} ms`,
+  );
+  cmp(
+    'RSS under backlog',
+    `≤ ${TARGETS.backlogRssMb} MB`,
+    get('backlog.rss')?.value ?? null,
+    (v) => v <= TARGETS.backlogRssMb,
+    (v) => `${Math.round(v)} MB`,
+  );
+  cmp('ahead of Debezium: snapshot', '> 1 × Debezium', r('snapshot', 'Debezium snapshot'), (v) => v > 1, x);
+  cmp(
+    'ahead of Debezium: streaming',
+    '> 1 × Debezium',
+    r('streaming', 'Debezium streaming'),
+    (v) => v > 1,
+    x,
+  );
+  return t;
+}
+
+export type { BenchContext };

@@ -1,0 +1,91 @@
+import type { BenchContext } from './context.js';
+import { SENTINEL_ID, type Workload } from './dataset.js';
+import { getSource, pollUntil, refreshAndCount } from './search-helpers.js';
+import { SyncProcess } from './sync-process.js';
+
+export interface PhaseResult {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  /** Documents in the index afterwards, and what the table holds (a correctness check, not a timing). */
+  readonly indexed: number;
+  readonly expected: number;
+}
+
+/** Waits until the index holds `expected` documents (the last bulk requests may land a moment after). */
+async function settleCount(ctx: BenchContext, expected: number): Promise<number> {
+  let last = -1;
+  try {
+    await pollUntil(
+      `${expected} documents in ${ctx.index}`,
+      async () => {
+        last = await refreshAndCount(ctx, ctx.index);
+        return last === expected ? last : undefined;
+      },
+      { timeoutMs: 30_000, everyMs: 500 },
+    );
+  } catch {
+    // reported as indexed ≠ expected
+  }
+  return last;
+}
+
+/**
+ * Syncline's snapshot of the whole table by a real worker process: from its "snapshot … starts" log line
+ * to the moment the table's last row is in the index (real-time GET; chunks go in key order).
+ */
+export async function measureSnapshot(
+  ctx: BenchContext,
+  rows: number,
+  profileDir: string | undefined,
+): Promise<PhaseResult> {
+  const p = SyncProcess.start(ctx, 'snapshot', { profileDir });
+  try {
+    const start = await p.waitForLog(/snapshot of \d+ table\(s\) starts/, 120_000);
+    const end = await pollUntil(
+      `row ${rows} in ${ctx.index}`,
+      async () => {
+        p.assertAlive();
+        return (await getSource(ctx, ctx.index, rows)) ? Date.now() : undefined;
+      },
+      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50, onTimeout: () => p.tail() },
+    );
+    const seconds = (end - start.time) / 1000;
+    await p.waitForLog(/snapshot complete/, 60_000);
+    const peakRssMb = p.peakRssMb();
+    const indexed = await settleCount(ctx, rows);
+    return { rate: rows / seconds, seconds, peakRssMb, indexed, expected: rows };
+  } finally {
+    await p.stop();
+  }
+}
+
+/**
+ * Streaming: the worker resumes from its checkpoint with the workload waiting in the binlog; from its
+ * "starting from" log line until the workload's last transaction (the sentinel's end marker) is indexed.
+ */
+export async function measureStreaming(
+  ctx: BenchContext,
+  w: Workload,
+  profileDir: string | undefined,
+): Promise<PhaseResult> {
+  const p = SyncProcess.start(ctx, 'streaming', { profileDir });
+  try {
+    const start = await p.waitForLog(/starting from/, 120_000);
+    const end = await pollUntil(
+      'the end marker in the index',
+      async () => {
+        p.assertAlive();
+        const doc = await getSource(ctx, ctx.index, SENTINEL_ID);
+        return Number(doc?.bench_seq) === w.endMarker ? Date.now() : undefined;
+      },
+      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50, onTimeout: () => p.tail() },
+    );
+    const seconds = (end - start.time) / 1000;
+    const peakRssMb = p.peakRssMb();
+    const indexed = await settleCount(ctx, w.liveRows);
+    return { rate: w.events / seconds, seconds, peakRssMb, indexed, expected: w.liveRows };
+  } finally {
+    await p.stop();
+  }
+}

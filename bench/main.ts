@@ -1,0 +1,94 @@
+/**
+ * `./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--out <dir>] [--keep]`
+ *
+ * Brings the local stack up, generates the data in a dedicated `bench_*` database, runs every
+ * measurement of issue 8 side by side (ceilings C1–C3, Syncline's snapshot / streaming / decode /
+ * freshness / backlog, the Kafka path, Debezium), and writes <out>/<date>-<mode>.md and .json.
+ * See docs/performance.md.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveConfig } from '../src/config/load.js';
+import { type ComponentName, LocalStack } from '../src/stack/stack.js';
+import { runBench } from './harness/run.js';
+import { type Mode, SIZES } from './harness/sizes.js';
+
+interface Options {
+  mode: Mode;
+  profile: boolean;
+  debezium: boolean;
+  keep: boolean;
+  out: string;
+}
+
+// Compiled to bench/.build/bench/main.js: the repository is three levels up.
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    mode: 'full',
+    profile: false,
+    debezium: true,
+    keep: false,
+    out: path.join(repoRoot, 'bench', 'results'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') o.mode = 'quick';
+    else if (a === '--dry') o.mode = 'dry';
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--no-debezium') o.debezium = false;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--out') {
+      const v = argv[++i];
+      if (!v) throw new Error('--out needs a directory');
+      o.out = path.resolve(v);
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--out <dir>] [--keep]\n' +
+          '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
+          '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
+          '  --keep: leave the bench_* database, indexes and scratch files for inspection\n',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  return o;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is not built: run `npm run build` (./syncline bench does it for you)');
+  mkdirSync(o.out, { recursive: true });
+  const config = resolveConfig({}, process.env);
+  const stack = new LocalStack(config, repoRoot);
+  // Kafka joins once the harness drives the Kafka path (see kafka.* figures).
+  const wanted: ComponentName[] = ['mariadb', 'opensearch'];
+  process.stderr.write(`[bench] bringing up ${wanted.join(', ')} (idempotent)…\n`);
+  await stack.up(wanted, {
+    onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
+  });
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}`;
+  const { files, tmpDir } = await runBench({
+    mode: o.mode,
+    sizes: SIZES[o.mode],
+    repoRoot,
+    outDir: o.out,
+    profile: o.profile,
+    debezium: o.debezium,
+    keep: o.keep,
+    command,
+  });
+  if (!o.keep) rmSync(tmpDir, { recursive: true, force: true });
+  process.stdout.write(`${files.md}\n${files.json}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`[bench] failed: ${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);
