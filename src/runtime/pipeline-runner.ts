@@ -7,6 +7,7 @@ import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js'
 import type { MappingSet } from '../mapping/mapping-set.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import { assertBinlogPreflight } from '../sources/mysql-binlog/preflight.js';
+import { createPollingPipeline, type PollingPipelineHandle } from '../sources/polling/polling-pipeline.js';
 import type { Clients } from './clients.js';
 import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
 import {
@@ -33,6 +34,8 @@ export interface RunnerHooks {
  */
 export class PipelineRunner {
   readonly handles: PipelineHandle[] = [];
+  /** Polling pipelines (docs/polling.md). */
+  readonly polling: PollingPipelineHandle[] = [];
   /** Outbox relay pipelines (not binlog: no snapshot or binlog controls). */
   readonly relays: RelayHandle[] = [];
   mappings: MappingSet | undefined;
@@ -58,8 +61,14 @@ export class PipelineRunner {
         this.startRelay(createOutboxPipeline({ name: p.name, source: p.source }, this.deps(checkpoints)));
         continue;
       }
+      if (p.source.type === 'polling') {
+        this.startPolling(p.name, p.source, checkpoints);
+        continue;
+      }
       if (p.source.type !== 'mysql-binlog') {
-        throw new Error(`pipelines[${p.name}]: source type ${p.source.type} is not wired into the runner`);
+        throw new Error(
+          `pipelines[${p.name}]: source type ${(p.source as { type: string }).type} is not wired into the runner`,
+        );
       }
       // Fail fast with the fix for each problem (binlog off, format, grants, keys) before reading anything.
       const report = await assertBinlogPreflight({
@@ -121,17 +130,48 @@ export class PipelineRunner {
     );
   }
 
+  /** A polling pipeline (docs/polling.md): no binlog preflight, its own cursor checkpoint. */
+  private startPolling(
+    name: string,
+    source: Extract<SynclineConfig['pipelines'][number]['source'], { type: 'polling' }>,
+    checkpoints: CheckpointStore,
+  ): void {
+    const handle = createPollingPipeline(
+      { name, source },
+      {
+        config: this.config,
+        pool: this.clients.db,
+        search: this.search,
+        mappings: this.mappings!,
+        checkpoints,
+        deadLetters: this.deadLetters,
+        logger: this.logger,
+        ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
+      },
+    );
+    this.polling.push(handle);
+    this.running.push(
+      handle.pipeline.run(this.abort.signal).catch((e: unknown) => {
+        this.logger.error({ pipeline: name, err: errorMessage(e) }, `polling pipeline ${name} stopped on error`);
+      }),
+    );
+  }
+
   handle(name: string): PipelineHandle | undefined {
     return this.handles.find((h) => h.pipeline.name === name);
   }
 
   pipelines(): Array<{ name: string; state: string }> {
-    return [...this.handles, ...this.relays].map((h) => ({ name: h.pipeline.name, state: h.pipeline.state }));
+    return [...this.handles, ...this.relays, ...this.polling].map((h) => ({
+      name: h.pipeline.name,
+      state: h.pipeline.state,
+    }));
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled(this.running);
     await Promise.allSettled([...this.handles, ...this.relays].map((h) => h.sink.close()));
+    await Promise.allSettled(this.polling.map((h) => h.sink.close()));
   }
 }
