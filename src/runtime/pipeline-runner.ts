@@ -152,7 +152,10 @@ export class PipelineRunner {
     this.polling.push(handle);
     this.running.push(
       handle.pipeline.run(this.abort.signal).catch((e: unknown) => {
-        this.logger.error({ pipeline: name, err: errorMessage(e) }, `polling pipeline ${name} stopped on error`);
+        this.logger.error(
+          { pipeline: name, err: errorMessage(e) },
+          `polling pipeline ${name} stopped on error`,
+        );
       }),
     );
   }
