@@ -72,7 +72,15 @@ function show(view) {
 
 window.addEventListener('hashchange', () => show(location.hash.slice(1)));
 
-const dlqEls = { counts: $('#dlq-counts'), list: $('#dlq-list'), total: $('#dlq-total') };
+const dlqEls = {
+  counts: $('#dlq-counts'),
+  list: $('#dlq-list'),
+  total: $('#dlq-total'),
+  pipeline: $('#dlq-pipeline'),
+};
+$('#dlq-pipeline').addEventListener('change', () =>
+  refreshDeadLetters(dlqEls, notify).catch((e) => notify(e.message, true)),
+);
 $('#dlq-refresh').addEventListener('click', () =>
   refreshDeadLetters(dlqEls, notify).catch((e) => notify(e.message, true)),
 );

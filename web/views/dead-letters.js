@@ -1,9 +1,19 @@
 import { admin } from '../api.js';
 import { h, num } from '../dom.js';
 
+/** The pipeline filter offers the pipelines of this process (replay works for those). */
+async function fillPipelines(select) {
+  if (select.dataset.filled) return;
+  const { pipelines } = await admin.pipelines();
+  select.append(...pipelines.map((p) => h('option', { value: p.name }, p.name)));
+  select.dataset.filled = 'yes';
+}
+
 /** Dead letters: counts per index and kind, the oldest 100, replay (current mapping) or purge. */
-export async function refreshDeadLetters({ counts, list, total }, notify) {
-  const data = await admin.deadLetters({ limit: 100 });
+export async function refreshDeadLetters(els, notify) {
+  const { counts, list, total, pipeline } = els;
+  await fillPipelines(pipeline);
+  const data = await admin.deadLetters({ limit: 100, pipeline: pipeline.value || undefined });
   const sum = data.counts.reduce((n, c) => n + c.count, 0);
   total.hidden = sum === 0;
   total.textContent = num(sum);
@@ -31,7 +41,7 @@ export async function refreshDeadLetters({ counts, list, total }, notify) {
     } catch (e) {
       notify(e.message, true);
     }
-    await refreshDeadLetters({ counts, list, total }, () => {});
+    await refreshDeadLetters(els, () => {});
   };
   const ids = data.items.map((d) => d.id);
   list.replaceChildren(
@@ -72,7 +82,7 @@ export async function refreshDeadLetters({ counts, list, total }, notify) {
             h('td', {}, h('span', { class: `badge kind-${d.kind}` }, d.kind)),
             h('td', { class: 'err', title: d.error }, d.error),
             h('td', { class: 'num' }, d.attempts),
-            h('td', {}, d.lastSeen ? d.lastSeen.replace('T', ' ').slice(0, 19) : '—'),
+            h('td', { class: 'nowrap' }, d.lastSeen ? d.lastSeen.replace('T', ' ').slice(0, 19) : '—'),
             h(
               'td',
               { class: 'actions' },

@@ -185,7 +185,7 @@ function update(card, p) {
 export async function refreshPipelines(root, notify) {
   const { pipelines } = await admin.pipelines();
   if (pipelines.length === 0) {
-    root.replaceChildren(h('p', { class: 'muted' }, 'No pipeline runs in this process.'));
+    root.replaceChildren(h('p', { class: 'muted empty-note' }, 'No pipeline runs in this process.'));
     cards.clear();
     return;
   }
@@ -195,7 +195,7 @@ export async function refreshPipelines(root, notify) {
       card.remove();
       cards.delete(name);
     }
-  if (root.querySelector('p.muted')) root.replaceChildren();
+  root.querySelector(':scope > .empty-note')?.remove();
   for (const p of pipelines) {
     let card = cards.get(p.name);
     if (!card) {
