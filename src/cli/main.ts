@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { registerDlq } from './commands/dlq.js';
+import { registerPolling } from './commands/polling.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerReindex } from './commands/reindex.js';
 import { registerRun } from './commands/run.js';
@@ -31,6 +32,7 @@ registerReconcile(program, config);
 registerReindex(program, config);
 registerDlq(program, config);
 registerSnapshot(program, config);
+registerPolling(program, config);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   printError(e);
