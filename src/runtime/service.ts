@@ -6,6 +6,9 @@ import { createCatalogDataSource } from '../catalog/data-source.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { seedDemoCatalog } from '../demo/demo-catalog.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
+import { type OpsContext, opsContextFor } from '../ops/context.js';
+import { JobRegistry } from '../ops/jobs.js';
+import { ReconcileScheduler } from '../ops/reconcile/schedule.js';
 import { buildApp } from '../server/app.js';
 import { SearchClient } from '../sinks/search/client.js';
 import { IngestService } from '../sources/ingest/ingest-service.js';
@@ -23,6 +26,10 @@ export class SynclineService {
   private catalogDb: DataSource | undefined;
   private searchClient: SearchClient | undefined;
   runner: PipelineRunner | undefined;
+  /** Operations over this process's pipelines (admin routes, scheduled reconcile); see src/ops. */
+  ops: OpsContext | undefined;
+  readonly jobs = new JobRegistry();
+  private reconcileScheduler: ReconcileScheduler | undefined;
   private ingest: IngestService | undefined;
   /** The process's Prometheus registry, served at /metrics. */
   readonly metrics = new SynclineMetrics({ processMetrics: true });
@@ -61,6 +68,16 @@ export class SynclineService {
     this.runner = new PipelineRunner(this.config, this.clients, this.searchClient, this.logger);
     this.metrics.watchRunner(this.runner);
     await this.runner.start();
+    this.ops = opsContextFor({
+      config: this.config,
+      db: this.clients.db,
+      search: this.searchClient,
+      logger: this.logger,
+      deadLetters: this.runner.deadLetters,
+      runner: this.runner,
+    });
+    this.reconcileScheduler = new ReconcileScheduler(this.ops, this.config.reconcile, this.logger);
+    this.reconcileScheduler.start();
     if (this.options.api === false) return;
     if (this.config.ingest.enabled && this.runner.mappings) {
       this.ingest = new IngestService({
@@ -80,6 +97,7 @@ export class SynclineService {
       readiness: { pipelines: () => this.runner?.pipelines() ?? [] },
       ...(this.ingest && { ingest: this.ingest }),
       metrics: this.metrics,
+      ops: { context: this.ops, jobs: this.jobs },
       admin: new RunnerAdmin(this.runner, this.clients.db, this.config),
     });
     await this.app.listen({ host: this.config.server.host, port: this.config.server.port });
@@ -94,6 +112,8 @@ export class SynclineService {
     try {
       await this.app?.close();
       await this.ingest?.close();
+      await this.jobs.stop();
+      await this.reconcileScheduler?.stop();
       await this.runner?.stop();
       await Promise.allSettled([
         this.catalogDb?.destroy(),

@@ -14,6 +14,8 @@ import type { WritePaths } from '../catalog/write-path.js';
 import { createWritePaths } from '../catalog/write-paths.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
+import type { OpsContext } from '../ops/context.js';
+import type { JobRegistry } from '../ops/jobs.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import type { IngestHandler } from '../sources/ingest/ingest-service.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
@@ -25,6 +27,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { logRoutes } from './routes/logs.js';
+import { opsRoutes } from './routes/ops.js';
 import { searchRoutes } from './routes/search.js';
 import { uiRoutes } from './routes/ui.js';
 import { validatorCompiler } from './validation.js';
@@ -47,6 +50,8 @@ export interface AppDeps {
   metrics?: SynclineMetrics;
   /** Pipelines of this process for the admin API and the dashboard; absent in an API-only process. */
   admin?: AdminBackend;
+  /** Operations (reconcile, reindex, dead letters, drift, jobs) under /api/admin; absent: no such routes. */
+  ops?: { context: OpsContext; jobs: JobRegistry };
 }
 
 /** What other parts of the process (metrics, admin) read from a running app. */
@@ -184,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(searchRoutes, { search: productSearch, api });
   await app.register(logRoutes, { writer: logWriter, client: deps.search, api, writeLimit });
   await app.register(adminRoutes, { readiness: deps.readiness, ...(deps.admin && { backend: deps.admin }) });
+  if (deps.ops) await app.register(opsRoutes, { ops: deps.ops.context, jobs: deps.ops.jobs });
   await app.register(ingestRoutes, {
     ingest: deps.ingest,
     config: config.ingest,
