@@ -130,12 +130,16 @@ export class KafkaSource implements Source {
               this.session.stream,
               this.o.batchSize,
               signal,
-              Math.min(this.o.topicRefreshMs, 5_000),
+              Math.max(100, Math.min(this.o.commitIntervalMs, 1_000)),
             );
             if (r.kind === 'end') break;
             if (r.kind === 'batch') {
               failures = 0;
               yield await this.toBatch(r.items);
+            } else if (this.outstanding > 0) {
+              // The pipeline settles acknowledged batches when it receives the next one: an idle topic must
+              // not hold back the commit of what was already indexed.
+              yield this.tick();
             }
             if (Date.now() - topicsCheckedAt >= this.o.topicRefreshMs || missing.length > 0) {
               if (Date.now() - topicsCheckedAt >= Math.min(this.o.topicRefreshMs, 2_000)) {
@@ -254,6 +258,11 @@ export class KafkaSource implements Source {
     if (!(await withTimeout(closeQuietly(s.consumer), 10_000)))
       this.log.warn('kafka consumer did not close in 10 s');
     this.assignment = [];
+  }
+
+  /** An empty batch: no events, no offsets; lets the pipeline acknowledge the batches before it. */
+  private tick(): Batch {
+    return { events: [], position: undefined, ack: async () => {} };
   }
 
   private async toBatch(items: Message<Buffer, Buffer, Buffer, Buffer>[]): Promise<Batch> {
