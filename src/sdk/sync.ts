@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type mysql from 'mysql2/promise';
 import { type Logger, pino } from 'pino';
 import { resolveConfig } from '../config/load.js';
@@ -98,7 +99,10 @@ export class Sync {
       owned: { db?: mysql.Pool; search?: SearchClient };
       signalSink: AbortController;
     },
-  ) {}
+  ) {
+    // every pending write listens on `stop`: thousands may be pending at once
+    setMaxListeners(0, this.stop.signal);
+  }
 
   /** True when the table (database.table) has a mapping, i.e. index()/remove() accept it. */
   handles(database: string, table: string): boolean {

@@ -30,7 +30,12 @@ export interface ApiHarness {
  * `api` overrides merge over test defaults (a unique products index and log prefix, rate limit off).
  */
 export async function startApi(
-  opts: { api?: Record<string, unknown>; seedCategories?: boolean } = {},
+  opts: {
+    api?: Record<string, unknown>;
+    seedCategories?: boolean;
+    /** More config keys (mappings, sink, search…), given the test database's name. */
+    config?: (database: string) => Record<string, unknown>;
+  } = {},
 ): Promise<ApiHarness> {
   const database = uniqueName('api');
   const admin = await mysql.createConnection({ host: '127.0.0.1', port: MARIADB_PORT, user: 'root' });
@@ -56,6 +61,7 @@ export async function startApi(
     ]);
   }
   const config = testConfig({
+    ...opts.config?.(database),
     mysql: { url: `mysql://root@127.0.0.1:${MARIADB_PORT}/${database}`, poolSize: 4 },
     server: { adminToken: ADMIN_TOKEN },
     api: {
@@ -66,7 +72,7 @@ export async function startApi(
     },
   });
   const db = await createCatalogDataSource(config).initialize();
-  const search = searchClient();
+  const search = searchClient(config.search.url);
   const pipelines: PipelineState[] = [];
   const app = await buildApp({
     config,
