@@ -16,6 +16,8 @@ interface Track {
   startedAt: number;
   startDone: number;
   lastLineAt: number;
+  /** `done` of the last plain line printed. */
+  printed: number | undefined;
   last: Progress;
 }
 
@@ -46,7 +48,7 @@ export class ProgressReporter {
     const now = Date.now();
     if (!this.track || this.track.key !== key) {
       this.finishLine();
-      this.track = { key, startedAt: now, startDone: p.done, lastLineAt: 0, last: p };
+      this.track = { key, startedAt: now, startDone: p.done, lastLineAt: 0, printed: undefined, last: p };
     }
     const t = this.track;
     t.last = p;
@@ -57,6 +59,7 @@ export class ProgressReporter {
       this.drawn = true;
     } else if (now - t.lastLineAt >= this.lineIntervalMs) {
       t.lastLineAt = now;
+      t.printed = p.done;
       this.stream.write(`${this.line(t, now)}\n`);
     }
   };
@@ -75,7 +78,7 @@ export class ProgressReporter {
     if (this.tty && this.drawn) {
       this.stream.write(`\r\x1b[K${this.bar(t, now)}\n`);
       this.drawn = false;
-    } else if (!this.tty && t.lastLineAt !== 0 && now - t.lastLineAt > 0) {
+    } else if (!this.tty && t.printed !== t.last.done) {
       this.stream.write(`${this.line(t, now)}\n`);
     }
   }

@@ -35,7 +35,7 @@ export function parseSchedule(text: string): Schedule {
   ];
   const domAny = fields[2] === '*';
   const dowAny = fields[4] === '*';
-  return {
+  const schedule: Schedule = {
     describe: `cron "${s}" (UTC)`,
     next(from) {
       const t = new Date(from.getTime());
@@ -58,6 +58,8 @@ export function parseSchedule(text: string): Schedule {
       throw new SynclineError('CONFIG_INVALID', `reconcile.schedule: "${text}" never matches`);
     },
   };
+  schedule.next(new Date(Date.UTC(2000, 0, 1))); // a leap year ahead: refuses "31 2"-like expressions now
+  return schedule;
 }
 
 function field(spec: string, lo: number, hi: number, name: string, text: string): Set<number> {

@@ -67,6 +67,10 @@ export async function opsRoutes(app: FastifyInstance, o: OpsRoutesOptions): Prom
         ),
         response: { 202: Job, ...errors },
       },
+      // a POST without a body (curl -X POST) means all defaults
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
     },
     async (req, reply) => {
       const b = req.body ?? {};
@@ -130,6 +134,10 @@ export async function opsRoutes(app: FastifyInstance, o: OpsRoutesOptions): Prom
           ),
         ),
         response: { 202: Job, ...errors },
+      },
+      // a POST without a body (curl -X POST) means all defaults
+      preValidation: async (req) => {
+        req.body ??= {};
       },
     },
     async (req, reply) => {
