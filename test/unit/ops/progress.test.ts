@@ -56,7 +56,8 @@ describe('CLI progress', () => {
       unit: 'rows',
     });
     p.done();
-    expect(s.text()).toMatch(/\r\x1b\[Kreindex products fill {2}\[######-+\] {2}25% {2}250\/1000 rows/);
+    expect(s.text().startsWith('\r\u001b[K')).toBe(true);
+    expect(s.text()).toMatch(/reindex products fill {2}\[######-+\] {2}25% {2}250\/1000 rows/);
     expect(s.text().endsWith('\n')).toBe(true);
   });
 
