@@ -2,10 +2,9 @@ import type { Pool } from 'mysql2/promise';
 import type { SynclineConfig } from '../config/schema.js';
 import { SynclineError } from '../core/errors.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
-import type { PipelineHandle } from '../runtime/pipelines.js';
 import { splitTable, tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
 import { DeadLetters } from './dead-letters.js';
-import { type PipelineStatus, pipelineStatus } from './pipeline-status.js';
+import { type PipelineStatus, type PipelineView, pipelineStatus } from './pipeline-status.js';
 
 /** What the admin routes and the dashboard drive; implemented over the process's PipelineRunner. */
 export interface AdminBackend {
@@ -34,31 +33,36 @@ export class RunnerAdmin implements AdminBackend {
     this.deadLetters = new DeadLetters({
       store: runner.deadLetters,
       mappings: () => runner.mappings,
-      sinkOf: (p) => runner.handle(p)?.sink,
+      sinkOf: (p) => runner.all().find((v) => v.pipeline.name === p)?.sink,
     });
   }
 
   pipelines(): PipelineStatus[] {
     const now = Date.now();
-    return this.runner.handles.map((h) => pipelineStatus(h, now));
+    return this.runner.all().map((v) => this.status(v, now));
   }
 
   pipeline(name: string): PipelineStatus {
-    return pipelineStatus(this.handle(name));
+    return this.status(this.view(name));
   }
 
   pause(name: string): PipelineStatus {
-    const h = this.handle(name);
-    this.assertLive(h, 'pause');
-    h.pipeline.pause();
-    return pipelineStatus(h);
+    const v = this.view(name);
+    this.assertLive(v, 'pause');
+    v.pipeline.pause();
+    return this.status(v);
   }
 
   resume(name: string): PipelineStatus {
-    const h = this.handle(name);
-    this.assertLive(h, 'resume');
-    h.pipeline.resume();
-    return pipelineStatus(h);
+    const v = this.view(name);
+    this.assertLive(v, 'resume');
+    v.pipeline.resume();
+    return this.status(v);
+  }
+
+  private status(v: PipelineView, now = Date.now()): PipelineStatus {
+    const kind = this.config.pipelines.find((p) => p.name === v.pipeline.name)?.source.type;
+    return pipelineStatus(v, now, kind);
   }
 
   async resnapshot(
@@ -66,8 +70,14 @@ export class RunnerAdmin implements AdminBackend {
     table: string,
     range?: { fromKey?: unknown[]; untilKey?: unknown[] },
   ): Promise<{ pipeline: string; table: string }> {
-    const h = this.handle(name);
-    this.assertLive(h, 're-snapshot');
+    const v = this.view(name);
+    this.assertLive(v, 're-snapshot');
+    const h = this.runner.handle(name);
+    if (!h)
+      throw new SynclineError(
+        'API_CONFLICT',
+        `pipeline ${name} does not read the binlog: re-snapshot applies to mysql-binlog pipelines`,
+      );
     const patterns = this.config.pipelines.find((p) => p.name === name)?.source.tables ?? [];
     if (!/^[^.]+\.[^.]+$/.test(table)) {
       throw new SynclineError('API_VALIDATION', `table must be database.table, got '${table}'`, {
@@ -94,17 +104,18 @@ export class RunnerAdmin implements AdminBackend {
     return { pipeline: name, table };
   }
 
-  private handle(name: string): PipelineHandle {
-    const h = this.runner.handle(name);
-    if (!h)
+  private view(name: string): PipelineView {
+    const all = this.runner.all();
+    const v = all.find((x) => x.pipeline.name === name);
+    if (!v)
       throw new SynclineError(
         'API_NOT_FOUND',
-        `no pipeline named '${name}' runs in this process (running: ${this.runner.handles.map((x) => x.pipeline.name).join(', ') || 'none'})`,
+        `no pipeline named '${name}' runs in this process (running: ${all.map((x) => x.pipeline.name).join(', ') || 'none'})`,
       );
-    return h;
+    return v;
   }
 
-  private assertLive(h: PipelineHandle, what: string): void {
+  private assertLive(h: PipelineView, what: string): void {
     const state = h.pipeline.state;
     if (state === 'failed' || state === 'stopped' || state === 'stopping')
       throw new SynclineError(

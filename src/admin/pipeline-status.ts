@@ -1,10 +1,33 @@
-import type { PipelineHandle } from '../runtime/pipelines.js';
+import type { Sink, Source } from '../core/interfaces.js';
+import type { Pipeline } from '../core/pipeline.js';
+import { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SnapshotProgress } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
+import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
+import type { BinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
 import { parseGtidPosition } from '../sources/mysql-binlog/streaming/gtid.js';
+
+/** Any pipeline of the runner: binlog ones also carry their streaming source (lag). */
+export interface PipelineView {
+  readonly pipeline: Pipeline;
+  readonly source: Source;
+  readonly sink: Sink;
+  readonly binlog?: () => BinlogSource | undefined;
+}
+
+/** The binlog source of a view, when it has one. */
+export function binlogOf(v: PipelineView): BinlogSource | undefined {
+  return v.binlog?.();
+}
+
+export function snapshotOf(v: PipelineView): SnapshotProgress | undefined {
+  return v.source instanceof SnapshottingBinlogSource ? v.source.snapshotProgress : undefined;
+}
 
 /** What the admin API and the dashboard show of one pipeline (docs/dashboard.md#pipelines). */
 export interface PipelineStatus {
   name: string;
+  /** The source's kind: mysql-binlog, outbox, polling, kafka… */
+  source: string;
   state: string;
   paused: boolean;
   /** starting (position not resolved yet) | snapshot (chunks pending) | streaming. */
@@ -15,7 +38,7 @@ export interface PipelineStatus {
   lag: {
     /** now − commit time of the last transaction processed; 0 when caught up. */
     seconds: number;
-    /** Transactions the server has committed (its GTID position) that the pipeline has not processed yet. */
+    /** Transactions the server has committed (its GTID position) that the pipeline has not processed yet; null when not a binlog pipeline. */
     transactions: number | null;
     /** Events read from the source and not yet acknowledged by the sink. */
     inFlightEvents: number;
@@ -26,23 +49,31 @@ export interface PipelineStatus {
   tables: Array<{ table: string; in: number; ok: number; stale: number; dead: number }>;
   lastError: string | null;
   snapshot: SnapshotProgress | null;
-  sink: { bufferedBytes: number; inFlightRequests: number; bulkRequests: number; bulkFailures: number };
+  /** The search sink's buffer and requests; null for other sinks (Kafka). */
+  sink: {
+    bufferedBytes: number;
+    inFlightRequests: number;
+    bulkRequests: number;
+    bulkFailures: number;
+  } | null;
 }
 
 /** Reads a running pipeline's handle; cheap (no I/O), safe to call every second. */
-export function pipelineStatus(h: PipelineHandle, now = Date.now()): PipelineStatus {
+export function pipelineStatus(h: PipelineView, now = Date.now(), kind?: string): PipelineStatus {
   const { pipeline, source, sink } = h;
   const s = pipeline.stats;
-  const binlog = h.binlog();
+  const binlog = binlogOf(h);
+  const snapshotting = source instanceof SnapshottingBinlogSource ? source : undefined;
   const bstats = binlog?.stats();
   const acked = pipeline.position;
   const ackedGtid = typeof acked?.checkpoint.gtid === 'string' ? acked.checkpoint.gtid : bstats?.position;
   const tables = new Set([...s.eventsByTable.keys(), ...s.outByTable.keys()]);
   return {
     name: pipeline.name,
+    source: kind ?? source.name,
     state: pipeline.state,
     paused: pipeline.paused,
-    phase: source.phase,
+    phase: snapshotting ? snapshotting.phase : pipeline.state === 'starting' ? 'starting' : 'streaming',
     position: acked?.label ?? null,
     checkpoint: s.lastCheckpoint ? { position: s.lastCheckpoint, atMs: s.lastCheckpointAt } : null,
     lag: {
@@ -67,13 +98,16 @@ export function pipelineStatus(h: PipelineHandle, now = Date.now()): PipelineSta
       };
     }),
     lastError: pipeline.lastError ?? null,
-    snapshot: source.snapshotProgress ?? null,
-    sink: {
-      bufferedBytes: sink.bufferedBytes,
-      inFlightRequests: sink.inFlight,
-      bulkRequests: sink.counters.bulkRequests,
-      bulkFailures: sink.counters.bulkFailures,
-    },
+    snapshot: snapshotting?.snapshotProgress ?? null,
+    sink:
+      sink instanceof BulkSink
+        ? {
+            bufferedBytes: sink.bufferedBytes,
+            inFlightRequests: sink.inFlight,
+            bulkRequests: sink.counters.bulkRequests,
+            bulkFailures: sink.counters.bulkFailures,
+          }
+        : null,
   };
 }
 

@@ -1,10 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { gtidDistance } from '../admin/pipeline-status.js';
+import { binlogOf, gtidDistance, type PipelineView } from '../admin/pipeline-status.js';
 import type { CacheStats } from '../catalog/search/search-cache.js';
 import type { DeadLetterStore } from '../core/interfaces.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
-import type { PipelineHandle } from '../runtime/pipelines.js';
+import { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SnapshotProgress } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
+import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
 import { driftReports } from './drift.js';
 
 export interface MetricsOptions {
@@ -28,7 +29,7 @@ const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
  */
 export class SynclineMetrics {
   readonly registry = new Registry();
-  private handles: readonly PipelineHandle[] = [];
+  private views: () => PipelineView[] = () => [];
   private deadLetterStore: DeadLetterStore | undefined;
   private cacheStats: (() => CacheStats) | undefined;
   private dlqCounts: { at: number; rows: Array<{ index: string; kind: string; count: number }> } | undefined;
@@ -78,7 +79,7 @@ export class SynclineMetrics {
 
   /** Hooks the runner's pipelines; call before runner.start(). */
   watchRunner(runner: PipelineRunner): void {
-    this.handles = runner.handles;
+    this.views = () => runner.all();
     this.deadLetterStore = runner.deadLetters;
     runner.hooks.onBulk = (pipeline, ms) => this.bulk.observe({ pipeline }, ms / 1000);
     runner.hooks.onPipeline = (h) => {
@@ -97,8 +98,8 @@ export class SynclineMetrics {
 
   private pipelineMetrics(): void {
     const registers = [this.registry];
-    const each = (fn: (h: PipelineHandle, pipeline: string) => void) => {
-      for (const h of this.handles) fn(h, h.pipeline.name);
+    const each = (fn: (h: PipelineView, pipeline: string) => void) => {
+      for (const h of this.views()) fn(h, h.pipeline.name);
     };
     const eventsIn: Counter<'pipeline' | 'table'> = new Counter({
       name: 'syncline_events_in_total',
@@ -145,7 +146,10 @@ export class SynclineMetrics {
       registers,
       collect: () => {
         lag.reset();
-        each((h, pipeline) => lag.set({ pipeline }, h.binlog()?.lagSeconds() ?? 0));
+        each((h, pipeline) => {
+          const b = binlogOf(h);
+          if (b) lag.set({ pipeline }, b.lagSeconds());
+        });
       },
     });
     const lagTx: Gauge<'pipeline'> = new Gauge({
@@ -157,7 +161,7 @@ export class SynclineMetrics {
         lagTx.reset();
         each((h, pipeline) => {
           const p = h.pipeline.position?.checkpoint.gtid;
-          const b = h.binlog()?.stats();
+          const b = binlogOf(h)?.stats();
           const n = gtidDistance(b?.serverPosition, typeof p === 'string' ? p : b?.position);
           if (n !== null) lagTx.set({ pipeline }, n);
         });
@@ -204,7 +208,8 @@ export class SynclineMetrics {
 
   private sinkMetrics(): void {
     const registers = [this.registry];
-    const counter = (name: string, help: string, read: (h: PipelineHandle) => number) => {
+    /** read returns undefined where the metric does not apply (a Kafka sink, a non-binlog source). */
+    const counter = (name: string, help: string, read: (h: PipelineView) => number | undefined) => {
       const c: Counter<'pipeline'> = new Counter({
         name,
         help,
@@ -212,24 +217,28 @@ export class SynclineMetrics {
         registers,
         collect: () => {
           c.reset();
-          for (const h of this.handles) c.inc({ pipeline: h.pipeline.name }, read(h));
+          for (const h of this.views()) {
+            const v = read(h);
+            if (v !== undefined) c.inc({ pipeline: h.pipeline.name }, v);
+          }
         },
       });
     };
+    const bulk = (h: PipelineView) => (h.sink instanceof BulkSink ? h.sink : undefined);
     counter(
       'syncline_bulk_requests_total',
       '_bulk requests sent (including failed ones).',
-      (h) => h.sink.counters.bulkRequests,
+      (h) => bulk(h)?.counters.bulkRequests,
     );
     counter(
       'syncline_bulk_failures_total',
       '_bulk requests that failed as a whole (transport error or non-2xx).',
-      (h) => h.sink.counters.bulkFailures,
+      (h) => bulk(h)?.counters.bulkFailures,
     );
     counter(
       'syncline_sink_retries_total',
       'Item re-sends after a transient failure (429, 5xx, timeout, connection error).',
-      (h) => h.sink.counters.retriedItems,
+      (h) => bulk(h)?.counters.retriedItems,
     );
     counter(
       'syncline_dead_letters_total',
@@ -239,17 +248,17 @@ export class SynclineMetrics {
     counter(
       'syncline_sink_bytes_total',
       'Request body bytes sent to _bulk.',
-      (h) => h.sink.counters.bytesSent,
+      (h) => bulk(h)?.counters.bytesSent,
     );
     counter(
       'syncline_sink_backpressure_waits_total',
       'Times the source had to wait for sink buffer space.',
-      (h) => h.sink.counters.backpressureWaits,
+      (h) => bulk(h)?.counters.backpressureWaits,
     );
     counter(
       'syncline_binlog_purged_resnapshots_total',
       'Times the checkpoint was no longer in the binlog and every table was re-snapshotted.',
-      (h) => h.source.purgedResnapshots,
+      (h) => (h.source instanceof SnapshottingBinlogSource ? h.source.purgedResnapshots : undefined),
     );
     const buffered: Gauge<'pipeline'> = new Gauge({
       name: 'syncline_sink_buffered_bytes',
@@ -258,7 +267,10 @@ export class SynclineMetrics {
       registers,
       collect: () => {
         buffered.reset();
-        for (const h of this.handles) buffered.set({ pipeline: h.pipeline.name }, h.sink.bufferedBytes);
+        for (const h of this.views()) {
+          const b = bulk(h);
+          if (b) buffered.set({ pipeline: h.pipeline.name }, b.bufferedBytes);
+        }
       },
     });
   }
@@ -273,8 +285,9 @@ export class SynclineMetrics {
         registers,
         collect: () => {
           g.reset();
-          for (const h of this.handles)
-            g.set({ pipeline: h.pipeline.name }, value(h.source.snapshotProgress));
+          for (const h of this.views())
+            if (h.source instanceof SnapshottingBinlogSource)
+              g.set({ pipeline: h.pipeline.name }, value(h.source.snapshotProgress));
         },
       });
     };
@@ -298,7 +311,7 @@ export class SynclineMetrics {
       registers,
       collect: () => {
         rows.reset();
-        for (const h of this.handles) rows.inc({ pipeline: h.pipeline.name }, h.pipeline.stats.snapshotRows);
+        for (const h of this.views()) rows.inc({ pipeline: h.pipeline.name }, h.pipeline.stats.snapshotRows);
       },
     });
   }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { createCheckpointStore } from '../checkpoint/index.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
-import type { CheckpointStore } from '../core/interfaces.js';
+import type { CheckpointStore, Sink, Source } from '../core/interfaces.js';
+import type { Pipeline } from '../core/pipeline.js';
 import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js';
 import type { MappingSet } from '../mapping/mapping-set.js';
 import type { SearchClient } from '../sinks/search/client.js';
@@ -21,8 +22,8 @@ import {
 
 /** Observers set before start(): metrics hang off these. */
 export interface RunnerHooks {
-  /** Each pipeline once created, before it runs. */
-  onPipeline?: (handle: PipelineHandle) => void;
+  /** Each pipeline once created (binlog, outbox, Kafka, polling), before it runs. */
+  onPipeline?: (handle: { readonly pipeline: Pipeline }) => void;
   /** After every answered `_bulk` request of a pipeline's sink. */
   onBulk?: (pipeline: string, latencyMs: number, items: number) => void;
 }
@@ -122,6 +123,7 @@ export class PipelineRunner {
   /** Outbox relays (docs/outbox.md): configured `type: outbox` pipelines and the catalog's implicit one. */
   private startRelay(relay: RelayHandle): void {
     this.relays.push(relay);
+    this.hooks.onPipeline?.(relay);
     const name = relay.pipeline.name;
     this.running.push(
       relay.pipeline.run(this.abort.signal).catch((e: unknown) => {
@@ -150,6 +152,7 @@ export class PipelineRunner {
       },
     );
     this.polling.push(handle);
+    this.hooks.onPipeline?.(handle);
     this.running.push(
       handle.pipeline.run(this.abort.signal).catch((e: unknown) => {
         this.logger.error(
@@ -158,6 +161,11 @@ export class PipelineRunner {
         );
       }),
     );
+  }
+
+  /** Every pipeline of this process with its source and sink (admin API, metrics). */
+  all(): Array<{ readonly pipeline: Pipeline; readonly source: Source; readonly sink: Sink }> {
+    return [...this.handles, ...this.relays, ...this.polling];
   }
 
   handle(name: string): PipelineHandle | undefined {

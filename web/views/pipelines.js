@@ -109,7 +109,8 @@ function set(card, field, text) {
 function update(card, p) {
   const badge = set(card, 'state', p.state);
   badge.className = `badge state-${p.state}`;
-  set(card, 'phase', p.phase);
+  set(card, 'phase', `${p.source} · ${p.phase}`);
+  card.querySelector('form').hidden = p.source !== 'mysql-binlog';
   const btn = card.querySelector('[data-action]');
   btn.dataset.action = p.paused ? 'resume' : 'pause';
   btn.textContent = p.paused ? 'Resume' : 'Pause';
@@ -123,7 +124,7 @@ function update(card, p) {
   set(card, 'events-stale', num(p.events.stale));
   set(card, 'events-dead', num(p.events.dead));
   set(card, 'events-retried', num(p.events.retried));
-  set(card, 'buffered', bytes(p.sink.bufferedBytes));
+  set(card, 'buffered', p.sink ? bytes(p.sink.bufferedBytes) : '—');
   set(card, 'position', p.position ?? '—');
   set(card, 'checkpoint', p.checkpoint ? ago(p.checkpoint.atMs) : '—');
   const err = set(card, 'error', p.lastError ?? '');
