@@ -19,12 +19,19 @@ export const OUTBOX_COLUMNS = ['id', 'aggregate_table', 'aggregate_key', 'op', '
 
 export type OutboxOp = 'c' | 'u' | 'd';
 
+/** `database.table` → its parts; undefined unless both are non-empty. */
+function split(qualified: string): { database: string; table: string } | undefined {
+  const i = qualified.indexOf('.');
+  if (i <= 0 || i === qualified.length - 1) return undefined;
+  return splitTable(qualified);
+}
+
 /** `database.table`, quoted for SQL. */
 export function quoteTable(qualified: string): string {
-  const { database, table } = splitTable(qualified);
-  if (!database || !table)
+  const parts = split(qualified);
+  if (!parts)
     throw new SynclineError('CONFIG_INVALID', `outbox table must be database.table, got "${qualified}"`);
-  return `${quoteId(database)}.${quoteId(table)}`;
+  return `${quoteId(parts.database)}.${quoteId(parts.table)}`;
 }
 
 export function outboxDdl(qualified: string): string {
@@ -70,7 +77,9 @@ export type ParsedOutboxRow =
 /** The change event of an outbox row; version = composeVersion(id, 0): id order is commit order per key. */
 export function parseOutboxRow(r: OutboxRow, outboxTable: string): ParsedOutboxRow {
   const id = BigInt(String(r.id));
-  const { database, table } = splitTable(String(r.aggregate_table));
+  const parts = split(String(r.aggregate_table));
+  const database = parts?.database ?? '';
+  const table = parts?.table ?? String(r.aggregate_table);
   const position = {
     version: composeVersion(id, 0),
     checkpoint: { outboxTable, id: id.toString() },
