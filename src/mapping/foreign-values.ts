@@ -120,19 +120,21 @@ export function adaptForeignValue(connector: Connector, col: ColumnType, v: unkn
 /** Debezium without the schema part: the default encodings (time.precision.mode=adaptive_time_microseconds). */
 function debeziumByDescriptor(col: ColumnType, v: unknown): unknown {
   const t = col.type;
+  // epoch numbers past 2^53 reach here as digit strings (parseIngestJson keeps their digits)
   const integral =
-    typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v));
+    typeof v === 'number'
+      ? Number.isInteger(v)
+      : typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v));
+  const n = v as number | bigint | string;
   switch (t) {
     case 'datetime':
-      if (typeof v === 'number' || typeof v === 'bigint')
-        return epochToWall(v, (col.fsp ?? 0) <= 3 ? 1000n : 1_000_000n);
-      return v;
+      return integral ? epochToWall(n, (col.fsp ?? 0) <= 3 ? 1000n : 1_000_000n) : v;
     case 'timestamp':
-      return typeof v === 'string' ? isoToUtc(v) : v;
+      return typeof v === 'string' && !integral ? isoToUtc(v) : integral ? epochToWall(n, 1000n) : v;
     case 'date':
-      return typeof v === 'number' ? daysToDate(v) : v;
+      return integral ? daysToDate(n) : v;
     case 'time':
-      return integral && typeof v !== 'string' ? durationToTime(v as number, 1_000_000n) : v;
+      return integral ? durationToTime(n, 1_000_000n) : v;
     case 'decimal':
     case 'numeric':
       if (typeof v === 'string' && !DECIMAL_TEXT.test(v)) {
