@@ -55,6 +55,7 @@ export class DualWritePath implements WritePath {
       }
       // one row per catalog transaction: the change is the transaction's first (order 0), as in the binlog
       const version = versionOf(stamp, 0);
+      const overflow = this.o.sync.full; // this change will go to the dead-letter store, not the index
       let receipt: Promise<SyncReceipt>;
       try {
         receipt =
@@ -68,7 +69,7 @@ export class DualWritePath implements WritePath {
       receipt.catch((e: unknown) =>
         this.o.logger.error({ err: errorMessage(e), table: qualified }, 'dual-write failed'),
       );
-      if (this.mode === 'dual-write-async') return { state: 'queued', version };
+      if (this.mode === 'dual-write-async') return { state: overflow ? 'behind' : 'queued', version };
       const r = await settleWithin(receipt, this.o.syncTimeoutMs);
       return { state: r && r.outcome !== 'dead' ? 'indexed' : 'behind', version };
     });

@@ -104,6 +104,11 @@ export class Sync {
     setMaxListeners(0, this.stop.signal);
   }
 
+  /** True while maxQueued changes are pending: the next one goes straight to the dead-letter store. */
+  get full(): boolean {
+    return this.pending.size >= this.o.maxQueued;
+  }
+
   /** True when the table (database.table) has a mapping, i.e. index()/remove() accept it. */
   handles(database: string, table: string): boolean {
     return this.mappings.handles(database, table);

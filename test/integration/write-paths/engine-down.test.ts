@@ -160,6 +160,8 @@ describe('search engine down during writes', () => {
           payload: productBody(500 + n),
         });
         expect(r.statusCode).toBe(201);
+        // the first two wait in memory; past maxQueued the response says the index is behind
+        expect(r.headers['x-syncline-index']).toBe(n < 2 ? 'queued' : 'behind');
         out.push(json(r).id);
       }
       return out;
