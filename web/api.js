@@ -53,10 +53,14 @@ export const admin = {
       admin: true,
       body: { table },
     }),
-  deadLetters: (query) => call('GET', '/api/admin/dashboard/dead-letters', { admin: true, query }),
-  replay: (ids) => call('POST', '/api/admin/dashboard/dead-letters/replay', { admin: true, body: { ids } }),
-  purge: (ids) => call('POST', '/api/admin/dashboard/dead-letters/purge', { admin: true, body: { ids } }),
-  reconcile: () => call('GET', '/api/admin/dashboard/reconcile', { admin: true }),
+  // dead letters, reconcile and jobs: the operations routes (src/server/routes/ops.ts, docs/operations.md)
+  deadLetters: (query) => call('GET', '/api/admin/dead-letters', { admin: true, query }),
+  deadLetterCounts: () => call('GET', '/api/admin/dead-letters/counts', { admin: true }),
+  replay: (ids) => call('POST', '/api/admin/dead-letters/replay', { admin: true, body: { ids } }),
+  purge: (ids) => call('POST', '/api/admin/dead-letters/purge', { admin: true, body: { ids } }),
+  drift: () => call('GET', '/api/admin/drift', { admin: true }),
+  reconcile: (body) => call('POST', '/api/admin/reconcile', { admin: true, body }),
+  jobs: () => call('GET', '/api/admin/jobs', { admin: true }),
 };
 
 export const catalog = {

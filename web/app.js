@@ -95,7 +95,8 @@ async function tick(entering = false) {
     if (current === 'pipelines') await refreshPipelines($('#pipelines'), notify);
     if ((current === 'dead-letters' && (entering || ticks % 5 === 0)) || ticks % 10 === 0)
       await refreshDeadLetters(dlqEls, notify);
-    if (current === 'reconcile' && (entering || ticks % 5 === 0)) await refreshReconcile($('#reconcile'));
+    if (current === 'reconcile' && (entering || ticks % 2 === 0))
+      await refreshReconcile($('#view-reconcile'), notify);
     const live = $('#live');
     live.classList.remove('stale');
     live.title = `updated ${new Date().toLocaleTimeString()}`;

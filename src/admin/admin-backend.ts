@@ -3,7 +3,6 @@ import type { SynclineConfig } from '../config/schema.js';
 import { SynclineError } from '../core/errors.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
 import { splitTable, tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
-import { DeadLetters } from './dead-letters.js';
 import { type PipelineStatus, type PipelineView, pipelineStatus } from './pipeline-status.js';
 
 /** What the admin routes and the dashboard drive; implemented over the process's PipelineRunner. */
@@ -18,24 +17,15 @@ export interface AdminBackend {
     table: string,
     range?: { fromKey?: unknown[]; untilKey?: unknown[] },
   ): Promise<{ pipeline: string; table: string }>;
-  readonly deadLetters: DeadLetters;
 }
 
 export class RunnerAdmin implements AdminBackend {
-  readonly deadLetters: DeadLetters;
-
   constructor(
     private readonly runner: PipelineRunner,
     /** For checking that a table exists before it is queued for a re-snapshot. */
     private readonly pool: Pool,
     private readonly config: SynclineConfig,
-  ) {
-    this.deadLetters = new DeadLetters({
-      store: runner.deadLetters,
-      mappings: () => runner.mappings,
-      sinkOf: (p) => runner.all().find((v) => v.pipeline.name === p)?.sink,
-    });
-  }
+  ) {}
 
   pipelines(): PipelineStatus[] {
     const now = Date.now();

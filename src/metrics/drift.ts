@@ -1,7 +1,10 @@
+import { type DriftFinding, driftByIndex, recordDrift } from '../ops/reconcile/drift.js';
+
 /**
- * Drift per index as the last reconcile found it. Reconcile (src/ops) calls setDrift after each run; the
- * metrics (`syncline_drift_documents`) and the dashboard read it. Process-wide on purpose: reconcile runs
- * wherever it runs and every registry of the process reports the same findings.
+ * Drift per index as the last reconcile found it. Reconcile (src/ops) records its findings in the ops
+ * drift registry; setDrift is the small entry point for anything else that checks an index (a custom
+ * checker, a test) and writes to the same registry. The metrics (`syncline_drift_*`) and the dashboard
+ * read it. Process-wide on purpose.
  */
 export interface DriftCounts {
   /** Rows with no document. */
@@ -10,31 +13,26 @@ export interface DriftCounts {
   extra: number;
   /** Documents that differ from their row. */
   stale: number;
-  /** Rows compared, when known. */
-  checked?: number;
-  /** Documents repaired by this run, when it repaired. */
-  repaired?: number;
+  /** Drift left after the run (a repair fixed the rest); default missing + extra + stale. */
+  unrepaired?: number;
 }
-
-export interface DriftReport extends DriftCounts {
-  index: string;
-  /** When this run finished, epoch ms. */
-  atMs: number;
-}
-
-const board = new Map<string, DriftReport>();
 
 export function setDrift(index: string, counts: DriftCounts, atMs = Date.now()): void {
-  board.set(index, { index, atMs, ...counts });
+  const found = counts.missing + counts.extra + counts.stale;
+  recordDrift({
+    index,
+    missing: counts.missing,
+    extra: counts.extra,
+    stale: counts.stale,
+    inFlight: 0,
+    unmappable: 0,
+    drift: counts.unrepaired ?? found,
+    repaired: counts.unrepaired !== undefined && counts.unrepaired < found,
+    checkedAt: atMs,
+  });
 }
 
 /** Latest findings per index, by index name. */
-export function driftReports(): DriftReport[] {
-  return [...board.values()].sort((a, b) => a.index.localeCompare(b.index));
-}
-
-/** Forgets an index (dropped, or a test cleaning up). */
-export function clearDrift(index?: string): void {
-  if (index === undefined) board.clear();
-  else board.delete(index);
+export function driftReports(): DriftFinding[] {
+  return [...driftByIndex()].sort((a, b) => a.index.localeCompare(b.index));
 }

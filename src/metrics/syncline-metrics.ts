@@ -343,7 +343,7 @@ export class SynclineMetrics {
     const registers = [this.registry];
     const drift: Gauge<'index' | 'kind'> = new Gauge({
       name: 'syncline_drift_documents',
-      help: 'Documents that differ between the table and its index at the last reconcile, per index and kind (missing, extra, stale).',
+      help: 'Documents that differed between the table and its index at the last reconcile, per index and kind (missing, extra, stale), before any repair.',
       labelNames: ['index', 'kind'],
       registers,
       collect: () => {
@@ -353,6 +353,16 @@ export class SynclineMetrics {
             drift.set({ index: r.index, kind }, r[kind]);
       },
     });
+    const left: Gauge<'index'> = new Gauge({
+      name: 'syncline_drift_unrepaired_documents',
+      help: 'Drift left after the last reconcile of the index: what it found, less what --repair fixed. Alert when > 0.',
+      labelNames: ['index'],
+      registers,
+      collect: () => {
+        left.reset();
+        for (const r of driftReports()) left.set({ index: r.index }, r.drift);
+      },
+    });
     const at: Gauge<'index'> = new Gauge({
       name: 'syncline_drift_checked_timestamp_seconds',
       help: 'When the last reconcile of the index finished (Unix time).',
@@ -360,7 +370,7 @@ export class SynclineMetrics {
       registers,
       collect: () => {
         at.reset();
-        for (const r of driftReports()) at.set({ index: r.index }, r.atMs / 1000);
+        for (const r of driftReports()) at.set({ index: r.index }, r.checkedAt / 1000);
       },
     });
   }

@@ -24,7 +24,6 @@ import { healthPlugin, type ReadinessSource } from './plugins/health.js';
 import { installMetrics } from './plugins/metrics.js';
 import { adminRoutes, installAdminAuth } from './routes/admin.js';
 import { catalogRoutes } from './routes/catalog.js';
-import { dashboardRoutes } from './routes/dashboard.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { logRoutes } from './routes/logs.js';
 import { opsRoutes } from './routes/ops.js';
@@ -195,7 +194,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: config.ingest,
     token: config.ingest.token ?? config.server.adminToken,
   });
-  await app.register(dashboardRoutes, { ...(deps.admin && { backend: deps.admin }) });
   await app.register(uiRoutes);
   return app;
 }

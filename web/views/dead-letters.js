@@ -13,8 +13,12 @@ async function fillPipelines(select) {
 export async function refreshDeadLetters(els, notify) {
   const { counts, list, total, pipeline } = els;
   await fillPipelines(pipeline);
-  const data = await admin.deadLetters({ limit: 100, pipeline: pipeline.value || undefined });
-  const sum = data.counts.reduce((n, c) => n + c.count, 0);
+  const [page, tally] = await Promise.all([
+    admin.deadLetters({ limit: 100, pipeline: pipeline.value || undefined }),
+    admin.deadLetterCounts(),
+  ]);
+  const data = { items: page.deadLetters, counts: tally.byIndex };
+  const sum = tally.total;
   total.hidden = sum === 0;
   total.textContent = num(sum);
   counts.replaceChildren(
@@ -32,12 +36,13 @@ export async function refreshDeadLetters(els, notify) {
     try {
       const r = await fn(ids);
       if (verb === 'replay') {
-        const failed = r.failed.map((f) => `#${f.id}: ${f.error}`).join('; ');
+        const why = r.failures.map((f) => `#${f.id}: ${f.error}`).join('; ');
+        const kept = r.failed + r.skipped;
         notify(
-          `replayed ${r.replayed.length}${r.failed.length ? `, still failing ${r.failed.length} — ${failed}` : ''}`,
-          r.failed.length > 0,
+          `replayed ${r.removed} (landed ${r.landed}, already current ${r.stale})${kept ? `, kept ${kept}${why ? ` — ${why}` : ''}` : ''}`,
+          kept > 0,
         );
-      } else notify(`purged ${r.purged}`);
+      } else notify(`purged ${r.removed}`);
     } catch (e) {
       notify(e.message, true);
     }

@@ -1,20 +1,71 @@
 import { admin } from '../api.js';
 import { ago, h, num } from '../dom.js';
 
-/** The drift each index had at its last reconcile in this process (what syncline_drift_documents exports). */
-export async function refreshReconcile(root) {
-  const { indexes } = await admin.reconcile();
+/**
+ * Reconcile: start a run (check only, or check and repair) over every mapped index, follow its job, and
+ * show the latest findings per index (what the syncline_drift_* metrics export).
+ */
+let wired = false;
+
+function wire(root, notify) {
+  if (wired) return;
+  wired = true;
+  const start = async (repair) => {
+    try {
+      const job = await admin.reconcile({ repair });
+      notify(`reconcile${repair ? ' with repair' : ''} started (job ${job.id})`);
+      await refreshReconcile(root, notify);
+    } catch (e) {
+      notify(e.message, true);
+    }
+  };
+  root.querySelector('#reconcile-run').addEventListener('click', () => start(false));
+  root.querySelector('#reconcile-repair').addEventListener('click', () => start(true));
+}
+
+function progressText(p) {
+  if (!p) return '';
+  const total = p.total ? ` / ${num(p.total)}` : '';
+  return `${p.phase ?? ''} ${num(p.done)}${total} ${p.unit ?? ''}`.trim();
+}
+
+export async function refreshReconcile(root, notify) {
+  wire(root, notify);
+  const [{ indexes }, { jobs }] = await Promise.all([admin.drift(), admin.jobs()]);
+  const runs = jobs.filter((j) => j.kind === 'reconcile').slice(0, 5);
+  root.querySelector('#reconcile-jobs').replaceChildren(
+    ...runs.map((j) =>
+      h(
+        'div',
+        { class: 'job', dataset: { job: j.id, state: j.state } },
+        h(
+          'span',
+          {
+            class: `badge ${j.state === 'failed' ? 'state-failed' : j.state === 'done' ? 'state-running' : 'state-paused'}`,
+          },
+          j.state,
+        ),
+        ` ${j.subject ?? 'all indexes'} · started ${ago(Date.parse(j.startedAt))} `,
+        h(
+          'span',
+          { class: 'muted' },
+          j.state === 'running' ? progressText(j.progress) : (j.error?.message ?? ''),
+        ),
+      ),
+    ),
+  );
+  const table = root.querySelector('#reconcile-results');
   if (indexes.length === 0) {
-    root.replaceChildren(
+    table.replaceChildren(
       h(
         'p',
         { class: 'muted' },
-        'No reconcile has reported to this process yet. Reconcile compares each table with its index and reports missing, extra and stale documents; see docs/operations.md.',
+        'No reconcile has run in this process yet. It compares each table with its index (key ranges, checksums) and reports missing, extra and stale documents; “Check and repair” fixes them through the versioned sink.',
       ),
     );
     return;
   }
-  root.replaceChildren(
+  table.replaceChildren(
     h(
       'table',
       { class: 'grid' },
@@ -24,7 +75,7 @@ export async function refreshReconcile(root) {
         h(
           'tr',
           {},
-          ['index', 'missing', 'extra', 'stale', 'checked', 'repaired', 'when', ''].map((c) =>
+          ['index', 'missing', 'extra', 'stale', 'in flight', 'unmappable', 'left', 'when', ''].map((c) =>
             h('th', {}, c),
           ),
         ),
@@ -32,29 +83,35 @@ export async function refreshReconcile(root) {
       h(
         'tbody',
         {},
-        indexes.map((r) => {
-          const drift = r.missing + r.extra + r.stale;
-          return h(
-            'tr',
-            { dataset: { index: r.index } },
-            h('td', {}, r.index),
-            h('td', { class: 'num' }, num(r.missing)),
-            h('td', { class: 'num' }, num(r.extra)),
-            h('td', { class: 'num' }, num(r.stale)),
-            h('td', { class: 'num' }, num(r.checked)),
-            h('td', { class: 'num' }, num(r.repaired)),
-            h('td', {}, ago(r.atMs)),
+        [...indexes]
+          .sort((a, b) => a.index.localeCompare(b.index))
+          .map((r) =>
             h(
-              'td',
-              {},
+              'tr',
+              { dataset: { index: r.index, drift: r.drift } },
+              h('td', {}, r.index),
+              h('td', { class: 'num' }, num(r.missing)),
+              h('td', { class: 'num' }, num(r.extra)),
+              h('td', { class: 'num' }, num(r.stale)),
+              h('td', { class: 'num' }, num(r.inFlight)),
+              h('td', { class: 'num' }, num(r.unmappable)),
+              h('td', { class: 'num' }, num(r.drift)),
+              h('td', {}, ago(r.checkedAt)),
               h(
-                'span',
-                { class: `badge ${drift === 0 ? 'state-running' : 'state-failed'}` },
-                drift === 0 ? 'in sync' : 'drift',
+                'td',
+                {},
+                h(
+                  'span',
+                  { class: `badge ${r.drift === 0 ? 'state-running' : 'state-failed'}` },
+                  r.drift > 0
+                    ? 'drift'
+                    : r.repaired && r.missing + r.extra + r.stale > 0
+                      ? 'repaired'
+                      : 'in sync',
+                ),
               ),
             ),
-          );
-        }),
+          ),
       ),
     ),
   );

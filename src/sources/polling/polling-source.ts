@@ -305,11 +305,12 @@ export class PollingSource implements Source {
                ORDER BY deleted_at, id LIMIT ${Math.floor(c.batchSize)}`,
         values,
       });
-      const list = rows as Array<{ id: string | number; pk: string; deleted_at: string }>;
+      const list = rows as Array<{ id: string | number; pk: string | Row; deleted_at: string }>;
       this.stats.tombstonesRead += list.length;
       if (list.length === 0) return;
       const events: ChangeEvent[] = list.map((r) => {
-        const key = JSON.parse(String(r.pk)) as Row;
+        // LONGTEXT with a JSON_VALID check: text, or already parsed when the pool decodes JSON columns
+        const key = (typeof r.pk === 'string' ? JSON.parse(r.pk) : r.pk) as Row;
         // the tombstone time plays the tracking column's part in the before-image (versionColumn reads it)
         const before: Row = { ...key, [plan.tracking.name]: plan.temporal ? r.deleted_at : null };
         const version = plan.temporal

@@ -232,6 +232,34 @@ describe('dashboard (headless Chromium)', () => {
     await shot('dead-letters-replayed');
   });
 
+  it('runs a reconcile from the page and shows its findings: a document deleted behind its back, then repaired', async () => {
+    const idx = h.index('products');
+    const [[victim]] = (await h.pool.query('SELECT id FROM products ORDER BY id LIMIT 1')) as unknown as [
+      [{ id: number }],
+    ];
+    expect((await h.search.request('DELETE', `/${idx}/_doc/${victim.id}?refresh=true`)).status).toBe(200);
+    await page.goto(h.url('/ui/#reconcile'));
+    await page.click('#reconcile-run');
+    const row = page.locator(`#reconcile-results tr[data-index="${idx}"]`);
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.getAttribute('data-drift')).toBe('1');
+    expect((await row.locator('td').nth(1).textContent())?.trim()).toBe('1'); // missing
+    await shot('reconcile-drift');
+
+    await page.click('#reconcile-repair');
+    await page.waitForFunction(
+      (i) =>
+        document.querySelector(`#reconcile-results tr[data-index="${i}"]`)?.getAttribute('data-drift') ===
+        '0',
+      idx,
+      { timeout: 60_000 },
+    );
+    expect(await row.textContent()).toContain('repaired');
+    const doc = await h.search.request('GET', `/${idx}/_doc/${victim.id}`);
+    expect(doc.status).toBe(200);
+    await shot('reconcile-repaired');
+  });
+
   it('renders without script errors or CSP violations', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearDrift, setDrift } from '../../../src/metrics/drift.js';
+import { setDrift } from '../../../src/metrics/drift.js';
 import { eventually, ServiceHarness } from './service-harness.js';
 
 const h = new ServiceHarness({
@@ -9,10 +9,7 @@ const h = new ServiceHarness({
 });
 
 beforeAll(() => h.start());
-afterAll(async () => {
-  clearDrift(h.index('products'));
-  await h.cleanup();
-});
+afterAll(() => h.cleanup());
 
 interface Sample {
   name: string;
@@ -68,7 +65,7 @@ describe('/metrics', () => {
     // the API: a miss, then a hit of the same search
     for (let i = 0; i < 2; i++)
       expect((await h.call('GET', '/api/products/search?q=phone&size=5')).status).toBe(200);
-    setDrift(h.index('products'), { missing: 1, extra: 2, stale: 3, checked: 250 });
+    setDrift(h.index('products'), { missing: 1, extra: 2, stale: 3, unrepaired: 0 });
 
     const scraped = await eventually(async () => {
       const m = await scrape();
@@ -107,6 +104,7 @@ describe('/metrics', () => {
       syncline_snapshot_rows_total: 'counter',
       syncline_drift_documents: 'gauge',
       syncline_drift_checked_timestamp_seconds: 'gauge',
+      syncline_drift_unrepaired_documents: 'gauge',
       syncline_http_request_duration_seconds: 'histogram',
       syncline_search_cache_hits_total: 'counter',
       syncline_search_cache_misses_total: 'counter',
@@ -161,6 +159,7 @@ describe('/metrics', () => {
     expect(value(s, 'syncline_drift_documents', { index: idx, kind: 'missing' })).toBe(1);
     expect(value(s, 'syncline_drift_documents', { index: idx, kind: 'extra' })).toBe(2);
     expect(value(s, 'syncline_drift_documents', { index: idx, kind: 'stale' })).toBe(3);
+    expect(value(s, 'syncline_drift_unrepaired_documents', { index: idx })).toBe(0);
 
     const search = { route: '/api/products/search', method: 'GET', status: '200' };
     expect(value(s, 'syncline_http_request_duration_seconds_count', search)).toBe(2);
