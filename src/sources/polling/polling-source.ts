@@ -238,7 +238,8 @@ export class PollingSource implements Source {
       for (const row of list) {
         const raw = row[plan.tracking.name];
         const deleted = this.isSoftDeleted(row);
-        const version = this.versionOf(plan, raw, deleted);
+        const sequence = versionSequence(plan.tracking, plan.convert(raw), raw);
+        const version = versionFromSequence(sequence, deleted, plan.tracking.name);
         const key = Object.fromEntries(plan.keys.map((k) => [k, row[k]]));
         const label = `${plan.tracking.name}=${String(raw)} key=${JSON.stringify(Object.values(key))}`;
         events.push({
@@ -252,7 +253,8 @@ export class PollingSource implements Source {
             table: plan.table,
             position: { version, checkpoint: { table: plan.qualified, value: String(raw) }, label },
             snapshot: false,
-            tsMs: 0,
+            // the change's time, when the tracking column is one (lag metrics)
+            tsMs: plan.temporal ? Number(sequence / 1000n) : 0,
           },
         });
       }
