@@ -174,3 +174,28 @@ describe('admin API', () => {
     expect(unknownField.status).toBe(400);
   });
 });
+
+describe('dashboard files at /ui', () => {
+  it('serves web/ from memory with a same-origin CSP, and nothing else', async () => {
+    const root = await fetch(h.url('/ui'), { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/ui/');
+    const index = await h.call('GET', '/ui/');
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(index.text).toContain('<script type="module" src="app.js">');
+    const js = await h.call('GET', '/ui/views/pipelines.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+    for (const path of [
+      '/ui/nope.js',
+      '/ui/../package.json',
+      '/ui/%2e%2e/package.json',
+      '/ui/..%2fsrc/server/app.ts',
+    ]) {
+      const r = await h.call<{ error: { code: string } }>('GET', path);
+      expect(r.status, path).toBe(404);
+    }
+  });
+});
