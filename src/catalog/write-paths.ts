@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { SynclineConfig } from '../config/schema.js';
 import { SynclineError } from '../core/errors.js';
-import type { MappingSet } from '../mapping/mapping-set.js';
+import { MappingSet } from '../mapping/mapping-set.js';
 import { createDbPool } from '../runtime/clients.js';
 import { prepareMappings } from '../runtime/pipelines.js';
 import { createSync, type Sync } from '../sdk/sync.js';
@@ -63,12 +63,16 @@ export async function createWritePaths(deps: WritePathDeps): Promise<CatalogWrit
   let sync: Sync | undefined;
   let detach: (() => void) | undefined;
   try {
-    const mappings: MappingSet = await prepareMappings(
-      { ...config, mappings: mappingConfigs },
-      { db: pool },
-      search,
-      logger,
+    const mappings = await MappingSet.load(pool, mappingConfigs);
+    // Dual-writes go to the index directly, so it must exist with its mapping (alias over _v1) first.
+    // Outbox mode does not touch the engine: the API starts and commits even while it is down.
+    const dualWriteTables = new Set(
+      tables.filter((t) => modes[t] !== 'outbox').map((t) => `${database}.${t}`.toLowerCase()),
     );
+    const dualWriteMappings = mappingConfigs.filter((m) => dualWriteTables.has(m.table.toLowerCase()));
+    if (dualWriteMappings.length > 0) {
+      await prepareMappings({ ...config, mappings: dualWriteMappings }, { db: pool }, search, logger);
+    }
     const factories: Parameters<typeof writePathsFromConfig>[1] = {};
     if (tables.some((t) => modes[t] === 'dual-write-sync' || modes[t] === 'dual-write-async')) {
       sync = await createSync({
