@@ -762,7 +762,8 @@ export const ReconcileSchema = Type.Object(
     }),
     targets: Type.Array(Type.String(), {
       default: [],
-      description: 'What scheduled runs check: pipeline names, mapped tables or indexes. Empty: every mapped index.',
+      description:
+        'What scheduled runs check: pipeline names, mapped tables or indexes. Empty: every mapped index.',
     }),
     chunkSize: Type.Integer({
       minimum: 10,
@@ -774,7 +775,8 @@ export const ReconcileSchema = Type.Object(
       minimum: 1,
       maximum: 50,
       default: 5,
-      description: 'Re-check rounds for keys that keep changing; still changing after them: reported as in flight.',
+      description:
+        'Re-check rounds for keys that keep changing; still changing after them: reported as in flight.',
     }),
     settleTimeoutMs: Type.Integer({
       minimum: 100,
