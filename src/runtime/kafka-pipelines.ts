@@ -20,7 +20,11 @@ import { currentBinlogPosition } from '../sources/mysql-binlog/streaming/positio
 import { tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
 import type { PipelineDeps } from './pipelines.js';
 
-/** A pipeline with Kafka at one end (docs/kafka.md): capture → topics, or topics → index. */
+/**
+ * A pipeline with Kafka at one end (docs/kafka.md): capture → topics, or topics → index. `stop` (given
+ * to the creators) ends the sink's retries: the runner aborts it when a graceful stop outlasts
+ * server.shutdownGraceMs because the broker or the engine is down.
+ */
 export interface KafkaPipelineHandle {
   readonly kind: 'to-kafka' | 'from-kafka';
   readonly pipeline: Pipeline;
@@ -45,6 +49,7 @@ export function kafkaSinkFor(
   pipeline: string,
   s: KafkaSinkConfig,
   deps: Pick<PipelineDeps, 'config' | 'deadLetters' | 'logger'>,
+  stop?: AbortSignal,
 ): { sink: KafkaEventSink; mapping: Mapping } {
   const sink = new KafkaEventSink({
     pipeline,
@@ -58,6 +63,7 @@ export function kafkaSinkFor(
     retry: deps.config.sink.retry,
     deadLetters: deps.deadLetters,
     logger: deps.logger,
+    ...(stop && { signal: stop }),
   });
   return { sink, mapping: new EventPassThrough((d, t) => sink.topicOf(d, t)) };
 }
@@ -67,6 +73,7 @@ export function createBinlogToKafkaPipeline(
   p: BinlogPipelineConfig,
   s: KafkaSinkConfig,
   deps: PipelineDeps,
+  stop?: AbortSignal,
 ): KafkaPipelineHandle {
   const { config, clients, logger } = deps;
   const connection = {
@@ -102,7 +109,7 @@ export function createBinlogToKafkaPipeline(
         },
       ),
   });
-  const { sink, mapping } = kafkaSinkFor(p.name, s, deps);
+  const { sink, mapping } = kafkaSinkFor(p.name, s, deps, stop);
   const pipeline = new Pipeline({
     name: p.name,
     source,
@@ -122,6 +129,7 @@ export function createBinlogToKafkaPipeline(
 export function createKafkaIndexPipeline(
   p: PipelineConfig & { source: KafkaSourceConfig },
   deps: PipelineDeps,
+  stop?: AbortSignal,
 ): KafkaPipelineHandle {
   const { config, search, mappings, logger } = deps;
   const s = p.source;
@@ -161,6 +169,7 @@ export function createKafkaIndexPipeline(
     deadLetters,
     pipeline: p.name,
     logger,
+    ...(stop && { signal: stop }),
     ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
   });
   const pipeline = new Pipeline({

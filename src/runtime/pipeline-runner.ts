@@ -8,9 +8,14 @@ import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js'
 import type { MappingSet } from '../mapping/mapping-set.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import { assertBinlogPreflight } from '../sources/mysql-binlog/preflight.js';
+import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
 import { createPollingPipeline, type PollingPipelineHandle } from '../sources/polling/polling-pipeline.js';
 import type { Clients } from './clients.js';
-import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
+import {
+  createBinlogToKafkaPipeline,
+  createKafkaIndexPipeline,
+  type KafkaPipelineHandle,
+} from './kafka-pipelines.js';
 import {
   createBinlogPipeline,
   createOutboxPipeline,
@@ -39,6 +44,8 @@ export class PipelineRunner {
   readonly polling: PollingPipelineHandle[] = [];
   /** Outbox relay pipelines (not binlog: no snapshot or binlog controls). */
   readonly relays: RelayHandle[] = [];
+  /** Pipelines with Kafka at one end: capture → topics, topics → index (docs/kafka.md). */
+  readonly kafkaPipelines: KafkaPipelineHandle[] = [];
   mappings: MappingSet | undefined;
   readonly deadLetters: MysqlDeadLetterStore;
   readonly hooks: RunnerHooks = {};
@@ -60,6 +67,12 @@ export class PipelineRunner {
     for (const p of [...this.config.pipelines, ...implicitOutboxPipelines(this.config)]) {
       if (p.source.type === 'outbox') {
         this.startRelay(createOutboxPipeline({ name: p.name, source: p.source }, this.deps(checkpoints)));
+        continue;
+      }
+      if (p.source.type === 'kafka') {
+        this.startKafka(
+          createKafkaIndexPipeline({ ...p, source: p.source }, this.kafkaDeps(checkpoints), this.kafkaStop()),
+        );
         continue;
       }
       if (p.source.type === 'polling') {
@@ -84,16 +97,31 @@ export class PipelineRunner {
         ),
       });
       for (const w of report.warnings) this.logger.warn({ pipeline: p.name }, `preflight: ${w}`);
-      const handle = createBinlogPipeline({ ...p, source: p.source }, {
-        config: this.config,
-        clients: this.clients,
-        search: this.search,
-        mappings: this.mappings,
-        checkpoints,
-        deadLetters: this.deadLetters,
-        logger: this.logger,
-        ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
-      });
+      const to = 'sink' in p ? p.sink : undefined;
+      if (to?.type === 'kafka') {
+        this.startKafka(
+          createBinlogToKafkaPipeline(
+            { ...p, source: p.source },
+            to,
+            this.kafkaDeps(checkpoints),
+            this.kafkaStop(),
+          ),
+        );
+        continue;
+      }
+      const handle = createBinlogPipeline(
+        { ...p, source: p.source },
+        {
+          config: this.config,
+          clients: this.clients,
+          search: this.search,
+          mappings: this.mappings,
+          checkpoints,
+          deadLetters: this.deadLetters,
+          logger: this.logger,
+          ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
+        },
+      );
       this.handles.push(handle);
       this.hooks.onPipeline?.(handle);
       this.running.push(
@@ -132,6 +160,48 @@ export class PipelineRunner {
     );
   }
 
+  private kafkaDeps(checkpoints: CheckpointStore) {
+    return {
+      config: this.config,
+      clients: this.clients,
+      search: this.search,
+      mappings: this.mappings!,
+      checkpoints,
+      deadLetters: this.deadLetters,
+      logger: this.logger,
+      ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
+    };
+  }
+
+  /**
+   * Aborts server.shutdownGraceMs after stop() began: a Kafka pipeline still waiting on a broker or engine
+   * that is down then stops with what was acknowledged committed, instead of retrying forever.
+   */
+  private kafkaStop(): AbortSignal {
+    const grace = new AbortController();
+    this.abort.signal.addEventListener(
+      'abort',
+      () => setTimeout(() => grace.abort(), this.config.server.shutdownGraceMs).unref(),
+      { once: true },
+    );
+    return grace.signal;
+  }
+
+  /** Runs a Kafka pipeline; once it ended (stop or failure) its consumer/producer are closed. */
+  private startKafka(h: KafkaPipelineHandle): void {
+    this.kafkaPipelines.push(h);
+    this.hooks.onPipeline?.(h);
+    const name = h.pipeline.name;
+    this.running.push(
+      h.pipeline
+        .run(this.abort.signal)
+        .catch((e: unknown) => {
+          this.logger.error({ pipeline: name, err: errorMessage(e) }, `pipeline ${name} stopped on error`);
+        })
+        .finally(() => h.close().catch(() => {})),
+    );
+  }
+
   /** A polling pipeline (docs/polling.md): no binlog preflight, its own cursor checkpoint. */
   private startPolling(
     name: string,
@@ -165,7 +235,7 @@ export class PipelineRunner {
 
   /** Every pipeline of this process with its source and sink (admin API, metrics). */
   all(): Array<{ readonly pipeline: Pipeline; readonly source: Source; readonly sink: Sink }> {
-    return [...this.handles, ...this.relays, ...this.polling];
+    return [...this.handles, ...this.relays, ...this.kafkaPipelines, ...this.polling];
   }
 
   handle(name: string): PipelineHandle | undefined {
@@ -173,7 +243,7 @@ export class PipelineRunner {
   }
 
   pipelines(): Array<{ name: string; state: string }> {
-    return [...this.handles, ...this.relays, ...this.polling].map((h) => ({
+    return [...this.handles, ...this.relays, ...this.kafkaPipelines, ...this.polling].map((h) => ({
       name: h.pipeline.name,
       state: h.pipeline.state,
     }));

@@ -14,6 +14,7 @@ import { SearchClient } from '../sinks/search/client.js';
 import { IngestService } from '../sources/ingest/ingest-service.js';
 import { DEFAULT_COMPONENTS, LocalStack } from '../stack/stack.js';
 import { type Clients, createClients } from './clients.js';
+import { usesKafka } from './kafka-pipelines.js';
 import { PipelineRunner } from './pipeline-runner.js';
 
 /**
@@ -48,7 +49,8 @@ export class SynclineService {
     if (this.config.stack.manage) {
       const stack = new LocalStack(this.config);
       this.logger.info('starting the local stack (stack.manage=true)');
-      await stack.up(DEFAULT_COMPONENTS, {
+      // Kafka only when a pipeline reads or writes it (docs/kafka.md).
+      await stack.up(usesKafka(this.config) ? [...DEFAULT_COMPONENTS, 'kafka'] : DEFAULT_COMPONENTS, {
         ...(signal && { signal }),
         onProgress: (name, what, ms) => this.logger.info({ component: name, ms }, `${name}: ${what}`),
       });

@@ -28,6 +28,8 @@ export interface KafkaEventSinkOptions {
   /** Where messages that can never be sent (too large, not encodable) go. */
   readonly deadLetters: DeadLetterStore;
   readonly logger?: Logger;
+  /** Aborting it closes the sink: pending writes reject (AbortError), retries stop. */
+  readonly signal?: AbortSignal;
 }
 
 export interface KafkaSinkCounters {
@@ -101,6 +103,7 @@ export class KafkaEventSink implements Sink {
     });
     this.maxBatch = o.maxBatchMessages ?? 5_000;
     this.maxMessageBytes = o.maxMessageBytes ?? 1_000_000;
+    o.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   /** The topic an event of database.table is published to. */
@@ -147,9 +150,11 @@ export class KafkaEventSink implements Sink {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stop.abort(new Error('kafka sink closed'));
+    // An AbortError: the pipeline treats it as a stop (commits what was acknowledged), not as a failure.
+    const reason = new DOMException('kafka sink closed', 'AbortError');
+    this.stop.abort(reason);
     await this.sending?.catch(() => {});
-    for (const g of this.queue.splice(0)) g.reject(new Error('kafka sink closed'));
+    for (const g of this.queue.splice(0)) g.reject(reason);
     await Promise.allSettled([closeQuietly(this.producer), this.topics.close()]);
     this.producer = undefined;
   }

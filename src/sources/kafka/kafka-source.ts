@@ -165,7 +165,8 @@ export class KafkaSource implements Source {
               cause: e,
             },
           );
-          this.log.warn({ attempt: failures }, `${err.code} ${err.message} → ${err.hint}`);
+          if (failures === 1 || failures % 10 === 0)
+            this.log.warn({ attempt: failures }, `${err.code} ${err.message} → ${err.hint}`);
           await this.retire();
           await sleep(fullJitter(failures, this.o.retry), signal).catch(() => {});
         }
