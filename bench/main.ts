@@ -20,6 +20,7 @@ interface Options {
   debezium: boolean;
   keep: boolean;
   out: string;
+  overrides: Record<string, unknown>;
 }
 
 // Compiled to bench/.build/bench/main.js: the repository is three levels up.
@@ -32,6 +33,7 @@ function parseArgs(argv: string[]): Options {
     debezium: true,
     keep: false,
     out: path.join(repoRoot, 'bench', 'results'),
+    overrides: {},
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -44,11 +46,18 @@ function parseArgs(argv: string[]): Options {
       const v = argv[++i];
       if (!v) throw new Error('--out needs a directory');
       o.out = path.resolve(v);
+    } else if (a === '--set') {
+      const v = argv[++i] ?? '';
+      const eq = v.indexOf('=');
+      if (eq <= 0) throw new Error(`--set needs key=value (e.g. sink.concurrency=4), got '${v}'`);
+      const raw = v.slice(eq + 1);
+      o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
+          '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
           '  --keep: leave the bench_* database, indexes and scratch files for inspection\n',
       );
       process.exit(0);
@@ -70,7 +79,8 @@ async function main(): Promise<void> {
   await stack.up(wanted, {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
   });
-  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}`;
+  const sets = Object.entries(o.overrides).map(([k, v]) => ` --set ${k}=${v}`);
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${sets.join('')}`;
   const { files, tmpDir } = await runBench({
     mode: o.mode,
     sizes: SIZES[o.mode],
@@ -80,6 +90,7 @@ async function main(): Promise<void> {
     debezium: o.debezium,
     keep: o.keep,
     command,
+    overrides: o.overrides,
   });
   if (!o.keep) rmSync(tmpDir, { recursive: true, force: true });
   process.stdout.write(`${files.md}\n${files.json}\n`);

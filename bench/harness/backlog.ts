@@ -31,7 +31,7 @@ export async function measureBacklog(
 ): Promise<BacklogResult> {
   const writer = new OpenLoopWriter(ctx, { rate: o.rate, liveIds: o.liveIds, nextId: o.nextId });
   writer.start();
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, Math.min(2000, o.blockSeconds * 500)));
   const rssBeforeMb = worker.rssMb();
   const rowsBefore = writer.rowsWritten;
   await setWriteBlock(ctx, ctx.index, true);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import mysqlCore from 'mysql2';
 import { Pool as HttpPool } from 'undici';
 import type { ChangeEvent } from '../../src/core/change-event.js';
@@ -37,7 +37,11 @@ export async function createLikeSyncline(ctx: BenchContext, name: string): Promi
  * `_bulk` lines with explicit ids and version_type=external, 1000 per request), serialised before the
  * clock starts, then sent into a fresh index with 1, 2 and 4 requests in flight. The best wins.
  */
-export async function measureC1(ctx: BenchContext, docs: number): Promise<C1Result> {
+export async function measureC1(
+  ctx: BenchContext,
+  docs: number,
+  levels: readonly number[] = C1_CONCURRENCY,
+): Promise<C1Result> {
   const mapping = await benchMapping(ctx);
   const [rows] = (await ctx.pool.query('SELECT * FROM products ORDER BY id LIMIT ?', [docs])) as unknown as [
     Array<Record<string, unknown>>,
@@ -65,7 +69,7 @@ export async function measureC1(ctx: BenchContext, docs: number): Promise<C1Resu
   const byConcurrency: Record<string, number> = {};
   const http = new HttpPool(SEARCH_URL, { connections: 8, keepAliveTimeout: 30_000 });
   try {
-    for (const concurrency of C1_CONCURRENCY) {
+    for (const concurrency of levels) {
       const name = `${ctx.db}_c1_${concurrency}`;
       await createLikeSyncline(ctx, name);
       const concrete = Buffer.from(`"_index":${JSON.stringify(`${name}_v1`)}`);
@@ -102,6 +106,79 @@ export async function measureC1(ctx: BenchContext, docs: number): Promise<C1Resu
     if (rate > best) [best, bestConcurrency] = [rate, Number(c)];
   }
   return { best, bestConcurrency, byConcurrency, docs: rows.length, avgDocBytes: bytes / rows.length };
+}
+
+/**
+ * A copy of Syncline's index as the snapshot left it (`_clone`: hard links, seconds), so the mixed
+ * workload can be applied raw to the same starting state without touching Syncline's own index.
+ */
+export async function cloneSynclineIndex(ctx: BenchContext, target: string): Promise<void> {
+  const source = `${ctx.index}_v1`;
+  const block = (index: string, on: boolean) =>
+    ctx.search.request('PUT', `/${index}/_settings`, { 'index.blocks.write': on });
+  await block(source, true);
+  try {
+    const res = await ctx.search.request('POST', `/${source}/_clone/${target}`, {
+      settings: { 'index.blocks.write': false },
+    });
+    if (res.status !== 200) throw new Error(`_clone answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+  } finally {
+    await block(source, false);
+  }
+  await ctx.search.request('GET', `/_cluster/health/${target}?wait_for_status=yellow&timeout=60s`);
+}
+
+/**
+ * C1 for the streaming workload ("C1-mixed"): the workload's own first ops as Syncline encodes them
+ * (index and delete lines, GTID versions, 1000 per request; dumped by the decode child), sent raw into
+ * a clone of the post-snapshot index at C1's best concurrency. Updates and deletes cost the engine more
+ * than the fresh inserts of C1, and this says how much.
+ */
+export async function measureC1Mixed(
+  ctx: BenchContext,
+  dumpFile: string,
+  clone: string,
+  concurrency: number,
+): Promise<{ opsPerSec: number; ops: number }> {
+  const raw = readFileSync(dumpFile);
+  const bodies: Buffer[] = [];
+  const from = Buffer.from(`"_index":${JSON.stringify(ctx.index)}`);
+  const to = Buffer.from(`"_index":${JSON.stringify(clone)}`);
+  let ops = 0;
+  // Each body: u32 byte length, u32 op count, the NDJSON.
+  for (let at = 0; at < raw.length; ) {
+    const len = raw.readUInt32BE(at);
+    ops += raw.readUInt32BE(at + 4);
+    bodies.push(replaceAll(raw.subarray(at + 8, at + 8 + len), from, to));
+    at += 8 + len;
+  }
+  const http = new HttpPool(SEARCH_URL, { connections: 8, keepAliveTimeout: 30_000 });
+  try {
+    let next = 0;
+    const t0 = performance.now();
+    const worker = async () => {
+      while (next < bodies.length) {
+        const res = await http.request({
+          method: 'POST',
+          path: '/_bulk?filter_path=errors,items.*.status',
+          body: bodies[next++]!,
+          headers: { 'content-type': 'application/x-ndjson' },
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`C1-mixed _bulk answered ${res.statusCode}: ${text.slice(0, 300)}`);
+        if (text.includes('"errors":true')) {
+          const items = (JSON.parse(text) as { items: Array<Record<string, { status: number }>> }).items;
+          const bad = items.filter((it) => Object.values(it).some((x) => x.status >= 400 && x.status !== 404));
+          if (bad.length > 0) throw new Error(`C1-mixed: ${bad.length} items failed: ${JSON.stringify(bad[0])}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const seconds = (performance.now() - t0) / 1000;
+    return { opsPerSec: ops / seconds, ops };
+  } finally {
+    await http.close();
+  }
 }
 
 function replaceAll(buf: Buffer, from: Buffer, to: Buffer): Buffer {

@@ -24,6 +24,8 @@ export interface BenchContext {
   /** Scratch files of this run (configs, logs, profiles): bench/results/tmp/<runId>. */
   readonly tmpDir: string;
   readonly profile: boolean;
+  /** Worker config overrides from `--set` (merged over the benchmark's worker config). */
+  readonly overrides: Record<string, unknown>;
   readonly pool: mysql.Pool;
   readonly search: SearchClient;
   log(message: string): void;
@@ -38,6 +40,7 @@ export function createContext(o: {
   sizes: Sizes;
   repoRoot: string;
   profile: boolean;
+  overrides?: Record<string, unknown>;
 }): BenchContext {
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(2, 14);
   const runId = `${stamp}${Math.floor(Math.random() * 1296)
@@ -61,6 +64,7 @@ export function createContext(o: {
     repoRoot: o.repoRoot,
     tmpDir,
     profile: o.profile,
+    overrides: o.overrides ?? {},
     pool,
     search,
     notes,

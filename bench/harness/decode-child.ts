@@ -5,8 +5,12 @@
  *
  *   node decode-child.js '{"url":…,"table":"db.t","index":…,"from":"0-1-5","expect":N,"mode":"decode"}'
  *
+ * With `dump`, map mode also writes its first `dumpOps` encoded ops to a file as `_bulk` bodies for the
+ * C1-mixed ceiling (after the clock stops).
+ *
  * Prints one JSON line: {"events":N,"seconds":S,"ops":N,"bytes":N}.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { MappingSet } from '../../src/mapping/mapping-set.js';
 import { encodeOp } from '../../src/sinks/search/request-builder.js';
 import { BinlogSource } from '../../src/sources/mysql-binlog/streaming/binlog-source.js';
@@ -22,6 +26,9 @@ interface Args {
   expect: number;
   mode: 'decode' | 'map';
   serverId: number;
+  /** map mode: also write the first `dumpOps` encoded ops as `_bulk` bodies of 1000 (length-prefixed). */
+  dump?: string;
+  dumpOps?: number;
 }
 
 async function main(): Promise<void> {
@@ -39,6 +46,8 @@ async function main(): Promise<void> {
   let events = 0;
   let ops = 0;
   let bytes = 0;
+  // Bodies for the C1-mixed ceiling: kept in memory while timing, written after the clock stops.
+  const dumpLines: string[] = [];
   const t0 = performance.now();
   for await (const batch of source.start(positionOf(a.from), abort.signal)) {
     for (const ev of batch.events) {
@@ -47,8 +56,10 @@ async function main(): Promise<void> {
       if (mappings) {
         for (const op of mappings.toOps(ev)) {
           if (op.action === 'truncate') continue;
-          bytes += encodeOp(op).bytes;
+          const enc = encodeOp(op);
+          bytes += enc.bytes;
           ops++;
+          if (a.dump && ops <= (a.dumpOps ?? 0)) dumpLines.push(enc.lines);
         }
       }
     }
@@ -56,6 +67,20 @@ async function main(): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   abort.abort();
+  if (a.dump) {
+    // Each body: u32 byte length, u32 op count, the NDJSON of up to 1000 ops.
+    const fd = openSync(a.dump, 'w');
+    for (let i = 0; i < dumpLines.length; i += 1000) {
+      const part = dumpLines.slice(i, i + 1000);
+      const data = Buffer.from(part.join(''));
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(data.length, 0);
+      head.writeUInt32BE(part.length, 4);
+      writeSync(fd, head);
+      writeSync(fd, data);
+    }
+    closeSync(fd);
+  }
   await pool.end();
   process.stdout.write(`${JSON.stringify({ events, seconds, ops, bytes })}\n`);
   process.exit(0);

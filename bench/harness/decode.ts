@@ -19,6 +19,7 @@ export async function measureDecode(
   w: Workload,
   mode: 'decode' | 'map',
   profileDir?: string,
+  dump?: { file: string; ops: number },
 ): Promise<DecodeResult> {
   const child = fileURLToPath(new URL('./decode-child.js', import.meta.url));
   const args = {
@@ -30,6 +31,7 @@ export async function measureDecode(
     expect: w.events,
     mode,
     serverId: 80_000 + Math.floor(Math.random() * 9_000),
+    ...(dump && { dump: dump.file, dumpOps: dump.ops }),
   };
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const out = await new Promise<string>((resolve, reject) => {

@@ -51,6 +51,7 @@ export const FIGURE_IDS = [
   'c1.bulk.1',
   'c1.bulk.2',
   'c1.bulk.4',
+  'c1.bulk-mixed',
   'c2.binlog-read',
   'c3.select',
   'snapshot',

@@ -1,7 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type BacklogResult, measureBacklog } from './backlog.js';
-import { type C1Result, type C2Result, measureC1, measureC2, measureC3 } from './ceilings.js';
+import {
+  type C1Result,
+  type C2Result,
+  cloneSynclineIndex,
+  measureC1,
+  measureC1Mixed,
+  measureC2,
+  measureC3,
+} from './ceilings.js';
 import { type BenchContext, createContext } from './context.js';
 import { createSchema, dropSchema, loadRows, mixedChanges, type Workload } from './dataset.js';
 import { type DebeziumRun, prepareDebezium, runDebezium } from './debezium.js';
@@ -10,7 +18,7 @@ import { type FreshnessLevel, measureFreshness } from './freshness.js';
 import { describeMachine, type Machine } from './machine.js';
 import { newestProfile, type ProfileSummary, summarizeProfile } from './profile-summary.js';
 import { type Figure, type Results, ratio, type Target, writeResults } from './report.js';
-import { deleteRunIndexes, getSource, pollUntil } from './search-helpers.js';
+import { deleteIndex, deleteRunIndexes, getSource, pollUntil } from './search-helpers.js';
 import { FRESHNESS_LOADS, type Mode, REFRESH_INTERVAL_MS, type Sizes, TARGETS } from './sizes.js';
 import { SyncProcess } from './sync-process.js';
 import { measureSnapshot, measureStreaming, type PhaseResult } from './syncline-runs.js';
@@ -24,6 +32,8 @@ export interface RunOptions {
   debezium: boolean;
   keep: boolean;
   command: string;
+  /** Worker config overrides (`--set sink.concurrency=4`), for before/after experiments. */
+  overrides: Record<string, unknown>;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -32,7 +42,13 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; why: string };
 export async function runBench(
   o: RunOptions,
 ): Promise<{ files: { md: string; json: string }; tmpDir: string }> {
-  const ctx = createContext({ mode: o.mode, sizes: o.sizes, repoRoot: o.repoRoot, profile: o.profile });
+  const ctx = createContext({
+    mode: o.mode,
+    sizes: o.sizes,
+    repoRoot: o.repoRoot,
+    profile: o.profile,
+    overrides: o.overrides,
+  });
   const t0 = Date.now();
   const s = o.sizes;
   const profDir = (name: string) => {
@@ -59,7 +75,18 @@ export async function runBench(
   let nextId = s.rows + 1;
   const newId = () => nextId++;
   let c1: Outcome<C1Result> | undefined;
+  // C1 again at its best concurrency right before and after each Syncline phase: the machine's load
+  // drifts, so each phase is compared with the ceiling measured next to it.
+  const c1Near: { snapshot: number[]; streaming: number[] } = { snapshot: [], streaming: [] };
+  const c1Again = async (what: string, into: number[][]) => {
+    if (!c1?.ok) return;
+    const again = await attempt(`C1 again (${what})`, () =>
+      measureC1(ctx, Math.min(s.c1Docs, s.rows), [c1!.ok ? c1!.value.bestConcurrency : 2]),
+    );
+    if (again.ok) for (const list of into) list.push(again.value.best);
+  };
   let c2: Outcome<C2Result> | undefined;
+  let c1Mixed: Outcome<{ opsPerSec: number; ops: number }> | undefined;
   let c3: Outcome<{ rowsPerSec: number; rows: number }> | undefined;
   let snapshot: Outcome<PhaseResult> | undefined;
   let streaming: Outcome<PhaseResult> | undefined;
@@ -84,10 +111,21 @@ export async function runBench(
 
     c3 = await attempt('C3 SELECT stream', () => measureC3(ctx));
     c1 = await attempt('C1 raw _bulk', () => measureC1(ctx, Math.min(s.c1Docs, s.rows)));
+    if (c1.ok) c1Near.snapshot.push(c1.value.best);
     snapshot = await attempt('Syncline snapshot', () => measureSnapshot(ctx, s.rows, profDir('snapshot')));
+    await c1Again('after the snapshot', [c1Near.snapshot]);
+    const clone = `${ctx.db}_c1m`;
+    const cloned = snapshot.ok
+      ? await attempt('clone of the post-snapshot index (for C1-mixed)', () => cloneSynclineIndex(ctx, clone))
+      : undefined;
 
     let dbzDir: string | undefined;
-    if (o.debezium) {
+    if (o.debezium && o.mode === 'dry') {
+      dbzSnapshot = dbzStreaming = {
+        ok: false,
+        why: 'skipped in --dry: each Debezium run costs 15–25 s of JVM and engine start-up here; --quick and the full run include it',
+      };
+    } else if (o.debezium) {
       const prepared = await attempt('Debezium prepare (engines/debezium)', () => prepareDebezium(ctx));
       if (prepared.ok) dbzDir = prepared.value;
       else dbzSnapshot = dbzStreaming = prepared;
@@ -113,9 +151,22 @@ export async function runBench(
       );
       c2 = await attempt('C2 raw binlog read', () => measureC2(ctx, w));
       decode = await attempt('binlog decode alone', () => measureDecode(ctx, w, 'decode', profDir('decode')));
-      mapEncode = await attempt('decode + map + encode', () => measureDecode(ctx, w, 'map', profDir('map')));
-      if (snapshot.ok)
+      const dumpFile = path.join(ctx.tmpDir, 'mixed-ops.bin');
+      mapEncode = await attempt('decode + map + encode', () =>
+        measureDecode(ctx, w, 'map', profDir('map'), { file: dumpFile, ops: Math.min(s.c1Docs, w.events) }),
+      );
+      if (cloned?.ok && mapEncode.ok && c1?.ok) {
+        const conc = c1.value.bestConcurrency;
+        c1Mixed = await attempt('C1-mixed raw _bulk of the workload', () =>
+          measureC1Mixed(ctx, dumpFile, clone, conc),
+        );
+        await deleteIndex(ctx, clone);
+      } else c1Mixed = { ok: false, why: 'needs the snapshot index clone, the encoded workload and C1' };
+      if (snapshot.ok) {
+        await c1Again('before streaming', [c1Near.streaming]);
         streaming = await attempt('Syncline streaming', () => measureStreaming(ctx, w, profDir('streaming')));
+        await c1Again('after streaming', [c1Near.streaming]);
+      }
       if (dbzDir && dbzSnapshot?.ok) {
         const dir = dbzDir;
         dbzStreaming = await attempt('Debezium streaming', () =>
@@ -189,6 +240,8 @@ export async function runBench(
     : 'not available yet (no Kafka sink/source in src/sinks/kafka)';
   const figures = buildFigures({
     c1,
+    c1Near,
+    c1Mixed,
     c2,
     c3,
     snapshot,
@@ -228,6 +281,8 @@ export async function runBench(
 
 interface Measured {
   c1: Outcome<C1Result> | undefined;
+  c1Near: { snapshot: number[]; streaming: number[] };
+  c1Mixed: Outcome<{ opsPerSec: number; ops: number }> | undefined;
   c2: Outcome<C2Result> | undefined;
   c3: Outcome<{ rowsPerSec: number; rows: number }> | undefined;
   snapshot: Outcome<PhaseResult> | undefined;
@@ -280,6 +335,9 @@ function buildFigures(m: Measured): Figure[] {
   const ds = val(m.dbzSnapshot);
   const dst = val(m.dbzStreaming);
   const c1Best = c1?.best;
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : c1Best);
+  const c1Snapshot = mean(m.c1Near.snapshot);
+  const c1Streaming = mean(m.c1Near.streaming);
   const notRun = 'not run';
   const f: Figure[] = [];
   f.push(
@@ -290,7 +348,9 @@ function buildFigures(m: Measured): Figure[] {
       c1Best,
       [],
       whyNot(m.c1, notRun),
-      c1 ? `best at ${c1.bestConcurrency} in flight, ${c1.docs} docs per level` : undefined,
+      c1
+        ? `best at ${c1.bestConcurrency} in flight, ${c1.docs} docs per level; the phases are compared with C1 measured next to them: ${Math.round(c1Snapshot ?? 0)} around the snapshot (${m.c1Near.snapshot.map(Math.round).join(', ')}), ${Math.round(c1Streaming ?? 0)} around streaming (${m.c1Near.streaming.map(Math.round).join(', ')})`
+        : undefined,
     ),
   );
   for (const k of ['1', '2', '4'])
@@ -304,6 +364,20 @@ function buildFigures(m: Measured): Figure[] {
         whyNot(m.c1, notRun),
       ),
     );
+  const c1m = val(m.c1Mixed);
+  f.push(
+    figure(
+      'c1.bulk-mixed',
+      'C1-mixed raw `_bulk` of the streaming workload',
+      'ops/s',
+      c1m?.opsPerSec,
+      [['C1', ratio(c1m?.opsPerSec, c1Streaming)]],
+      whyNot(m.c1Mixed, notRun),
+      c1m
+        ? `the workload's first ${c1m.ops} ops as Syncline encodes them (updates, inserts, deletes) into a clone of the post-snapshot index, ${c1?.bestConcurrency} in flight`
+        : undefined,
+    ),
+  );
   f.push(
     figure(
       'c2.binlog-read',
@@ -327,7 +401,7 @@ function buildFigures(m: Measured): Figure[] {
       'docs/s',
       snap?.rate,
       [
-        ['C1', ratio(snap?.rate, c1Best)],
+        ['C1', ratio(snap?.rate, c1Snapshot)],
         ['C3', ratio(snap?.rate, c3?.rowsPerSec)],
         ['Debezium snapshot', ratio(snap?.rate, ds?.rate)],
       ],
@@ -352,7 +426,8 @@ function buildFigures(m: Measured): Figure[] {
       'events/s',
       str?.rate,
       [
-        ['C1', ratio(str?.rate, c1Best)],
+        ['C1', ratio(str?.rate, c1Streaming)],
+        ['C1-mixed', ratio(str?.rate, c1m?.opsPerSec)],
         ['C2', ratio(str?.rate, c2?.eventsPerSec)],
         ['Debezium streaming', ratio(str?.rate, dst?.rate)],
       ],
@@ -439,7 +514,7 @@ function buildFigures(m: Measured): Figure[] {
       'events/s',
       bl?.catchUpRate,
       [
-        ['C1', ratio(bl?.catchUpRate, c1Best)],
+        ['C1', ratio(bl?.catchUpRate, c1Streaming)],
         ['streaming', ratio(bl?.catchUpRate, str?.rate)],
       ],
       whyNot(m.backlog, 'needs the streaming rate'),

@@ -14,7 +14,7 @@ export interface LogLine {
 
 /** The `syncline.yaml` of the benchmark worker: one binlog pipeline over the bench table, defaults otherwise. */
 export function workerConfig(ctx: BenchContext, serverId: number): Record<string, unknown> {
-  return {
+  const config: Record<string, unknown> = {
     stack: { manage: false },
     mysql: { url: `mysql://root@${MYSQL_HOST}:${MYSQL_PORT}/${ctx.db}`, serverId },
     search: { url: SEARCH_URL },
@@ -23,6 +23,17 @@ export function workerConfig(ctx: BenchContext, serverId: number): Record<string
     pipelines: [{ name: ctx.db.replaceAll('_', '-'), source: { type: 'mysql-binlog', tables: [ctx.table] } }],
     logLevel: 'info',
   };
+  for (const [key, value] of Object.entries(ctx.overrides)) setPath(config, key.split('.'), value);
+  return config;
+}
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let at = target;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof at[k] !== 'object' || at[k] === null) at[k] = {};
+    at = at[k] as Record<string, unknown>;
+  }
+  at[keys[keys.length - 1]!] = value;
 }
 
 /**

@@ -1,0 +1,77 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIGURE_IDS, type Results } from '../../../bench/harness/report.js';
+
+/**
+ * The benchmark harness end to end on tiny sizes (`bench --dry`): it must bring the stack up, run every
+ * measurement and write both result files with every figure — a value, or `unavailable` saying why.
+ * No timing is asserted here: speed belongs to the benchmark's own results.
+ */
+const out = mkdtempSync(path.join(os.tmpdir(), 'syncline-bench-dry-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Figures the dry run always measures (only the Kafka path and the Debezium peer may be unavailable). */
+const MEASURED = FIGURE_IDS.filter((id) => !id.startsWith('kafka.') && !id.startsWith('debezium.'));
+
+describe('bench --dry', () => {
+  it('writes the .md and .json results with every figure', { timeout: 300_000 }, async () => {
+    execFileSync('npx', ['--no-install', 'tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+    const main = path.resolve('bench/.build/bench/main.js');
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        const p = spawn(process.execPath, [main, '--dry', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let so = '';
+        let se = '';
+        p.stdout.on('data', (d: Buffer) => {
+          so += d.toString();
+        });
+        p.stderr.on('data', (d: Buffer) => {
+          se += d.toString();
+        });
+        p.on('exit', (c) => resolve({ code: c, stdout: so, stderr: se }));
+      },
+    );
+    if (code !== 0) console.error(stderr);
+    expect(code).toBe(0);
+    const [mdFile, jsonFile] = stdout.trim().split('\n').slice(-2);
+    expect(mdFile).toMatch(/-dry\.md$/);
+    expect(existsSync(mdFile!)).toBe(true);
+    const results = JSON.parse(readFileSync(jsonFile!, 'utf8')) as Results;
+    const md = readFileSync(mdFile!, 'utf8');
+
+    expect(results.mode).toBe('dry');
+    expect(results.machine?.cores).toBeGreaterThan(0);
+    expect(results.machine?.memoryMb).toBeGreaterThan(0);
+    expect(Object.keys(results.machine?.versions ?? {})).toEqual(
+      expect.arrayContaining(['syncline', 'node', 'mariadb', 'opensearch', 'java', 'debezium']),
+    );
+    const ids = results.figures.map((f) => f.id);
+    expect(ids).toEqual([...FIGURE_IDS]);
+    for (const f of results.figures) {
+      // every figure: a number, or null with the reason
+      if (f.value === null) expect(f.unavailable, f.id).toMatch(/\S/);
+      else expect(Number.isFinite(f.value), f.id).toBe(true);
+      expect(md).toContain(f.label);
+    }
+    for (const id of MEASURED) {
+      const f = results.figures.find((x) => x.id === id)!;
+      expect(f.value, `${id}: ${f.unavailable}`).not.toBeNull();
+      expect(f.value!).toBeGreaterThan(0);
+      // every ratio between two measured figures is there (Debezium is skipped in --dry)
+      for (const r of f.ratios.filter((x) => !x.to.startsWith('Debezium')))
+        expect(r.value, `${id} / ${r.to}`).not.toBeNull();
+    }
+    for (const l of results.freshness) expect(l.missing).toBe(0);
+    expect(results.targets.length).toBeGreaterThanOrEqual(5);
+    // correctness of what was measured: the index matched the table after each phase
+    for (const id of ['snapshot', 'streaming']) {
+      const note = results.figures.find((x) => x.id === id)?.note ?? '';
+      const m = /index holds (\d+) of (\d+)/.exec(note);
+      expect(m, note).not.toBeNull();
+      expect(m![1]).toBe(m![2]);
+    }
+  });
+});
