@@ -121,7 +121,8 @@ export async function cloneSynclineIndex(ctx: BenchContext, target: string): Pro
     const res = await ctx.search.request('POST', `/${source}/_clone/${target}`, {
       settings: { 'index.blocks.write': false },
     });
-    if (res.status !== 200) throw new Error(`_clone answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    if (res.status !== 200)
+      throw new Error(`_clone answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   } finally {
     await block(source, false);
   }
@@ -165,11 +166,15 @@ export async function measureC1Mixed(
           headers: { 'content-type': 'application/x-ndjson' },
         });
         const text = await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`C1-mixed _bulk answered ${res.statusCode}: ${text.slice(0, 300)}`);
+        if (res.statusCode !== 200)
+          throw new Error(`C1-mixed _bulk answered ${res.statusCode}: ${text.slice(0, 300)}`);
         if (text.includes('"errors":true')) {
           const items = (JSON.parse(text) as { items: Array<Record<string, { status: number }>> }).items;
-          const bad = items.filter((it) => Object.values(it).some((x) => x.status >= 400 && x.status !== 404));
-          if (bad.length > 0) throw new Error(`C1-mixed: ${bad.length} items failed: ${JSON.stringify(bad[0])}`);
+          const bad = items.filter((it) =>
+            Object.values(it).some((x) => x.status >= 400 && x.status !== 404),
+          );
+          if (bad.length > 0)
+            throw new Error(`C1-mixed: ${bad.length} items failed: ${JSON.stringify(bad[0])}`);
         }
       }
     };

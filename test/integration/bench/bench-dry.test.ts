@@ -20,20 +20,22 @@ describe('bench --dry', () => {
   it('writes the .md and .json results with every figure', { timeout: 300_000 }, async () => {
     execFileSync('npx', ['--no-install', 'tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
     const main = path.resolve('bench/.build/bench/main.js');
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-      (resolve) => {
-        const p = spawn(process.execPath, [main, '--dry', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let so = '';
-        let se = '';
-        p.stdout.on('data', (d: Buffer) => {
-          so += d.toString();
-        });
-        p.stderr.on('data', (d: Buffer) => {
-          se += d.toString();
-        });
-        p.on('exit', (c) => resolve({ code: c, stdout: so, stderr: se }));
-      },
-    );
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve) => {
+      const p = spawn(process.execPath, [main, '--dry', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let so = '';
+      let se = '';
+      p.stdout.on('data', (d: Buffer) => {
+        so += d.toString();
+      });
+      p.stderr.on('data', (d: Buffer) => {
+        se += d.toString();
+      });
+      p.on('exit', (c) => resolve({ code: c, stdout: so, stderr: se }));
+    });
     if (code !== 0) console.error(stderr);
     expect(code).toBe(0);
     const [mdFile, jsonFile] = stdout.trim().split('\n').slice(-2);
