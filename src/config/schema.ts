@@ -138,7 +138,7 @@ const DualWriteSchema = Type.Object(
   strict,
 );
 
-/** Outbox mode of the catalog (docs/outbox.md). *//** Outbox mode of the catalog (docs/outbox.md). */
+/** Outbox mode of the catalog (docs/outbox.md). */
 const ApiOutboxSchema = Type.Object(
   {
     table: Type.String({
@@ -476,7 +476,8 @@ export const OutboxSourceSchema = Type.Object(
       minimum: 10,
       maximum: 60_000,
       default: 200,
-      description: 'Idle polling interval; writes through the API in the same process wake the relay at once.',
+      description:
+        'Idle polling interval; writes through the API in the same process wake the relay at once.',
     }),
     pruneBatchSize: Type.Integer({
       minimum: 1,
@@ -487,7 +488,6 @@ export const OutboxSourceSchema = Type.Object(
   },
   strict,
 );
-
 
 /** A polling source (docs/polling.md): keyset pulls on a tracking column, cursor as checkpoint. */
 export const PollingSourceSchema = Type.Object(
@@ -549,7 +549,10 @@ export const PollingSourceSchema = Type.Object(
           }),
         ),
       },
-      { ...strict, description: 'How deletes are seen (one of the two, or none: deletes are not propagated).' },
+      {
+        ...strict,
+        description: 'How deletes are seen (one of the two, or none: deletes are not propagated).',
+      },
     ),
   },
   strict,
@@ -630,7 +633,8 @@ export const KafkaSourceSchema = Type.Object(
       minimum: 6_000,
       maximum: 1_800_000,
       default: 60_000,
-      description: 'How long the group waits for members to re-join during a rebalance; at least sessionTimeoutMs.',
+      description:
+        'How long the group waits for members to re-join during a rebalance; at least sessionTimeoutMs.',
     }),
     topicRefreshMs: Type.Integer({
       minimum: 1_000,
@@ -673,7 +677,8 @@ export const PipelineSinkSchema = Type.Union(
           minimum: 1,
           maximum: 10_000,
           default: 6,
-          description: 'Partitions of topics created on first use (the most consumer processes that share a topic).',
+          description:
+            'Partitions of topics created on first use (the most consumer processes that share a topic).',
         }),
         replicationFactor: Type.Integer({
           minimum: 1,
@@ -797,7 +802,8 @@ export const IngestSchema = Type.Object(
     token: Type.Optional(
       Type.String({
         minLength: 8,
-        description: 'Bearer token of the ingest routes; server.adminToken when unset. Env: SYNCLINE_INGEST_TOKEN.',
+        description:
+          'Bearer token of the ingest routes; server.adminToken when unset. Env: SYNCLINE_INGEST_TOKEN.',
       }),
     ),
     maxMessages: Type.Integer({
