@@ -18,7 +18,13 @@ import {
 } from './bulk-response.js';
 import type { SearchClient } from './client.js';
 import { detectEngine, type EngineProfile } from './engine-compat.js';
-import { bulkBody, type EncodedOp, encodeOp, TRUNCATE_BYTES, TRUNCATE_QUERY } from './request-builder.js';
+import {
+  bulkBodyBytes,
+  type EncodedOp,
+  encodeOp,
+  TRUNCATE_BYTES,
+  TRUNCATE_QUERY,
+} from './request-builder.js';
 import {
   abortError,
   attemptsExhausted,
@@ -596,9 +602,8 @@ export class BulkSink implements Sink {
       this.onRequestFailed(batch, { kind: 'retry', reason: `engine unreachable: ${errorMessage(e)}` });
       return;
     }
-    const body = bulkBody(encoded);
-    let bodyBytes = 0;
-    for (const e of encoded) bodyBytes += e.bytes;
+    const body = bulkBodyBytes(encoded);
+    const bodyBytes = body.length;
     this.counters.bulkRequests++;
     this.counters.bytesSent += bodyBytes;
     const t0 = performance.now();

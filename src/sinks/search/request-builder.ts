@@ -2,19 +2,37 @@ import { MAX_VERSION } from '../../core/change-event.js';
 import type { IndexOp } from '../../core/interfaces.js';
 
 /**
- * Turns IndexOps into `_bulk` NDJSON. Each op is serialised exactly once, when the sink accepts it: the
- * string is what gets sent (and re-sent on retry) and its byte length is what batching and backpressure
- * count, so memory accounting matches what is really held.
+ * Turns IndexOps into `_bulk` NDJSON. Each op is serialised exactly once, when the sink accepts it, into
+ * UTF-8 bytes: those bytes are what gets sent (and re-sent on retry) and their length is what batching and
+ * backpressure count, so memory accounting matches what is really held. Bytes rather than a string:
+ * pending ops then sit outside the JS heap (a CJK document is half the size as UTF-8 than as a
+ * two-byte string, and the garbage collector never copies it), and a request body is one memcpy instead
+ * of flattening and re-encoding a thousand-string rope per request (docs/performance.md).
  */
 
 export type BulkAction = 'index' | 'delete';
 
 export interface EncodedOp {
   readonly action: BulkAction;
-  /** Action line plus, for index, the source line; each terminated by "\n". */
+  /** Action line plus, for index, the source line; each terminated by "\n"; UTF-8. */
+  readonly data: Buffer;
+  /** The same lines as text (decoded on demand: logs and tests). */
   readonly lines: string;
-  /** Buffer.byteLength(lines) — UTF-8 bytes on the wire. */
+  /** data.length — UTF-8 bytes on the wire. */
   readonly bytes: number;
+}
+
+class Encoded implements EncodedOp {
+  constructor(
+    readonly action: BulkAction,
+    readonly data: Buffer,
+  ) {}
+  get lines(): string {
+    return this.data.toString('utf8');
+  }
+  get bytes(): number {
+    return this.data.length;
+  }
 }
 
 /** A truncate is not a bulk line; it is accounted with a small fixed size. */
@@ -36,20 +54,26 @@ export function encodeOp(op: IndexOp): EncodedOp {
   let meta = `{"_index":${JSON.stringify(op.index)},"_id":${JSON.stringify(op.id)},"version":${op.version.toString()},"version_type":"external"`;
   if (op.routing !== undefined) meta += `,"routing":${JSON.stringify(op.routing)}`;
   meta += '}';
-  let lines: string;
-  if (op.action === 'index') {
-    lines = `{"index":${meta}}\n${stringifyDoc(op.doc)}\n`;
-  } else {
-    lines = `{"delete":${meta}}\n`;
-  }
-  return { action: op.action, lines, bytes: Buffer.byteLength(lines) };
+  const lines =
+    op.action === 'index' ? `{"index":${meta}}\n${stringifyDoc(op.doc)}\n` : `{"delete":${meta}}\n`;
+  return new Encoded(op.action, Buffer.from(lines, 'utf8'));
 }
 
-/** The request body for a batch: the pre-serialised lines, concatenated. */
+/** The request body for a batch as text: the pre-serialised lines, concatenated. */
 export function bulkBody(ops: readonly EncodedOp[]): string {
   let body = '';
   for (const op of ops) body += op.lines;
   return body;
+}
+
+/** The request body for a batch as sent: the ops' bytes, concatenated (one copy). */
+export function bulkBodyBytes(ops: readonly EncodedOp[]): Buffer {
+  let total = 0;
+  for (const op of ops) total += op.data.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const op of ops) at += op.data.copy(out, at);
+  return out;
 }
 
 /** The `_delete_by_query` body of a truncate: every document of the index. */

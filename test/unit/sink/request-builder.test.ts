@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bulkBody,
+  bulkBodyBytes,
   encodeOp,
   OpEncodingError,
   stringifyDoc,
@@ -66,5 +67,16 @@ describe('request-builder', () => {
     expect(body).toBe(a.lines + b.lines);
     expect(body.endsWith('\n')).toBe(true);
     expect(body.split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('holds each op as UTF-8 bytes and sends a batch as their concatenation', () => {
+    const a = encodeOp(indexOp('i', '1', 1n, { t: '价格 €', n: 1 }));
+    const b = encodeOp(deleteOp('i', '2', 2n));
+    expect(a.data.equals(Buffer.from(a.lines, 'utf8'))).toBe(true);
+    expect(a.bytes).toBe(a.data.length);
+    const body = bulkBodyBytes([a, b]);
+    expect(body.length).toBe(a.bytes + b.bytes);
+    expect(body.toString('utf8')).toBe(bulkBody([a, b]));
+    expect(bulkBodyBytes([]).length).toBe(0);
   });
 });
