@@ -68,6 +68,32 @@ export function kafkaSinkFor(
   return { sink, mapping: new EventPassThrough((d, t) => sink.topicOf(d, t)) };
 }
 
+/**
+ * Any source's pipeline, published to Kafka instead of the index: the handle's source (polling, outbox…)
+ * in a new pipeline with the Kafka sink and the pass-through mapping. The handle's own bulk sink was
+ * never used and is closed.
+ */
+export function publishToKafka(
+  h: { readonly pipeline: Pipeline; readonly source: Source; readonly sink: Sink },
+  s: KafkaSinkConfig,
+  deps: PipelineDeps,
+  stop?: AbortSignal,
+): KafkaPipelineHandle {
+  void h.sink.close();
+  const name = h.pipeline.name;
+  const { sink, mapping } = kafkaSinkFor(name, s, deps, stop);
+  const pipeline = new Pipeline({
+    name,
+    source: h.source,
+    mapping,
+    sink,
+    checkpoints: deps.checkpoints,
+    deadLetters: deps.deadLetters,
+    logger: deps.logger,
+  });
+  return { kind: 'to-kafka', pipeline, source: h.source, sink, close: () => sink.close() };
+}
+
 /** Binlog capture (snapshot + streaming) → Kafka topics; the checkpoint advances behind Kafka's acks. */
 export function createBinlogToKafkaPipeline(
   p: BinlogPipelineConfig,

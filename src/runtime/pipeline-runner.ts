@@ -15,6 +15,8 @@ import {
   createBinlogToKafkaPipeline,
   createKafkaIndexPipeline,
   type KafkaPipelineHandle,
+  type KafkaSinkConfig,
+  publishToKafka,
 } from './kafka-pipelines.js';
 import {
   createBinlogPipeline,
@@ -65,8 +67,12 @@ export class PipelineRunner {
     this.mappings = await prepareMappings(this.config, this.clients, this.search, this.logger);
     const checkpoints = createCheckpointStore(this.config, this.clients.db);
     for (const p of [...this.config.pipelines, ...implicitOutboxPipelines(this.config)]) {
+      const to = 'sink' in p ? p.sink : undefined;
       if (p.source.type === 'outbox') {
-        this.startRelay(createOutboxPipeline({ name: p.name, source: p.source }, this.deps(checkpoints)));
+        const relay = createOutboxPipeline({ name: p.name, source: p.source }, this.deps(checkpoints));
+        if (to?.type === 'kafka')
+          this.startKafka(publishToKafka(relay, to, this.kafkaDeps(checkpoints), this.kafkaStop()));
+        else this.startRelay(relay);
         continue;
       }
       if (p.source.type === 'kafka') {
@@ -76,7 +82,7 @@ export class PipelineRunner {
         continue;
       }
       if (p.source.type === 'polling') {
-        this.startPolling(p.name, p.source, checkpoints);
+        this.startPolling(p.name, p.source, checkpoints, to?.type === 'kafka' ? to : undefined);
         continue;
       }
       if (p.source.type !== 'mysql-binlog') {
@@ -97,7 +103,6 @@ export class PipelineRunner {
         ),
       });
       for (const w of report.warnings) this.logger.warn({ pipeline: p.name }, `preflight: ${w}`);
-      const to = 'sink' in p ? p.sink : undefined;
       if (to?.type === 'kafka') {
         this.startKafka(
           createBinlogToKafkaPipeline(
@@ -207,6 +212,7 @@ export class PipelineRunner {
     name: string,
     source: Extract<SynclineConfig['pipelines'][number]['source'], { type: 'polling' }>,
     checkpoints: CheckpointStore,
+    toKafka?: KafkaSinkConfig,
   ): void {
     const handle = createPollingPipeline(
       { name, source },
@@ -221,6 +227,10 @@ export class PipelineRunner {
         ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
       },
     );
+    if (toKafka) {
+      this.startKafka(publishToKafka(handle, toKafka, this.kafkaDeps(checkpoints), this.kafkaStop()));
+      return;
+    }
     this.polling.push(handle);
     this.hooks.onPipeline?.(handle);
     this.running.push(

@@ -3,6 +3,7 @@ import { seedDemoCatalog } from '../../../src/demo/demo-catalog.js';
 import { rng } from '../../../src/demo/seed-data.js';
 import type { KafkaSource } from '../../../src/sources/kafka/kafka-source.js';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
+import { testConfig } from '../../helpers/stack.js';
 import { deleteCheckpoints, dropTopics, header, readTopic } from './support.js';
 
 /**
@@ -146,5 +147,63 @@ describe.each(['syncline', 'debezium'] as const)('binlog → Kafka → OpenSearc
     // Graceful stop commits the group's offsets and leaves the group.
     await h.stop();
     expect(src.committedOffsets.size).toBeGreaterThan(0);
+  });
+});
+
+describe('polling → Kafka → OpenSearch (any source can publish to Kafka)', () => {
+  const h = new Harness({
+    tables: ['notes'],
+    setup: `CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(100) NOT NULL,
+      updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), KEY (updated_at, id))`,
+  });
+  const capture = `${h.name}-poll`;
+  const index = `${h.name}-index`;
+  beforeAll(async () => {
+    Object.assign(h, {
+      config: testConfig({
+        ...h.config,
+        pipelines: [
+          {
+            name: capture,
+            source: { type: 'polling', tables: [`${h.db}.notes`], intervalMs: 100, safetyLagMs: 200 },
+            sink: { type: 'kafka', partitions: 2 },
+          },
+          {
+            name: index,
+            source: {
+              type: 'kafka',
+              topics: [`syncline.${h.db}.notes`],
+              groupId: `g-${h.db}`,
+              maxWaitMs: 100,
+              commitIntervalMs: 200,
+              topicRefreshMs: 1000,
+            },
+          },
+        ],
+      }),
+    });
+    await h.createDatabase();
+  });
+  afterAll(async () => {
+    await h.cleanup();
+    await deleteCheckpoints([capture, index]);
+    await dropTopics(`syncline.${h.db}.`, [`g-${h.db}`]);
+  });
+
+  it('polled rows reach the index through the topic', async () => {
+    await h.exec('INSERT INTO notes (id, body) VALUES ?', [
+      Array.from({ length: 300 }, (_, i) => [i + 1, `笔记 ${i}`]),
+    ]);
+    await h.start();
+    await h.exec("UPDATE notes SET body = CONCAT(body, ' (edited)') WHERE id % 3 = 0");
+    await h.exec('INSERT INTO notes (id, body) VALUES (1000, ?)', ['late']);
+    const d = await h.converge('notes', 60_000);
+    expect(clean(d)).toEqual({ missing: 0, extra: 0, stale: 0 });
+    expect(d.rows).toBe(301);
+    const kinds = h.runner!.kafkaPipelines.map((k) => [k.pipeline.name, k.kind]);
+    expect(kinds).toEqual([
+      [capture, 'to-kafka'],
+      [index, 'from-kafka'],
+    ]);
   });
 });
