@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type BacklogResult, measureBacklog } from './backlog.js';
 import {
@@ -15,6 +15,7 @@ import { createSchema, dropSchema, loadRows, mixedChanges, type Workload } from 
 import { type DebeziumRun, prepareDebezium, runDebezium } from './debezium.js';
 import { type DecodeResult, measureDecode } from './decode.js';
 import { type FreshnessLevel, measureFreshness } from './freshness.js';
+import { type KafkaPathResult, measureKafkaPath } from './kafka.js';
 import { describeMachine, type Machine } from './machine.js';
 import { newestProfile, type ProfileSummary, summarizeProfile } from './profile-summary.js';
 import { type Figure, type Results, ratio, type Target, writeResults } from './report.js';
@@ -63,7 +64,8 @@ export async function runBench(
       const value = await fn();
       return { ok: true, value };
     } catch (e) {
-      const why = (e as Error)?.message ?? String(e);
+      // One line for the results table; the scratch logs keep the rest.
+      const why = ((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 400);
       ctx.note(`${what} failed: ${why}`);
       return { ok: false, why };
     }
@@ -96,6 +98,7 @@ export async function runBench(
   const freshness: FreshnessLevel[] = [];
   let freshnessFailure: string | undefined;
   let backlog: Outcome<BacklogResult> | undefined;
+  let kafka: Outcome<KafkaPathResult> | undefined;
   let dbzSnapshot: Outcome<DebeziumRun> | undefined;
   let dbzStreaming: Outcome<DebeziumRun> | undefined;
   const profiles: ProfileSummary[] = [];
@@ -219,6 +222,14 @@ export async function runBench(
       freshnessFailure = 'needs the streaming rate, which was not measured';
     }
 
+    kafka =
+      o.mode === 'dry'
+        ? {
+            ok: false,
+            why: 'skipped in --dry: the Kafka path is its own ~1 minute run (bench/kafka-path.ts)',
+          }
+        : await attempt('Kafka path vs direct (bench/kafka-path.ts)', () => measureKafkaPath(ctx));
+
     if (o.profile) {
       for (const name of ['snapshot', 'streaming', 'decode', 'map']) {
         const f = newestProfile(path.join(ctx.tmpDir, 'profiles', name));
@@ -235,9 +246,6 @@ export async function runBench(
     await ctx.close();
   }
 
-  const kafkaWhy = existsSync(path.join(o.repoRoot, 'src', 'sinks', 'kafka'))
-    ? 'src/sinks/kafka exists but the harness does not drive the Kafka path yet'
-    : 'not available yet (no Kafka sink/source in src/sinks/kafka)';
   const figures = buildFigures({
     c1,
     c1Near,
@@ -254,7 +262,7 @@ export async function runBench(
     dbzSnapshot,
     dbzStreaming,
     debeziumSkipped: !o.debezium,
-    kafkaWhy,
+    kafka,
     workload,
   });
   const results: Results = {
@@ -295,7 +303,7 @@ interface Measured {
   dbzSnapshot: Outcome<DebeziumRun> | undefined;
   dbzStreaming: Outcome<DebeziumRun> | undefined;
   debeziumSkipped: boolean;
-  kafkaWhy: string;
+  kafka: Outcome<KafkaPathResult> | undefined;
   workload: Outcome<Workload> | undefined;
 }
 
@@ -523,18 +531,33 @@ function buildFigures(m: Measured): Figure[] {
         : undefined,
     ),
   );
+  const kp = val(m.kafka);
+  const kafkaWhy = whyNot(m.kafka, 'not run');
   f.push(
     figure(
       'kafka.throughput',
-      'Kafka path throughput',
+      'Kafka path throughput (binlog → Kafka → index)',
       'events/s',
-      undefined,
-      [['direct', null]],
-      m.kafkaWhy,
+      kp?.kafkaEventsPerSec,
+      [['direct', kp ? kp.throughputRatio : null]],
+      kafkaWhy,
+      kp
+        ? `direct path ${Math.round(kp.directEventsPerSec)} events/s in the same child run: ${kp.command}`
+        : undefined,
     ),
   );
   f.push(
-    figure('kafka.latency', 'Kafka path added latency', 'ms', undefined, [['direct', null]], m.kafkaWhy),
+    figure(
+      'kafka.latency',
+      'Kafka path added latency, p50 (commit → acknowledged)',
+      'ms',
+      kp?.addedP50Ms,
+      [['direct p50', kp ? ratio(kp.kafkaP50Ms, kp.directP50Ms) : null]],
+      kafkaWhy,
+      kp
+        ? `p99 added ${Math.round(kp.addedP99Ms)} ms; direct p50 ${Math.round(kp.directP50Ms)} ms`
+        : undefined,
+    ),
   );
   const dbzWhy = (x: Outcome<unknown> | undefined) =>
     m.debeziumSkipped ? 'skipped (--no-debezium)' : whyNot(x, 'not run');

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import path from 'node:path';
+import type { BenchContext } from './context.js';
+
+export interface KafkaPathResult {
+  readonly kafkaEventsPerSec: number;
+  readonly directEventsPerSec: number;
+  readonly throughputRatio: number;
+  readonly addedP50Ms: number;
+  readonly addedP99Ms: number;
+  readonly kafkaP50Ms: number;
+  readonly directP50Ms: number;
+  readonly command: string;
+}
+
+interface KafkaPathFile {
+  command?: string;
+  direct?: { throughputEventsPerSec?: number; latencyP50Ms?: number };
+  kafka?: { throughputEventsPerSec?: number; latencyP50Ms?: number };
+  kafkaVsDirect?: { throughputRatio?: number; addedLatencyP50Ms?: number; addedLatencyP99Ms?: number };
+}
+
+/**
+ * The Kafka path against the direct path, measured by bench/kafka-path.ts (owned with the Kafka
+ * sink/source; it runs both paths over the same table, binlog and engine) as a child of this run.
+ */
+export async function measureKafkaPath(ctx: BenchContext): Promise<KafkaPathResult> {
+  const script = path.join(ctx.repoRoot, 'bench', '.build', 'bench', 'kafka-path.js');
+  if (!existsSync(path.join(ctx.repoRoot, 'src', 'sinks', 'kafka')) || !existsSync(script))
+    throw new Error('not available yet (no Kafka sink in src/sinks/kafka or no bench/kafka-path.ts)');
+  // The broker is shared and started by `./syncline stack up --with kafka`; this run only checks it is there.
+  await new Promise<void>((resolve, reject) => {
+    const sock = connect({ host: '127.0.0.1', port: 9092 }, () => {
+      sock.end();
+      resolve();
+    });
+    sock.setTimeout(3000, () => sock.destroy(new Error('timed out')));
+    sock.on('error', (e) =>
+      reject(
+        new Error(`no Kafka broker on 127.0.0.1:9092 (${e.message}): run ./syncline stack up --with kafka`),
+      ),
+    );
+  });
+  const sizes =
+    ctx.mode === 'full'
+      ? ['--changes', '100000', '--paced', '20000', '--rate', '2000']
+      : ['--changes', '10000', '--paced', '3000', '--rate', '1000'];
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const p = spawn(process.execPath, [script, ...sizes], {
+        cwd: ctx.repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let so = '';
+      let se = '';
+      p.stdout.on('data', (d: Buffer) => {
+        so += d.toString();
+      });
+      p.stderr.on('data', (d: Buffer) => {
+        se = (se + d.toString()).slice(-4000);
+      });
+      const timer = setTimeout(() => p.kill('SIGKILL'), ctx.sizes.timeoutMs);
+      p.on('error', reject);
+      p.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve({ code: c, stdout: so, stderr: se });
+      });
+    },
+  );
+  const written = /\[kafka-path\] written to (\S+)/.exec(stdout)?.[1];
+  if (code !== 0 || !written)
+    throw new Error(`bench/kafka-path exited ${code}: ${(stderr || stdout).trim().slice(-500)}`);
+  const f = JSON.parse(readFileSync(path.join(ctx.repoRoot, written), 'utf8')) as KafkaPathFile;
+  const n = (v: number | undefined) => Number(v ?? Number.NaN);
+  return {
+    kafkaEventsPerSec: n(f.kafka?.throughputEventsPerSec),
+    directEventsPerSec: n(f.direct?.throughputEventsPerSec),
+    throughputRatio: n(f.kafkaVsDirect?.throughputRatio),
+    addedP50Ms: n(f.kafkaVsDirect?.addedLatencyP50Ms),
+    addedP99Ms: n(f.kafkaVsDirect?.addedLatencyP99Ms),
+    kafkaP50Ms: n(f.kafka?.latencyP50Ms),
+    directP50Ms: n(f.direct?.latencyP50Ms),
+    command: f.command ?? `node bench/.build/bench/kafka-path.js ${sizes.join(' ')}`,
+  };
+}
