@@ -81,6 +81,15 @@ export async function measureStreaming(
       },
       { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50, onTimeout: () => p.tail() },
     );
+    // The binlog is shared: another session may PURGE BINARY LOGS past our checkpoint. Syncline then
+    // re-snapshots (onPurged: resnapshot), which reaches the end marker without streaming anything.
+    const resnapshot = p.lines.find((l) =>
+      /snapshot of \d+ table\(s\) starts|can no longer stream/.test(l.msg),
+    );
+    if (resnapshot)
+      throw new Error(
+        `the binlog at the worker's checkpoint was purged during the run (by another session on the shared server), so it re-snapshotted instead of streaming: ${resnapshot.msg.slice(0, 200)}`,
+      );
     const seconds = (end - start.time) / 1000;
     const peakRssMb = p.peakRssMb();
     const indexed = await settleCount(ctx, w.liveRows);
