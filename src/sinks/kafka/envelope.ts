@@ -1,6 +1,7 @@
 import type { ChangeEvent } from '../../core/change-event.js';
-import { eventToJson, toJson } from '../../core/event-json.js';
+import { toJson } from '../../core/event-json.js';
 import { toDebezium } from './debezium-form.js';
+import { encodeEventJson } from './event-codec.js';
 import { messageKey } from './message-key.js';
 
 /** What the Kafka sink writes as the message value. Documented in docs/kafka.md#the-envelope. */
@@ -46,7 +47,7 @@ export function encodeEvent(ev: ChangeEvent, format: KafkaSinkFormat, pipeline: 
     headers[HEADER.key] = toJson(ev.key);
     if (binaryColumns.length > 0) headers[HEADER.binary] = binaryColumns.join(',');
   } else {
-    value = eventToJson(ev);
+    value = encodeEventJson(ev);
   }
   return { key: messageKey(ev), value: Buffer.from(value, 'utf8'), headers };
 }

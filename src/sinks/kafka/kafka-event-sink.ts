@@ -224,7 +224,7 @@ export class KafkaEventSink implements Sink {
         // A truncate must reach every partition: each copy follows the older changes of its partition.
         for (let p = 0; p < partitions; p++) out.push({ ...base, partition: p });
       } else {
-        out.push({ ...base, partition: partitionOf(encoded.key, partitions) });
+        out.push({ ...base, partition: partitionOf(key, partitions) });
       }
     }
     g.messages = out;

@@ -26,6 +26,8 @@ function keyPart(value: unknown, column: string): string {
  * Partition of a key: murmur2 of its UTF-8 bytes, positive, modulo the partition count — the Java
  * client's default partitioner, so other producers of the same keys agree with Syncline.
  */
-export function partitionOf(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+export function partitionOf(key: string | Buffer, partitions: number): number {
+  // murmur2 hashes a string's UTF-8 bytes too, but caches every string it sees: pass bytes.
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  return (murmur2(bytes) & 0x7fffffff) % partitions;
 }

@@ -1,8 +1,8 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
-import { eventFromJson } from '../../core/event-json.js';
 import { fromSynclineDebezium, isSynclineDebezium } from '../../sinks/kafka/debezium-form.js';
 import { HEADER } from '../../sinks/kafka/envelope.js';
+import { decodeEventJson } from '../../sinks/kafka/event-codec.js';
 import { decoders as ingestDecoders, isTombstoneEvent, parseIngestJson } from '../ingest/index.js';
 import { validateEvent } from './event-validation.js';
 import { headerText, type RawMessage } from './raw-message.js';
@@ -29,7 +29,7 @@ export function createMessageDecoder(format: KafkaSourceFormat): MessageDecoder 
       if (m.value === undefined || m.value.length === 0) return [];
       let parsed: unknown;
       try {
-        parsed = eventFromJson(m.value.toString('utf8'));
+        parsed = decodeEventJson(m.value.toString('utf8'));
       } catch (e) {
         throw invalid('syncline', `value is not JSON (${errorMessage(e)})`);
       }

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { composeVersion } from '../../../src/core/change-event.js';
 import { isSynclineError } from '../../../src/core/errors.js';
-import { eventFromJson } from '../../../src/core/event-json.js';
+import { eventFromJson, eventToJson } from '../../../src/core/event-json.js';
 import { fromSynclineDebezium, isSynclineDebezium } from '../../../src/sinks/kafka/debezium-form.js';
 import { encodeEvent, HEADER } from '../../../src/sinks/kafka/envelope.js';
+import { decodeEventJson, encodeEventJson } from '../../../src/sinks/kafka/event-codec.js';
 import { messageKey, partitionOf } from '../../../src/sinks/kafka/message-key.js';
 import { compileTopicTemplate } from '../../../src/sinks/kafka/topic-naming.js';
 import { validateEvent } from '../../../src/sources/kafka/event-validation.js';
@@ -218,5 +219,35 @@ describe('Kafka source config', () => {
     [{ topics: ['a.dlq'] }, /"a.dlq" is a dead-letter topic/],
   ])('%o is refused', (over, why) => {
     expect(() => checkKafkaSource('idx', { ...base, ...over })).toThrow(why);
+  });
+});
+
+describe('event-json fast path (Kafka hot path)', () => {
+  const cases: Array<[string, ChangeEvent]> = [
+    ['bigints and bytes in rows', ev()],
+    ['delete without after', ev({ op: 'd', after: null })],
+    ['truncate', ev({ op: 't', before: null, after: null, key: {} })],
+    [
+      'no transaction, nulls',
+      ev({ transaction: undefined, after: { id: 1, v: null } } as Partial<ChangeEvent>),
+    ],
+    [
+      'a row value that is an object (generic path)',
+      ev({ after: { id: 1, geo: { x: 1, y: { $bigint: '5' } } } }),
+    ],
+    [
+      'bigint in the checkpoint',
+      ev({
+        source: {
+          ...ev().source,
+          position: { version: 7n, checkpoint: { cursor: 99n, buf: Buffer.from('a') }, label: 'l' },
+        },
+      }),
+    ],
+  ];
+  it.each(cases)('%s: same text as eventToJson, same event as eventFromJson', (_name, e) => {
+    const fast = encodeEventJson(e);
+    expect(fast).toBe(eventToJson(e));
+    expect(decodeEventJson(fast)).toEqual(eventFromJson(fast));
   });
 });
