@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { composeVersion } from '../../../src/core/change-event.js';
@@ -8,6 +9,7 @@ import { encodeEvent, HEADER } from '../../../src/sinks/kafka/envelope.js';
 import { decodeEventJson, encodeEventJson } from '../../../src/sinks/kafka/event-codec.js';
 import { messageKey, partitionOf } from '../../../src/sinks/kafka/message-key.js';
 import { compileTopicTemplate } from '../../../src/sinks/kafka/topic-naming.js';
+import { decoders, isTombstoneEvent, parseIngestJson } from '../../../src/sources/ingest/index.js';
 import { validateEvent } from '../../../src/sources/kafka/event-validation.js';
 import { createMessageDecoder } from '../../../src/sources/kafka/message-decoder.js';
 import type { RawMessage } from '../../../src/sources/kafka/raw-message.js';
@@ -250,4 +252,61 @@ describe('event-json fast path (Kafka hot path)', () => {
     expect(fast).toBe(eventToJson(e));
     expect(decodeEventJson(fast)).toEqual(eventFromJson(fast));
   });
+});
+
+describe('foreign formats from Kafka records (the ingest fixtures as Kafka messages)', () => {
+  const fixture = (format: string, name: string): unknown =>
+    JSON.parse(
+      readFileSync(new URL(`../../fixtures/ingest/${format}/${name}.json`, import.meta.url), 'utf8'),
+    );
+  const asRecord = (m: { key?: unknown; value: unknown; topic?: string }, topic = 't'): RawMessage => ({
+    topic: m.topic ?? topic,
+    partition: 0,
+    offset: 0n,
+    key: m.key === undefined ? undefined : Buffer.from(JSON.stringify(m.key)),
+    value: m.value === null ? undefined : Buffer.from(JSON.stringify(m.value)),
+    headers: new Map(),
+    timestamp: 0n,
+  });
+
+  it.each(['canal', 'maxwell', 'debezium'] as const)(
+    '%s: the same events as the ingest decoder gives',
+    (format) => {
+      const list = fixture(format, 'stream') as Array<Record<string, unknown>>;
+      type Msg = { key?: unknown; value: unknown; topic?: string };
+      const messages: Msg[] = format === 'canal' ? list.map((value) => ({ value })) : (list as Msg[]);
+      const viaKafka = messages.flatMap((m) => createMessageDecoder(format)(asRecord(m)));
+      // The transports parse bodies losslessly (parseIngestJson): compare with the decoder on the same parse.
+      const reparse = (v: unknown) =>
+        v === undefined || v === null ? v : parseIngestJson(JSON.stringify(v));
+      const direct = messages
+        .flatMap((m) =>
+          decoders[format]({ key: reparse(m.key), value: reparse(m.value), topic: m.topic ?? 't' }),
+        )
+        .filter((e) => !isTombstoneEvent(e));
+      expect(viaKafka.length).toBeGreaterThan(0);
+      expect(viaKafka).toEqual(direct);
+    },
+  );
+
+  it.each(['canal', 'maxwell', 'debezium'] as const)(
+    '%s: malformed messages are rejected with the reason',
+    (format) => {
+      const bad = fixture(format, 'malformed') as Array<{ reason: string; message: unknown }>;
+      for (const { reason, message } of bad) {
+        const m = format === 'canal' ? { value: message } : (message as { key?: unknown; value: unknown });
+        const record = asRecord(
+          format === 'canal' || !(m && typeof m === 'object' && 'value' in m) ? { value: message } : m,
+        );
+        let error: unknown;
+        try {
+          createMessageDecoder(format)(record);
+        } catch (e) {
+          error = e;
+        }
+        expect(isSynclineError(error, 'EVENT_INVALID'), `${format}: ${reason}`).toBe(true);
+        expect((error as Error).message).toContain(reason);
+      }
+    },
+  );
 });
