@@ -380,7 +380,9 @@ async function main(): Promise<void> {
     kafkaVsDirect: vs('kafka'),
     kafkaSplitVsDirect: vs('kafka-split'),
   };
-  const out = path.join(repoRoot, 'bench', 'results', `kafka-path-${figures.date.slice(0, 10)}.json`);
+  // The full-size run is kafka-path-<date>.json; smaller ones (quick bench runs) do not overwrite it.
+  const size = CHANGES === 100_000 ? '' : `-${CHANGES}`;
+  const out = path.join(repoRoot, 'bench', 'results', `kafka-path-${figures.date.slice(0, 10)}${size}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
   console.log(JSON.stringify(figures, null, 2));
