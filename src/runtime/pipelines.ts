@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import type { BinlogPipelineConfig, SynclineConfig } from '../config/schema.js';
 import type { CheckpointStore, DeadLetterStore } from '../core/interfaces.js';
-import { Pipeline } from '../core/pipeline.js';
+import type { Pipeline } from '../core/pipeline.js';
 import { columnProperties } from '../mapping/field-types.js';
 import { ensureIndex } from '../mapping/index-definitions.js';
 import { MappingSet } from '../mapping/mapping-set.js';
-import { BulkSink } from '../sinks/search/bulk-sink.js';
+import type { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import { sweepOrphans } from '../sinks/search/orphan-sweep.js';
+import { createSearchPipeline } from '../sinks/search/search-pipeline.js';
 import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
 import { type BinlogSource, createBinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
 import { currentBinlogPosition } from '../sources/mysql-binlog/streaming/position.js';
@@ -110,22 +111,16 @@ export function createBinlogPipeline(p: BinlogPipelineConfig, deps: PipelineDeps
         },
       )),
   });
-  const sink = new BulkSink({
-    client: search,
-    config: config.sink,
-    deadLetters: deps.deadLetters,
-    pipeline: p.name,
-    logger,
-    ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
-  });
-  const pipeline = new Pipeline({
+  const { pipeline, sink } = createSearchPipeline({
     name: p.name,
     source,
     mapping: mappings,
-    sink,
+    search: search,
+    sinkConfig: config.sink,
     checkpoints: deps.checkpoints,
     deadLetters: deps.deadLetters,
     logger,
+    onBulk: deps.onBulk,
   });
   return { pipeline, source, sink, binlog: () => binlog };
 }
@@ -151,22 +146,16 @@ export function createOutboxPipeline(p: OutboxPipelineConfig, deps: PipelineDeps
     deadLetters: deps.deadLetters,
     logger,
   });
-  const sink = new BulkSink({
-    client: search,
-    config: config.sink,
-    deadLetters: deps.deadLetters,
-    pipeline: p.name,
-    logger,
-    ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
-  });
-  const pipeline = new Pipeline({
+  const { pipeline, sink } = createSearchPipeline({
     name: p.name,
     source,
     mapping: mappings,
-    sink,
+    search: search,
+    sinkConfig: config.sink,
     checkpoints: deps.checkpoints,
     deadLetters: deps.deadLetters,
     logger,
+    onBulk: deps.onBulk,
   });
   return { pipeline, source, sink };
 }

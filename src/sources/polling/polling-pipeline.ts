@@ -2,9 +2,10 @@ import type { Pool } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { PollingSourceConfig, SynclineConfig } from '../../config/schema.js';
 import type { CheckpointStore, DeadLetterStore, Mapping } from '../../core/interfaces.js';
-import { Pipeline } from '../../core/pipeline.js';
-import { BulkSink } from '../../sinks/search/bulk-sink.js';
+import type { Pipeline } from '../../core/pipeline.js';
+import type { BulkSink } from '../../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../../sinks/search/client.js';
+import { createSearchPipeline } from '../../sinks/search/search-pipeline.js';
 import { PollingSource } from './polling-source.js';
 
 export interface PollingPipelineHandle {
@@ -38,22 +39,16 @@ export function createPollingPipeline(
     datetimeZones: new Map(config.mappings.map((m) => [m.table, m.datetimeZone])),
     logger,
   });
-  const sink = new BulkSink({
-    client: deps.search,
-    config: config.sink,
-    deadLetters: deps.deadLetters,
-    pipeline: p.name,
-    logger,
-    ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
-  });
-  const pipeline = new Pipeline({
+  const { pipeline, sink } = createSearchPipeline({
     name: p.name,
     source,
     mapping: deps.mappings,
-    sink,
+    search: deps.search,
+    sinkConfig: config.sink,
     checkpoints: deps.checkpoints,
     deadLetters: deps.deadLetters,
     logger,
+    onBulk: deps.onBulk,
   });
   return { pipeline, source, sink };
 }
