@@ -52,6 +52,12 @@ export class Pipeline {
   private acked: Position | undefined;
   private lastCommitAt = 0;
   private pendingEvents = 0;
+  private pending: Pending[] = [];
+  /** Acks and checkpoint commits, one after another. */
+  private chain: Promise<void> = Promise.resolve();
+  private settleError: unknown;
+  private failFast: AbortController | undefined;
+  private commitTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set while paused: resolves on resume. */
   private pauseGate: { promise: Promise<void>; release: () => void } | undefined;
 
@@ -109,7 +115,15 @@ export class Pipeline {
     const maxPending = this.o.maxPendingBatches ?? 64;
     const maxEvents = this.o.maxPendingEvents ?? 20_000;
     this.pendingEvents = 0;
-    const pending: Pending[] = [];
+    this.pending = [];
+    this.chain = Promise.resolve();
+    this.settleError = undefined;
+    // The source stops when the caller aborts, or at once when acknowledging a batch failed.
+    const inner = new AbortController();
+    const forward = () => inner.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    this.failFast = inner;
+    const pending = this.pending;
     this.stateValue = 'starting';
     try {
       this.committed = await checkpoints.load(this.name);
@@ -119,44 +133,43 @@ export class Pipeline {
       );
       this.stateValue = 'running';
       // The source iteration ends when the signal aborts; batches already read are drained below.
-      for await (const batch of source.start(this.committed, signal)) {
+      for await (const batch of source.start(this.committed, inner.signal)) {
         if (this.pauseGate) {
           // The pause: this batch waits, the next is not pulled. What is in hand is finished and checkpointed.
-          while (pending.length > 0) await this.settleHead(pending);
-          this.pendingEvents = 0;
-          await this.commit(true);
-          await this.whilePaused(signal);
-          if (signal.aborted) break; // the held batch is after the checkpoint: it replays on restart
+          await this.drain();
+          await this.serial(() => this.commit(true));
+          await this.whilePaused(inner.signal);
+          if (inner.signal.aborted) break; // the held batch is after the checkpoint: it replays on restart
         }
         const entry: Pending = { batch, done: this.write(batch), settled: false };
-        entry.done.then(
-          () => {
-            entry.settled = true;
-          },
-          () => {
-            entry.settled = true;
-          },
-        );
+        // Acknowledged as soon as it and everything before it is written, not when the next batch arrives:
+        // an idle source still gets its last position checkpointed.
+        const settled = () => {
+          entry.settled = true;
+          this.settleReady().catch(() => {});
+        };
+        entry.done.then(settled, settled);
         pending.push(entry);
         this.pendingEvents += batch.events.length;
-        while (
-          pending.length > 0 &&
-          (pending.length >= maxPending || this.pendingEvents > maxEvents || pending[0]!.settled)
-        ) {
-          this.pendingEvents -= pending[0]!.batch.events.length;
-          await this.settleHead(pending);
+        while (pending.length > 0 && (pending.length >= maxPending || this.pendingEvents > maxEvents)) {
+          await pending[0]!.done.catch(() => {});
+          await this.settleReady();
         }
+        this.throwIfSettleFailed();
       }
+      this.throwIfSettleFailed();
       this.stateValue = 'stopping';
-      while (pending.length > 0) await this.settleHead(pending);
+      await this.drain();
       await this.o.sink.flush();
-      await this.commit(true);
+      await this.serial(() => this.commit(true));
       this.stateValue = 'stopped';
       logger.info({ pipeline: this.name, position: this.committed?.label }, `pipeline ${this.name}: stopped`);
-    } catch (e) {
-      if (signal.aborted && isAbort(e)) {
+    } catch (thrown) {
+      const e = this.settleError ?? thrown;
+      this.clearCommitTimer();
+      if (signal.aborted && this.settleError === undefined && isAbort(e)) {
         // Aborted while waiting on the sink: what was acknowledged is committed, the rest replays.
-        await this.commit(true).catch(() => {});
+        await this.serial(() => this.commit(true)).catch(() => {});
         this.stateValue = 'stopped';
         return;
       }
@@ -165,7 +178,44 @@ export class Pipeline {
       await this.commit(true).catch(() => {});
       logger.error({ pipeline: this.name, err: e }, `pipeline ${this.name} failed: ${this.lastErrorValue}`);
       throw e;
+    } finally {
+      this.clearCommitTimer();
+      signal.removeEventListener('abort', forward);
+      this.failFast = undefined;
     }
+  }
+
+  /** Waits until every batch in hand is written and acknowledged, in order. */
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      await this.pending[0]!.done.catch(() => {});
+      await this.settleReady();
+    }
+    this.pendingEvents = 0;
+  }
+
+  private throwIfSettleFailed(): void {
+    if (this.settleError !== undefined) throw this.settleError;
+  }
+
+  /**
+   * Runs `fn` after everything queued before it (acks and checkpoint commits never overlap, so positions
+   * are committed in order). The first failure stops the chain and the source: the pipeline fails with it.
+   */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(() => (this.settleError === undefined ? fn() : undefined));
+    this.chain = next.catch((e: unknown) => {
+      this.settleError ??= e;
+      this.failFast?.abort(e);
+    });
+    return this.chain.then(() => this.throwIfSettleFailed());
+  }
+
+  /** Acknowledges the written batches at the head, in source order. */
+  private settleReady(): Promise<void> {
+    return this.serial(async () => {
+      while (this.pending.length > 0 && this.pending[0]!.settled) await this.settleHead();
+    });
   }
 
   private async whilePaused(signal: AbortSignal): Promise<void> {
@@ -217,8 +267,9 @@ export class Pipeline {
     return this.o.mapping.indexOf?.(database, table) ?? `${database}.${table}`;
   }
 
-  private async settleHead(pending: Pending[]): Promise<void> {
-    const head = pending.shift()!;
+  private async settleHead(): Promise<void> {
+    const head = this.pending.shift()!;
+    this.pendingEvents -= head.batch.events.length;
     await head.done;
     await head.batch.ack();
     if (head.batch.position) {
@@ -231,11 +282,28 @@ export class Pipeline {
     const p = this.acked;
     if (!p || p === this.committed) return;
     const now = Date.now();
-    if (!force && now - this.lastCommitAt < (this.o.checkpointIntervalMs ?? 1000)) return;
+    const interval = this.o.checkpointIntervalMs ?? 1000;
+    if (!force && now - this.lastCommitAt < interval) {
+      // Throttled: committed a little later even if nothing else arrives.
+      this.commitTimer ??= setTimeout(
+        () => {
+          this.commitTimer = undefined;
+          this.serial(() => this.commit(true)).catch(() => {});
+        },
+        interval - (now - this.lastCommitAt),
+      );
+      return;
+    }
+    this.clearCommitTimer();
     await this.o.checkpoints.commit(this.name, p);
     this.committed = p;
     this.lastCommitAt = now;
     this.stats.checkpoint(p);
+  }
+
+  private clearCommitTimer(): void {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
   }
 }
 

@@ -1,0 +1,179 @@
+import pino from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import type { ChangeEvent, Position } from '../../../src/core/change-event.js';
+import type {
+  Batch,
+  CheckpointStore,
+  DeadLetterStore,
+  IndexOp,
+  Mapping,
+  Sink,
+  Source,
+  WriteResult,
+} from '../../../src/core/interfaces.js';
+import { Pipeline } from '../../../src/core/pipeline.js';
+
+const logger = pino({ level: 'silent' });
+
+function position(n: number): Position {
+  return { version: BigInt(n), checkpoint: { n }, label: `p${n}` };
+}
+
+function event(n: number): ChangeEvent {
+  return {
+    op: 'c',
+    before: null,
+    after: { id: n },
+    key: { id: n },
+    source: {
+      connector: 'polling',
+      database: 'db',
+      table: 't',
+      position: position(n),
+      snapshot: false,
+      tsMs: 0,
+    },
+  } as ChangeEvent;
+}
+
+/** A source that yields the given batches, then stays idle until aborted (like a quiet database). */
+function idleAfter(batches: Batch[]): Source {
+  return {
+    name: 'test',
+    async *start(_from, signal) {
+      for (const b of batches) yield b;
+      await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+    },
+  };
+}
+
+function batch(n: number, acks: number[]): Batch {
+  return { events: [event(n)], position: position(n), ack: async () => void acks.push(n) };
+}
+
+/** A sink whose writes finish when the test says so (write k waits on gate k). */
+function gatedSink() {
+  const gates = new Map<number, { resolve: (r: WriteResult) => void; reject: (e: Error) => void }>();
+  const sink: Sink = {
+    write: (ops: readonly IndexOp[]) =>
+      new Promise<WriteResult>((resolve, reject) => {
+        gates.set(Number(ops[0]!.version), { resolve, reject });
+      }),
+    flush: async () => {},
+    close: async () => {},
+  };
+  const done = (n: number) => gates.get(n)!.resolve({ outcomes: [], ok: 1, stale: 0, dead: 0, retried: 0 });
+  const fail = (n: number, e: Error) => gates.get(n)!.reject(e);
+  return { sink, gates, done, fail };
+}
+
+const mapping: Mapping = {
+  handles: () => true,
+  toOps: (ev) => [
+    {
+      action: 'index',
+      index: 'i',
+      id: String(ev.key.id),
+      version: ev.source.position.version,
+      doc: {},
+      event: ev,
+    },
+  ],
+};
+
+function memoryCheckpoints() {
+  const commits: string[] = [];
+  const store: CheckpointStore = {
+    load: async () => undefined,
+    commit: async (_p, pos) => void commits.push(pos.label),
+    close: async () => {},
+  };
+  return { store, commits };
+}
+
+const deadLetters = { put: async () => 1 } as unknown as DeadLetterStore;
+
+describe('pipeline settling', () => {
+  it('acknowledges in source order and checkpoints the last batch while the source is idle', async () => {
+    const acks: number[] = [];
+    const { sink, gates, done } = gatedSink();
+    const cp = memoryCheckpoints();
+    const p = new Pipeline({
+      name: 'p',
+      source: idleAfter([batch(1, acks), batch(2, acks), batch(3, acks)]),
+      mapping,
+      sink,
+      checkpoints: cp.store,
+      deadLetters,
+      logger,
+      checkpointIntervalMs: 200,
+    });
+    const ac = new AbortController();
+    const running = p.run(ac.signal);
+    await vi.waitFor(() => expect(gates.size).toBe(3));
+    // the later batches finish first: nothing is acknowledged past the unfinished head
+    done(3);
+    done(2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(acks).toEqual([]);
+    done(1);
+    // no further batch arrives, yet all three are acknowledged and the last position is committed
+    await vi.waitFor(() => expect(acks).toEqual([1, 2, 3]));
+    await vi.waitFor(() => expect(cp.commits.at(-1)).toBe('p3'), { timeout: 2000 });
+    expect(p.position?.label).toBe('p3');
+    expect(p.inFlightEvents).toBe(0);
+    ac.abort();
+    await running;
+    expect(p.state).toBe('stopped');
+  });
+
+  it('a throttled checkpoint is committed later even if nothing else happens', async () => {
+    const acks: number[] = [];
+    const { sink, gates, done } = gatedSink();
+    const cp = memoryCheckpoints();
+    const p = new Pipeline({
+      name: 'p',
+      source: idleAfter([batch(1, acks), batch(2, acks)]),
+      mapping,
+      sink,
+      checkpoints: cp.store,
+      deadLetters,
+      logger,
+      checkpointIntervalMs: 300,
+    });
+    const ac = new AbortController();
+    const running = p.run(ac.signal);
+    await vi.waitFor(() => expect(gates.size).toBe(2));
+    done(1);
+    await vi.waitFor(() => expect(cp.commits).toEqual(['p1']));
+    done(2); // within the interval of the first commit: deferred, not dropped
+    await vi.waitFor(() => expect(cp.commits).toEqual(['p1', 'p2']), { timeout: 2000 });
+    ac.abort();
+    await running;
+    expect(cp.commits).toEqual(['p1', 'p2']);
+  });
+
+  it('a failed write fails the pipeline while the source is idle, keeping the acknowledged position', async () => {
+    const acks: number[] = [];
+    const { sink, gates, done, fail } = gatedSink();
+    const cp = memoryCheckpoints();
+    const p = new Pipeline({
+      name: 'p',
+      source: idleAfter([batch(1, acks), batch(2, acks)]),
+      mapping,
+      sink,
+      checkpoints: cp.store,
+      deadLetters,
+      logger,
+    });
+    const running = p.run(new AbortController().signal);
+    await vi.waitFor(() => expect(gates.size).toBe(2));
+    done(1);
+    fail(2, new Error('engine refused the mapping'));
+    await expect(running).rejects.toThrow('engine refused the mapping');
+    expect(p.state).toBe('failed');
+    expect(p.lastError).toContain('engine refused the mapping');
+    expect(acks).toEqual([1]);
+    expect(cp.commits.at(-1)).toBe('p1');
+  });
+});
