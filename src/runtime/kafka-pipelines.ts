@@ -1,9 +1,4 @@
-import type {
-  BinlogPipelineConfig,
-  KafkaSourceConfig,
-  PipelineConfig,
-  SynclineConfig,
-} from '../config/schema.js';
+import type { BinlogPipelineConfig, KafkaSourceConfig, PipelineConfig } from '../config/schema.js';
 import type { ChangeEvent } from '../core/change-event.js';
 import type { IndexOp, Mapping, Sink, Source } from '../core/interfaces.js';
 import { Pipeline } from '../core/pipeline.js';
@@ -35,11 +30,6 @@ export interface KafkaPipelineHandle {
 }
 
 export type KafkaSinkConfig = Extract<NonNullable<PipelineConfig['sink']>, { type: 'kafka' }>;
-
-/** True when `syncline run` needs a Kafka broker (a pipeline reads or writes Kafka). */
-export function usesKafka(config: Pick<SynclineConfig, 'pipelines'>): boolean {
-  return config.pipelines.some((p) => p.source.type === 'kafka' || p.sink?.type === 'kafka');
-}
 
 /**
  * The Kafka sink of a pipeline and the mapping that goes with it (every event one op, unconverted): any

@@ -11,13 +11,7 @@ import { assertBinlogPreflight } from '../sources/mysql-binlog/preflight.js';
 import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
 import { createPollingPipeline, type PollingPipelineHandle } from '../sources/polling/polling-pipeline.js';
 import type { Clients } from './clients.js';
-import {
-  createBinlogToKafkaPipeline,
-  createKafkaIndexPipeline,
-  type KafkaPipelineHandle,
-  type KafkaSinkConfig,
-  publishToKafka,
-} from './kafka-pipelines.js';
+import type { KafkaPipelineHandle, KafkaSinkConfig } from './kafka-pipelines.js';
 import {
   createBinlogPipeline,
   createOutboxPipeline,
@@ -26,6 +20,7 @@ import {
   prepareMappings,
   type RelayHandle,
 } from './pipelines.js';
+import { usesKafka } from './uses-kafka.js';
 
 /** Observers set before start(): metrics hang off these. */
 export interface RunnerHooks {
@@ -53,6 +48,7 @@ export class PipelineRunner {
   readonly hooks: RunnerHooks = {};
   private readonly abort = new AbortController();
   private readonly running: Promise<void>[] = [];
+  private kafkaModule: typeof import('./kafka-pipelines.js') | undefined;
 
   constructor(
     private readonly config: SynclineConfig,
@@ -64,6 +60,8 @@ export class PipelineRunner {
   }
 
   async start(): Promise<void> {
+    // The Kafka client is loaded only when a pipeline uses Kafka (it costs ~35 MB and half a second).
+    if (usesKafka(this.config)) this.kafkaModule = await import('./kafka-pipelines.js');
     this.mappings = await prepareMappings(this.config, this.clients, this.search, this.logger);
     const checkpoints = createCheckpointStore(this.config, this.clients.db);
     for (const p of [...this.config.pipelines, ...implicitOutboxPipelines(this.config)]) {
@@ -71,13 +69,19 @@ export class PipelineRunner {
       if (p.source.type === 'outbox') {
         const relay = createOutboxPipeline({ name: p.name, source: p.source }, this.deps(checkpoints));
         if (to?.type === 'kafka')
-          this.startKafka(publishToKafka(relay, to, this.kafkaDeps(checkpoints), this.kafkaStop()));
+          this.startKafka(
+            this.kafka().publishToKafka(relay, to, this.kafkaDeps(checkpoints), this.kafkaStop()),
+          );
         else this.startRelay(relay);
         continue;
       }
       if (p.source.type === 'kafka') {
         this.startKafka(
-          createKafkaIndexPipeline({ ...p, source: p.source }, this.kafkaDeps(checkpoints), this.kafkaStop()),
+          this.kafka().createKafkaIndexPipeline(
+            { ...p, source: p.source },
+            this.kafkaDeps(checkpoints),
+            this.kafkaStop(),
+          ),
         );
         continue;
       }
@@ -105,7 +109,7 @@ export class PipelineRunner {
       for (const w of report.warnings) this.logger.warn({ pipeline: p.name }, `preflight: ${w}`);
       if (to?.type === 'kafka') {
         this.startKafka(
-          createBinlogToKafkaPipeline(
+          this.kafka().createBinlogToKafkaPipeline(
             { ...p, source: p.source },
             to,
             this.kafkaDeps(checkpoints),
@@ -163,6 +167,11 @@ export class PipelineRunner {
         this.logger.error({ pipeline: name, err: errorMessage(e) }, `outbox relay ${name} stopped on error`);
       }),
     );
+  }
+
+  private kafka(): typeof import('./kafka-pipelines.js') {
+    if (!this.kafkaModule) throw new Error('a Kafka pipeline was not announced by usesKafka()');
+    return this.kafkaModule;
   }
 
   private kafkaDeps(checkpoints: CheckpointStore) {
@@ -228,7 +237,9 @@ export class PipelineRunner {
       },
     );
     if (toKafka) {
-      this.startKafka(publishToKafka(handle, toKafka, this.kafkaDeps(checkpoints), this.kafkaStop()));
+      this.startKafka(
+        this.kafka().publishToKafka(handle, toKafka, this.kafkaDeps(checkpoints), this.kafkaStop()),
+      );
       return;
     }
     this.polling.push(handle);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Admin } from '@platformatic/kafka';
 import { ENGINES_DIR, prepareEngine } from './engine-scripts.js';
 import { ManagedServer, type ServerCommand } from './managed-server.js';
 
@@ -49,6 +48,7 @@ export class KafkaServer extends ManagedServer {
 
   /** Healthy = the broker answers a metadata request and lists itself. */
   async probe(): Promise<string | undefined> {
+    const { Admin } = await import('@platformatic/kafka'); // loaded only when Kafka is probed
     const admin = new Admin({
       clientId: 'syncline-probe',
       bootstrapBrokers: [`127.0.0.1:${this.port}`],
