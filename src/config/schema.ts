@@ -366,8 +366,9 @@ export const SinkSchema = Type.Object(
     concurrency: Type.Integer({
       minimum: 1,
       maximum: 64,
-      default: 2,
-      description: '_bulk requests in flight.',
+      default: 4,
+      description:
+        '_bulk requests in flight. 4 keeps a single node busy while the next batch is encoded (docs/performance.md).',
     }),
     maxBufferedBytes: Type.Integer({
       minimum: 1024,
