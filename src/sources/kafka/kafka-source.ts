@@ -136,10 +136,6 @@ export class KafkaSource implements Source {
             if (r.kind === 'batch') {
               failures = 0;
               yield await this.toBatch(r.items);
-            } else if (this.outstanding > 0) {
-              // The pipeline settles acknowledged batches when it receives the next one: an idle topic must
-              // not hold back the commit of what was already indexed.
-              yield this.tick();
             }
             if (Date.now() - topicsCheckedAt >= this.o.topicRefreshMs || missing.length > 0) {
               if (Date.now() - topicsCheckedAt >= Math.min(this.o.topicRefreshMs, 2_000)) {
@@ -262,10 +258,6 @@ export class KafkaSource implements Source {
   }
 
   /** An empty batch: no events, no offsets; lets the pipeline acknowledge the batches before it. */
-  private tick(): Batch {
-    return { events: [], position: undefined, ack: async () => {} };
-  }
-
   private async toBatch(items: Message<Buffer, Buffer, Buffer, Buffer>[]): Promise<Batch> {
     const events: ChangeEvent[] = [];
     const offsets = new Map<string, PartitionOffset>();

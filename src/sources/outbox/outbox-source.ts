@@ -35,8 +35,6 @@ export interface OutboxSourceStats {
   idlePolls: number;
 }
 
-const HEARTBEAT: Batch = { events: [], position: undefined, ack: async () => {} };
-
 /** A batch handed out and not yet deleted from the outbox. */
 interface Shipped {
   readonly ids: bigint[];
@@ -113,9 +111,6 @@ export class OutboxSource implements Source {
         }
         if (rows.length === 0) {
           this.stats.idlePolls++;
-          // The pipeline acknowledges a batch when the next one arrives: while batches wait for their
-          // ack (and their rows for pruning), an empty batch moves them along.
-          if (this.inFlight.some((b) => !b.acked)) yield HEARTBEAT;
           await this.sleep(this.o.pollIntervalMs, signal);
           continue;
         }
