@@ -12,6 +12,7 @@ import { createSearchPipeline } from '../sinks/search/search-pipeline.js';
 import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
 import { type BinlogSource, createBinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
 import { currentBinlogPosition } from '../sources/mysql-binlog/streaming/position.js';
+import { splitTable } from '../sources/mysql-binlog/table-patterns.js';
 import { OutboxSource } from '../sources/outbox/outbox-source.js';
 import type { OutboxPipelineConfig } from '../sources/outbox/relay-config.js';
 import type { Clients } from './clients.js';
@@ -80,14 +81,29 @@ export function createBinlogPipeline(p: BinlogPipelineConfig, deps: PipelineDeps
     keyColumns,
     logger,
     currentPosition: () => currentBinlogPosition(connection),
-    onPurgedTableResnapshotted: async (qualified, belowVersion) => {
-      const [database, table] = [
-        qualified.slice(0, qualified.indexOf('.')),
-        qualified.slice(qualified.indexOf('.') + 1),
-      ];
+    sweepTable: async (qualified, belowVersion) => {
+      const { database, table } = splitTable(qualified);
       for (const m of mappings.forTable(database, table)) {
+        if (m.config.versionColumn !== undefined) {
+          // Versions come from the column, not from binlog positions: they cannot be compared.
+          logger.warn(
+            { index: m.index, table: qualified },
+            `no orphan sweep of ${m.index} (versionColumn): run \`syncline reconcile ${m.index} --repair\` after this snapshot`,
+          );
+          continue;
+        }
         await sweepOrphans({ search, sink, index: m.index, database, table, belowVersion, logger });
       }
+    },
+    indexHoldsDocuments: async (tables) => {
+      for (const qualified of tables) {
+        const { database, table } = splitTable(qualified);
+        for (const m of mappings.forTable(database, table)) {
+          const r = await search.request<{ count?: number }>('GET', `/${m.index}/_count`);
+          if ((r.body.count ?? 0) > 0) return true;
+        }
+      }
+      return false;
     },
     streaming: (tables) =>
       (binlog = createBinlogSource(

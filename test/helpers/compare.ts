@@ -77,7 +77,9 @@ export function summarize(d: Diff): string {
     first
       ? ` first stale ${first.id}: ${fieldDiff(first.expected as Record<string, unknown>, first.actual as Record<string, unknown>)}`
       : ''
-  }${d.missing.length ? ` first missing: ${d.missing.slice(0, 3).join(', ')}` : ''}`;
+  }${d.missing.length ? ` first missing: ${d.missing.slice(0, 3).join(', ')}` : ''}${
+    d.extra.length ? ` first extra: ${d.extra.slice(0, 5).join(', ')}` : ''
+  }`;
 }
 
 /** Only the fields that differ, values cut short (documents can hold megabytes). */

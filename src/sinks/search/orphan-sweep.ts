@@ -4,10 +4,11 @@ import type { IndexOp, Sink } from '../../core/interfaces.js';
 import type { SearchClient } from './client.js';
 
 /**
- * After a full re-snapshot of a table (its binlog position was purged), every live row has been rewritten
- * at a version ≥ the re-snapshot's start. A document still below that version belongs to a row deleted
- * while the position was lost: the delete event is gone, so it is removed here — with that version, so a
- * row re-inserted meanwhile (higher version) is never touched.
+ * After a full snapshot of a table that started over documents it did not write (its binlog position was
+ * purged, or an earlier run ended before its first checkpoint), every live row has been rewritten at a
+ * version ≥ the snapshot's start. A document still below that version belongs to a row deleted before
+ * the snapshot started, whose delete event will never be read: it is removed here — with that version,
+ * so a row re-inserted meanwhile (higher version) is never touched.
  */
 export async function sweepOrphans(o: {
   search: SearchClient;
@@ -55,7 +56,7 @@ export async function sweepOrphans(o: {
   }
   o.logger.info(
     { index: o.index, table: `${o.database}.${o.table}`, removed },
-    `orphan sweep of ${o.index}: ${removed} document(s) of rows deleted while the binlog position was lost`,
+    `orphan sweep of ${o.index}: ${removed} document(s) of rows deleted before the snapshot started`,
   );
   return removed;
 }

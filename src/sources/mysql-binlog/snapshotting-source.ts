@@ -6,6 +6,7 @@ import type { Batch, Source } from '../../core/interfaces.js';
 import { type ChunkTable, describeChunkTable, estimateRows, readChunk } from './snapshot/chunk-reader.js';
 import { ChunkWindow } from './snapshot/chunk-window.js';
 import {
+  hasPendingWork,
   isSnapshotDone,
   newSnapshotState,
   progressOf,
@@ -33,8 +34,14 @@ export interface SnapshottingSourceOptions {
   /** The server's current position, used when there is no checkpoint. */
   currentPosition: () => Promise<Position>;
   logger: Logger;
-  /** A table finished a re-snapshot that replaced a purged position: sweep its documents below `belowVersion`. */
-  onPurgedTableResnapshotted?: (table: string, belowVersion: bigint) => Promise<void>;
+  /**
+   * A full snapshot of a table that started over documents it did not write has completed: remove the
+   * table's documents below `belowVersion` (rows deleted before the snapshot started). Must be idempotent:
+   * it runs again after a restart until it has finished once.
+   */
+  sweepTable?: (table: string, belowVersion: bigint) => Promise<void>;
+  /** Whether the indexes of these tables already hold documents (then a fresh snapshot sweeps them). */
+  indexHoldsDocuments?: (tables: readonly string[]) => Promise<boolean>;
 }
 
 /**
@@ -112,7 +119,16 @@ export class SnapshottingBinlogSource implements Source {
       this.state = tables.length
         ? newSnapshotState(tables, await estimateRows(this.o.pool, tables))
         : undefined;
-      if (this.state && this.afterPurge) this.state.sweepBelow = start.version.toString();
+      // Documents this snapshot did not write (a purged position, or an earlier run killed before its first
+      // checkpoint) may belong to rows deleted since: swept once each table's snapshot completes.
+      if (
+        this.state &&
+        this.o.sweepTable &&
+        (this.afterPurge || (await this.o.indexHoldsDocuments?.(tables)) === true)
+      ) {
+        this.state.sweepBelow = start.version.toString();
+        this.state.sweepTables = [...tables];
+      }
       this.afterPurge = false;
       if (this.state) {
         this.o.logger.info(
@@ -122,6 +138,7 @@ export class SnapshottingBinlogSource implements Source {
       }
     } else {
       this.state = (start.checkpoint.snapshot as SnapshotState | undefined) ?? undefined;
+      for (const t of this.state?.sweepPending ?? []) this.sweep(t);
       if (this.state && !isSnapshotDone(this.state)) {
         this.state = { ...this.state, startedAtMs: Date.now(), rowsDone: this.state.rowsDone };
         this.o.logger.info(
@@ -166,7 +183,7 @@ export class SnapshottingBinlogSource implements Source {
     if (this.state === undefined && p.checkpoint.snapshot === undefined) return p;
     return {
       ...p,
-      checkpoint: { ...p.checkpoint, snapshot: isSnapshotDone(this.state) ? undefined : this.state },
+      checkpoint: { ...p.checkpoint, snapshot: hasPendingWork(this.state) ? this.state : undefined },
     };
   }
 
@@ -198,7 +215,13 @@ export class SnapshottingBinlogSource implements Source {
       `${this.name}: re-snapshot of ${table} requested`,
     );
     if (!this.state || isSnapshotDone(this.state)) {
-      this.state = { ...newSnapshotState([table], 0), lastKey: fromKey, untilKey };
+      const { sweepBelow, sweepPending } = this.state ?? {};
+      this.state = {
+        ...newSnapshotState([table], 0),
+        lastKey: fromKey,
+        untilKey,
+        ...(sweepPending?.length && { sweepBelow, sweepPending }),
+      };
       return;
     }
     if (!this.state.queue.includes(table))
@@ -223,16 +246,13 @@ export class SnapshottingBinlogSource implements Source {
         { source: this.name, table: doneTable },
         `${this.name}: snapshot of ${doneTable} complete`,
       );
-      if (s.sweepBelow !== undefined && this.o.onPurgedTableResnapshotted) {
-        const below = BigInt(s.sweepBelow);
-        this.o
-          .onPurgedTableResnapshotted(doneTable!, below)
-          .catch((e: unknown) =>
-            this.o.logger.error(
-              { source: this.name, table: doneTable, err: errorMessage(e) },
-              `${this.name}: orphan sweep of ${doneTable} failed; run \`syncline reconcile --repair\``,
-            ),
-          );
+      if (s.sweepBelow !== undefined && s.sweepTables?.includes(doneTable!)) {
+        this.state = {
+          ...this.state,
+          sweepTables: s.sweepTables.filter((t) => t !== doneTable),
+          sweepPending: [...(s.sweepPending ?? []), doneTable!],
+        };
+        this.sweep(doneTable!);
       }
       if (rest.length === 0)
         this.o.logger.info({ source: this.name, rows: s.rowsDone }, `${this.name}: snapshot complete`);
@@ -249,6 +269,27 @@ export class SnapshottingBinlogSource implements Source {
           `${this.name}: snapshot ${p.table} ${p.rowsDone}/${p.estimatedRows} rows, ${p.rowsPerSecond}/s, ETA ${p.etaSeconds ?? '?'} s`,
         );
     }
+  }
+
+  /**
+   * Removes the table's documents below the snapshot's start version in the background; once done, the
+   * table leaves `sweepPending` (so the next checkpoint forgets it). A restart before that sweeps again.
+   */
+  private sweep(table: string): void {
+    const below = this.state?.sweepBelow;
+    if (below === undefined || !this.o.sweepTable) return;
+    this.o
+      .sweepTable(table, BigInt(below))
+      .then(() => {
+        const s = this.state;
+        if (s?.sweepPending) this.state = { ...s, sweepPending: s.sweepPending.filter((t) => t !== table) };
+      })
+      .catch((e: unknown) =>
+        this.o.logger.error(
+          { source: this.name, table, err: errorMessage(e) },
+          `${this.name}: orphan sweep of ${table} failed (retried after a restart); \`syncline reconcile --repair\` repairs it now`,
+        ),
+      );
   }
 
   /** Reads chunks one at a time while the stream runs; each waits for its high watermark to pass. */

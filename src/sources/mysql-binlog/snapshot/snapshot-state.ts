@@ -14,10 +14,15 @@ export interface SnapshotState {
   startedAtMs: number;
   completed: string[];
   /**
-   * Set when this snapshot replaces a purged position: documents of these tables below this version
-   * (decimal string) belong to rows deleted during the gap and are swept once each table completes.
+   * Set when this full snapshot starts over documents it did not write (a purged position, or a first run
+   * that ended before its first checkpoint): documents below this version (decimal string) belong to rows
+   * deleted before the snapshot started, whose delete events will never be read. Swept per table.
    */
   sweepBelow?: string;
+  /** Tables whose documents below `sweepBelow` are swept once their snapshot completes. */
+  sweepTables?: string[];
+  /** Tables whose snapshot completed and whose sweep has not finished yet (re-run after a restart). */
+  sweepPending?: string[];
 }
 
 export function newSnapshotState(tables: readonly string[], estimatedRows: number): SnapshotState {
@@ -33,6 +38,11 @@ export function newSnapshotState(tables: readonly string[], estimatedRows: numbe
 
 export function isSnapshotDone(s: SnapshotState | undefined): boolean {
   return s === undefined || s.queue.length === 0;
+}
+
+/** Chunks still to read, or orphan sweeps still to finish: the state must stay in the checkpoint. */
+export function hasPendingWork(s: SnapshotState | undefined): boolean {
+  return !isSnapshotDone(s) || (s?.sweepPending?.length ?? 0) > 0;
 }
 
 export interface SnapshotProgress {
