@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,12 +22,28 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-crash-'));
 const cli = path.resolve('dist/cli/main.js');
 let child: ChildProcess | undefined;
 
+/** Exits that were not our kill -9 (a worker must never stop on its own): code and the log's tail. */
+const unexpectedExits: string[] = [];
+
 function startWorker(): ChildProcess {
-  const out = openSync(path.join(dir, 'worker.log'), 'a');
+  const log = path.join(dir, 'worker.log');
+  const out = openSync(log, 'a');
   const p = spawn(process.execPath, [cli, '-c', path.join(dir, 'syncline.yaml'), 'run', '--no-api'], {
     stdio: ['ignore', out, out],
   });
+  p.once('exit', (code, signal) => {
+    if (signal !== 'SIGKILL')
+      unexpectedExits.push(`exit ${code ?? signal}: ${readFileSync(log, 'utf8').slice(-2000)}`);
+  });
   return p;
+}
+
+/** Kills the worker and waits until it is gone (at once when it already exited). */
+async function killWorker(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((res) => p.once('exit', res));
+  p.kill('SIGKILL');
+  await gone;
 }
 
 beforeAll(async () => {
@@ -82,18 +98,19 @@ describe('crash recovery', () => {
     const killer = (async () => {
       await new Promise((res) => setTimeout(res, 800)); // first kill lands in the snapshot
       while (done < CHANGES) {
-        child!.kill('SIGKILL');
+        await killWorker(child!);
         kills++;
-        await new Promise((res) => child!.once('exit', res));
         child = startWorker();
         await new Promise((res) => setTimeout(res, 1500 + Math.floor(r() * 2500)));
       }
     })();
     await Promise.all([workload, killer]);
     expect(kills).toBeGreaterThanOrEqual(2);
+    expect(unexpectedExits).toEqual([]);
     // after the last restart the worker catches up
     const diff = await h.converge('orders', 120_000);
     console.log(`[crash] ${kills} kills, ${done} changes, ${diff.rows} rows`);
     expect(clean(diff)).toEqual({ missing: 0, extra: 0, stale: 0 });
-  });
+    expect(unexpectedExits).toEqual([]);
+  }, 300_000);
 });
