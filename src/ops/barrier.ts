@@ -3,6 +3,7 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { SynclineConfig } from '../config/schema.js';
 import { composeVersion, MAX_SUB, type Position } from '../core/change-event.js';
 import { SynclineError } from '../core/errors.js';
+import { sleep } from '../core/timers.js';
 import { SIGNAL_TABLE, WatermarkSignals } from '../sources/mysql-binlog/snapshot/watermark-signals.js';
 import { hasReached, parseGtid, parseGtidPosition } from '../sources/mysql-binlog/streaming/gtid.js';
 import { quoteId, tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
@@ -129,22 +130,7 @@ export async function waitForPipelines(
       next.push(name);
     }
     waiting = next;
-    if (waiting.length > 0) await delay(pollMs, opts.signal);
+    if (waiting.length > 0) await sleep(pollMs, opts.signal);
   }
   return { reached, behind };
-}
-
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,9 +1,10 @@
 import { SynclineError } from '../core/errors.js';
+import { sleep as delay } from '../core/timers.js';
 import { estimateRows } from '../sources/mysql-binlog/snapshot/chunk-reader.js';
 import type { SnapshotState } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
 import { WatermarkSignals } from '../sources/mysql-binlog/snapshot/watermark-signals.js';
 import { splitTable } from '../sources/mysql-binlog/table-patterns.js';
-import { barrier, delay, pipelinesCapturing, positionReached } from './barrier.js';
+import { barrier, pipelinesCapturing, positionReached } from './barrier.js';
 import type { OpsContext } from './context.js';
 import { noProgress, type ProgressListener } from './progress.js';
 

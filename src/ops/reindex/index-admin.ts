@@ -1,7 +1,7 @@
 import { SynclineError } from '../../core/errors.js';
+import { sleep as delay } from '../../core/timers.js';
 import type { IndexBody } from '../../mapping/index-definitions.js';
 import type { SearchClient } from '../../sinks/search/client.js';
-import { delay } from '../barrier.js';
 import { engineCall } from '../index-reader.js';
 
 /** Index and alias calls of a reindex: what an alias points to, versioned names, create, swap. */

@@ -3,12 +3,13 @@ import type { ChangeEvent, Position } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
 import type { IndexOp, Mapping } from '../../core/interfaces.js';
 import { Pipeline } from '../../core/pipeline.js';
+import { sleep as delay } from '../../core/timers.js';
 import { MappingSet } from '../../mapping/mapping-set.js';
 import { BulkSink } from '../../sinks/search/bulk-sink.js';
 import { SnapshottingBinlogSource } from '../../sources/mysql-binlog/snapshotting-source.js';
 import { createBinlogSource } from '../../sources/mysql-binlog/streaming/binlog-source.js';
 import { currentBinlogPosition } from '../../sources/mysql-binlog/streaming/position.js';
-import { barrier, delay, positionReached } from '../barrier.js';
+import { barrier, positionReached } from '../barrier.js';
 import type { OpsContext } from '../context.js';
 
 /** The mappings of one alias, writing to a concrete index instead (the index being built or caught up). */

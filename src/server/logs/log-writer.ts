@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { SynclineError } from '../../core/errors.js';
+import { sleep } from '../../core/timers.js';
 import type { SearchClient } from '../../sinks/search/client.js';
 import { dailyIndex, putLogTemplate } from './log-index.js';
 
@@ -225,10 +226,6 @@ export class BatchingLogWriter implements LogWriter {
 
 function backoff(attempt: number): number {
   return Math.random() * Math.min(2_000, 100 * 2 ** (attempt - 1));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export function newLogId(): string {

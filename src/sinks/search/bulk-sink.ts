@@ -9,6 +9,7 @@ import type {
   Sink,
   WriteResult,
 } from '../../core/interfaces.js';
+import { abortError, sleep } from '../../core/timers.js';
 import {
   classifyItems,
   classifyStatus,
@@ -25,14 +26,7 @@ import {
   TRUNCATE_BYTES,
   TRUNCATE_QUERY,
 } from './request-builder.js';
-import {
-  abortError,
-  attemptsExhausted,
-  type BackoffPolicy,
-  fullJitter,
-  RetryState,
-  sleep,
-} from './retry-logic.js';
+import { attemptsExhausted, type BackoffPolicy, fullJitter, RetryState } from './retry-logic.js';
 
 /**
  * The `_bulk` sink: a buffer of accepted ops, a dispatcher that cuts batches (maxDocs / maxBytes /

@@ -30,28 +30,6 @@ export function attemptsExhausted(attempts: number, p: Pick<BackoffPolicy, 'maxA
   return p.maxAttempts > 0 && attempts >= p.maxAttempts;
 }
 
-export function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  if (r instanceof Error) return r;
-  return new DOMException(typeof r === 'string' ? r : 'This operation was aborted', 'AbortError');
-}
-
-/** Sleeps ms; rejects with the signal's reason as soon as it aborts (timer cleared, no leak). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Attempt accounting for one unit of work (a bulk item, a truncate, a dead-letter put): how many times
  * it was tried and how long to wait before the next try.

@@ -9,10 +9,11 @@ import type {
   DeadLetterKind,
   DeadLetterStore,
 } from '../../core/interfaces.js';
+import { abortError, sleep } from '../../core/timers.js';
 import { closeQuietly } from '../../sinks/kafka/close-quietly.js';
 import { clientOptions, type KafkaConnection } from '../../sinks/kafka/connection.js';
 import { TopicAdmin } from '../../sinks/kafka/topic-admin.js';
-import { abortError, fullJitter, sleep } from '../../sinks/search/retry-logic.js';
+import { fullJitter } from '../../sinks/search/retry-logic.js';
 import type { RawMessage } from './raw-message.js';
 
 /** Headers a DLQ message carries on top of the original message's own headers. */

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ChangeEvent, Position } from '../../core/change-event.js';
 import { errorMessage, isSynclineError } from '../../core/errors.js';
 import type { Batch, Source } from '../../core/interfaces.js';
+import { idle as sleep } from '../../core/timers.js';
 import { type ChunkTable, describeChunkTable, estimateRows, readChunk } from './snapshot/chunk-reader.js';
 import { ChunkWindow } from './snapshot/chunk-window.js';
 import {
@@ -14,7 +15,6 @@ import {
   type SnapshotState,
 } from './snapshot/snapshot-state.js';
 import { SIGNAL_TABLE, WatermarkSignals } from './snapshot/watermark-signals.js';
-import { sleep } from './streaming/backoff.js';
 import { listTables, splitTable, tableMatcher } from './table-patterns.js';
 
 /** Creates the streaming binlog source for the given table patterns (the signal table is added to them). */

@@ -4,13 +4,14 @@ import type { PollingSourceConfig } from '../../config/schema.js';
 import type { ChangeEvent, Position, Row } from '../../core/change-event.js';
 import { SynclineError } from '../../core/errors.js';
 import type { Batch, Source } from '../../core/interfaces.js';
+import { idle as sleep } from '../../core/timers.js';
 import { type ColumnType, readTableColumns } from '../../mapping/column-types.js';
 import { type Converter, compileConverter } from '../../mapping/convert.js';
 import { parseZone } from '../../mapping/time-zone.js';
 import { isVersionableType, versionFromSequence, versionSequence } from '../../mapping/version-column.js';
 import { quoteId, splitTable } from '../mysql-binlog/table-patterns.js';
 import { pageSql } from './keyset.js';
-import { createSchedule, sleep } from './schedule.js';
+import { createSchedule } from './schedule.js';
 
 /** Per-table progress: the last (tracking value, key) read, and the last tombstone (deleted_at, id). */
 export interface TableCursor {

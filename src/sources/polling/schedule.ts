@@ -29,18 +29,3 @@ export function createSchedule(
     },
   };
 }
-
-/** Resolves after `ms`, or early (without error) when the signal aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    // setTimeout's range is 2^31−1 ms; a cron that never fires again waits for the abort
-    const timer = setTimeout(done, Math.min(ms, 2_147_483_647));
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

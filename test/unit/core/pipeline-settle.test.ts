@@ -93,23 +93,29 @@ function memoryCheckpoints() {
 
 const deadLetters = { put: async () => 1 } as unknown as DeadLetterStore;
 
+/** A pipeline over an idle-after-n source, a gated sink and in-memory checkpoints, already running. */
+function started(n: number, checkpointIntervalMs?: number) {
+  const acks: number[] = [];
+  const { sink, gates, done, fail } = gatedSink();
+  const cp = memoryCheckpoints();
+  const p = new Pipeline({
+    name: 'p',
+    source: idleAfter(Array.from({ length: n }, (_, i) => batch(i + 1, acks))),
+    mapping,
+    sink,
+    checkpoints: cp.store,
+    deadLetters,
+    logger,
+    ...(checkpointIntervalMs !== undefined && { checkpointIntervalMs }),
+  });
+  const ac = new AbortController();
+  const running = p.run(ac.signal);
+  return { p, acks, gates, done, fail, commits: cp.commits, ac, running };
+}
+
 describe('pipeline settling', () => {
   it('acknowledges in source order and checkpoints the last batch while the source is idle', async () => {
-    const acks: number[] = [];
-    const { sink, gates, done } = gatedSink();
-    const cp = memoryCheckpoints();
-    const p = new Pipeline({
-      name: 'p',
-      source: idleAfter([batch(1, acks), batch(2, acks), batch(3, acks)]),
-      mapping,
-      sink,
-      checkpoints: cp.store,
-      deadLetters,
-      logger,
-      checkpointIntervalMs: 200,
-    });
-    const ac = new AbortController();
-    const running = p.run(ac.signal);
+    const { p, acks, gates, done, commits, ac, running } = started(3, 200);
     await vi.waitFor(() => expect(gates.size).toBe(3));
     // the later batches finish first: nothing is acknowledged past the unfinished head
     done(3);
@@ -119,7 +125,7 @@ describe('pipeline settling', () => {
     done(1);
     // no further batch arrives, yet all three are acknowledged and the last position is committed
     await vi.waitFor(() => expect(acks).toEqual([1, 2, 3]));
-    await vi.waitFor(() => expect(cp.commits.at(-1)).toBe('p3'), { timeout: 2000 });
+    await vi.waitFor(() => expect(commits.at(-1)).toBe('p3'), { timeout: 2000 });
     expect(p.position?.label).toBe('p3');
     expect(p.inFlightEvents).toBe(0);
     ac.abort();
@@ -128,45 +134,19 @@ describe('pipeline settling', () => {
   });
 
   it('a throttled checkpoint is committed later even if nothing else happens', async () => {
-    const acks: number[] = [];
-    const { sink, gates, done } = gatedSink();
-    const cp = memoryCheckpoints();
-    const p = new Pipeline({
-      name: 'p',
-      source: idleAfter([batch(1, acks), batch(2, acks)]),
-      mapping,
-      sink,
-      checkpoints: cp.store,
-      deadLetters,
-      logger,
-      checkpointIntervalMs: 300,
-    });
-    const ac = new AbortController();
-    const running = p.run(ac.signal);
+    const { gates, done, commits, ac, running } = started(2, 300);
     await vi.waitFor(() => expect(gates.size).toBe(2));
     done(1);
-    await vi.waitFor(() => expect(cp.commits).toEqual(['p1']));
+    await vi.waitFor(() => expect(commits).toEqual(['p1']));
     done(2); // within the interval of the first commit: deferred, not dropped
-    await vi.waitFor(() => expect(cp.commits).toEqual(['p1', 'p2']), { timeout: 2000 });
+    await vi.waitFor(() => expect(commits).toEqual(['p1', 'p2']), { timeout: 2000 });
     ac.abort();
     await running;
-    expect(cp.commits).toEqual(['p1', 'p2']);
+    expect(commits).toEqual(['p1', 'p2']);
   });
 
   it('a failed write fails the pipeline while the source is idle, keeping the acknowledged position', async () => {
-    const acks: number[] = [];
-    const { sink, gates, done, fail } = gatedSink();
-    const cp = memoryCheckpoints();
-    const p = new Pipeline({
-      name: 'p',
-      source: idleAfter([batch(1, acks), batch(2, acks)]),
-      mapping,
-      sink,
-      checkpoints: cp.store,
-      deadLetters,
-      logger,
-    });
-    const running = p.run(new AbortController().signal);
+    const { p, acks, gates, done, fail, commits, running } = started(2);
     await vi.waitFor(() => expect(gates.size).toBe(2));
     done(1);
     fail(2, new Error('engine refused the mapping'));
@@ -174,6 +154,6 @@ describe('pipeline settling', () => {
     expect(p.state).toBe('failed');
     expect(p.lastError).toContain('engine refused the mapping');
     expect(acks).toEqual([1]);
-    expect(cp.commits.at(-1)).toBe('p1');
+    expect(commits.at(-1)).toBe('p1');
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { sleep } from '../../../src/core/timers.js';
 import {
   attemptsExhausted,
   backoffCeiling,
   fullJitter,
   RetryState,
-  sleep,
 } from '../../../src/sinks/search/retry-logic.js';
 
 const p = { initialMs: 100, maxMs: 5_000, maxAttempts: 0 };

@@ -14,17 +14,3 @@ export function backoffDelay(attempt: number, o: BackoffOptions, random: () => n
   const cap = Math.min(o.maxMs, o.initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(cap / 2 + random() * (cap / 2));
 }
-
-/** Resolves after ms, or early (without rejecting) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

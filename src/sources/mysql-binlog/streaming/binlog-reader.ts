@@ -12,7 +12,8 @@ import ZongJi, {
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Row } from '../../../core/change-event.js';
 import { SynclineError } from '../../../core/errors.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { idle as sleep } from '../../../core/timers.js';
+import { backoffDelay } from './backoff.js';
 import {
   type BinlogConnectionConfig,
   connectionOptions,
