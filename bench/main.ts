@@ -21,6 +21,15 @@ interface Options {
   keep: boolean;
   out: string;
   overrides: Record<string, unknown>;
+  /** --rows / --changes: the mode's table and workload sizes, overridden (for A/B runs). */
+  rows?: number;
+  changes?: number;
+}
+
+function positiveInt(flag: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got '${v ?? ''}'`);
+  return n;
 }
 
 // Compiled to bench/.build/bench/main.js: the repository is three levels up.
@@ -42,6 +51,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-debezium') o.debezium = false;
     else if (a === '--keep') o.keep = true;
+    else if (a === '--rows') o.rows = positiveInt(a, argv[++i]);
+    else if (a === '--changes') o.changes = positiveInt(a, argv[++i]);
     else if (a === '--out') {
       const v = argv[++i];
       if (!v) throw new Error('--out needs a directory');
@@ -54,10 +65,11 @@ function parseArgs(argv: string[]): Options {
       o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--rows N] [--changes N] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
           '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
+          "  --rows N / --changes N: table rows and mixed changes instead of the mode's sizes\n" +
           '  --keep: leave the bench_* database, indexes and scratch files for inspection\n',
       );
       process.exit(0);
@@ -80,10 +92,14 @@ async function main(): Promise<void> {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
   });
   const sets = Object.entries(o.overrides).map(([k, v]) => ` --set ${k}=${v}`);
-  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${sets.join('')}`;
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
   const { files, tmpDir } = await runBench({
     mode: o.mode,
-    sizes: SIZES[o.mode],
+    sizes: {
+      ...SIZES[o.mode],
+      ...(o.rows && { rows: o.rows }),
+      ...(o.changes && { changes: o.changes }),
+    },
     repoRoot,
     outDir: o.out,
     profile: o.profile,

@@ -116,6 +116,7 @@ export async function runBench(
     c1 = await attempt('C1 raw _bulk', () => measureC1(ctx, Math.min(s.c1Docs, s.rows)));
     if (c1.ok) c1Near.snapshot.push(c1.value.best);
     snapshot = await attempt('Syncline snapshot', () => measureSnapshot(ctx, s.rows, profDir('snapshot')));
+    logPhase(ctx, 'snapshot', snapshot, 'docs/s');
     await c1Again('after the snapshot', [c1Near.snapshot]);
     const clone = `${ctx.db}_c1m`;
     const cloned = snapshot.ok
@@ -168,6 +169,7 @@ export async function runBench(
       if (snapshot.ok) {
         await c1Again('before streaming', [c1Near.streaming]);
         streaming = await attempt('Syncline streaming', () => measureStreaming(ctx, w, profDir('streaming')));
+        logPhase(ctx, 'streaming', streaming, 'events/s');
         await c1Again('after streaming', [c1Near.streaming]);
       }
       if (dbzDir && dbzSnapshot?.ok) {
@@ -653,3 +655,11 @@ function buildTargets(figures: readonly Figure[], freshness: readonly FreshnessL
 }
 
 export type { BenchContext };
+
+/** One progress line per Syncline phase as soon as it is measured (the ratios come with the results). */
+function logPhase(ctx: BenchContext, what: string, r: Outcome<PhaseResult>, unit: string): void {
+  if (r.ok)
+    ctx.log(
+      `Syncline ${what}: ${Math.round(r.value.rate)} ${unit} in ${r.value.seconds.toFixed(1)} s, peak RSS ${r.value.peakRssMb} MB, index holds ${r.value.indexed} of ${r.value.expected}`,
+    );
+}
