@@ -256,6 +256,15 @@ async function runJob(ctx: OpsContext, job: TailPipeline, p: JobPlan) {
       }
     }, signal);
     first ??= job.position;
+    // the fill's last line, also when it finished before the first progress tick (a small table)
+    onProgress({
+      operation,
+      subject: alias,
+      phase: 'fill',
+      done: job.snapshotRows,
+      total: job.snapshotRows,
+      unit: 'rows',
+    });
     // 2. catch up with everything committed so far
     onProgress({ operation, subject: alias, phase: 'catch-up', done: 0, unit: 'events' });
     await job.catchUp(signal, () =>
