@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clean, Harness } from '../../helpers/pipeline-harness.js';
+import { describe, expect, it } from 'vitest';
+import { clean } from '../../helpers/pipeline-harness.js';
+import { itemsTable } from './items-table.js';
 
 /**
  * A run that ended before its first checkpoint (kill -9 during the first seconds) leaves documents in
@@ -7,18 +8,7 @@ import { clean, Harness } from '../../helpers/pipeline-harness.js';
  * read. The fresh snapshot must remove them: it sees the index already holds documents and sweeps those
  * below its start version once the table is done.
  */
-const h = new Harness({
-  tables: ['items'],
-  setup: 'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50), qty INT);',
-});
-
-beforeAll(async () => {
-  await h.createDatabase();
-  await h.exec('INSERT INTO items VALUES ?', [
-    Array.from({ length: 300 }, (_, i) => [i + 1, `item ${i + 1}`, i]),
-  ]);
-});
-afterAll(() => h.cleanup());
+const h = itemsTable(300);
 
 describe('fresh snapshot over an index that already holds documents', () => {
   it('removes the documents of rows deleted while no checkpoint existed, and keeps the rest', async () => {

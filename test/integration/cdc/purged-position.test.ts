@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clean, Harness } from '../../helpers/pipeline-harness.js';
+import { describe, expect, it } from 'vitest';
+import { clean } from '../../helpers/pipeline-harness.js';
+import { itemsTable } from './items-table.js';
 
 /**
  * The checkpoint's binlog position is purged while the pipeline is stopped (changes, including deletes,
  * happened in the gap): on restart the source re-snapshots, sweeps the documents of rows deleted in the
  * gap, and the index converges to the table.
  */
-const h = new Harness({
-  tables: ['items'],
-  setup: 'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50), qty INT);',
-});
-
-beforeAll(async () => {
-  await h.createDatabase();
-  await h.exec('INSERT INTO items VALUES ?', [
-    Array.from({ length: 200 }, (_, i) => [i + 1, `item ${i + 1}`, i]),
-  ]);
-});
-afterAll(() => h.cleanup());
+const h = itemsTable(200);
 
 describe('purged binlog position', () => {
   it('re-snapshots, removes rows deleted during the gap, and converges', async () => {
