@@ -13,6 +13,7 @@ import type {
   WriteResult,
 } from './interfaces.js';
 import { PipelineStats } from './pipeline-stats.js';
+import { idle } from './timers.js';
 
 export type PipelineState = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'failed';
 
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   maxPendingEvents?: number;
   /** Minimum time between two checkpoint commits (the final one on stop is always written). */
   checkpointIntervalMs?: number;
+  /** Cap of the backoff between attempts when the checkpoint store fails (default 10 s). */
+  checkpointRetryMaxMs?: number;
 }
 
 interface Pending {
@@ -58,6 +61,8 @@ export class Pipeline {
   private settleError: unknown;
   private failFast: AbortController | undefined;
   private commitTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The signal of the current run: retries of a failing checkpoint store stop when it aborts. */
+  private runSignal: AbortSignal | undefined;
   /** Set while paused: resolves on resume. */
   private pauseGate: { promise: Promise<void>; release: () => void } | undefined;
 
@@ -123,6 +128,7 @@ export class Pipeline {
     const forward = () => inner.abort(signal.reason);
     signal.addEventListener('abort', forward, { once: true });
     this.failFast = inner;
+    this.runSignal = signal;
     const pending = this.pending;
     this.stateValue = 'starting';
     try {
@@ -165,6 +171,7 @@ export class Pipeline {
       this.stateValue = 'stopped';
       logger.info({ pipeline: this.name, position: this.committed?.label }, `pipeline ${this.name}: stopped`);
     } catch (thrown) {
+      this.runSignal = undefined; // the last commits below are tried once
       const e = this.settleError ?? thrown;
       this.clearCommitTimer();
       if (signal.aborted && this.settleError === undefined && isAbort(e)) {
@@ -182,6 +189,7 @@ export class Pipeline {
       this.clearCommitTimer();
       signal.removeEventListener('abort', forward);
       this.failFast = undefined;
+      this.runSignal = undefined;
     }
   }
 
@@ -295,10 +303,36 @@ export class Pipeline {
       return;
     }
     this.clearCommitTimer();
-    await this.o.checkpoints.commit(this.name, p);
+    await this.commitRetrying(p);
     this.committed = p;
     this.lastCommitAt = now;
     this.stats.checkpoint(p);
+  }
+
+  /**
+   * The checkpoint store can be briefly unreachable (the source database restarting): nothing is lost by
+   * waiting — the source is held by backpressure meanwhile — so the commit is retried with capped backoff
+   * instead of failing the pipeline. Stops retrying when the pipeline is stopped (the position then
+   * stays behind and replays on restart, which versions make harmless).
+   */
+  private async commitRetrying(p: Position): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.o.checkpoints.commit(this.name, p);
+        if (attempt > 0)
+          this.o.logger.info({ pipeline: this.name }, `pipeline ${this.name}: checkpoint committed again`);
+        return;
+      } catch (e) {
+        const signal = this.runSignal;
+        if (!signal || signal.aborted) throw e;
+        const waitMs = Math.min(this.o.checkpointRetryMaxMs ?? 10_000, 200 * 2 ** Math.min(attempt, 10));
+        this.o.logger.warn(
+          { pipeline: this.name, attempt: attempt + 1, err: errorMessage(e) },
+          `pipeline ${this.name}: checkpoint commit failed (${errorMessage(e)}); retrying in ${waitMs} ms — nothing is lost, the source waits`,
+        );
+        await idle(waitMs, signal);
+      }
+    }
   }
 
   private clearCommitTimer(): void {

@@ -156,4 +156,40 @@ describe('pipeline settling', () => {
     expect(acks).toEqual([1]);
     expect(commits.at(-1)).toBe('p1');
   });
+
+  it('a checkpoint store that fails for a while is retried; the pipeline keeps running and commits', async () => {
+    const acks: number[] = [];
+    const { sink, gates, done } = gatedSink();
+    const commits: string[] = [];
+    let failures = 2;
+    const checkpoints: CheckpointStore = {
+      load: async () => undefined,
+      commit: async (_p, pos) => {
+        if (failures-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:3307');
+        commits.push(pos.label);
+      },
+      close: async () => {},
+    };
+    const p = new Pipeline({
+      name: 'p',
+      source: idleAfter([batch(1, acks), batch(2, acks)]),
+      mapping,
+      sink,
+      checkpoints,
+      deadLetters,
+      logger,
+      checkpointRetryMaxMs: 50,
+    });
+    const ac = new AbortController();
+    const running = p.run(ac.signal);
+    await vi.waitFor(() => expect(gates.size).toBe(2));
+    done(1);
+    done(2);
+    await vi.waitFor(() => expect(commits.at(-1)).toBe('p2'), { timeout: 3000 });
+    expect(p.state).toBe('running');
+    expect(acks).toEqual([1, 2]);
+    ac.abort();
+    await running;
+    expect(p.state).toBe('stopped');
+  });
 });
