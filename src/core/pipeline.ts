@@ -5,6 +5,7 @@ import { errorMessage } from './errors.js';
 import type {
   Batch,
   CheckpointStore,
+  DeadLetterEntry,
   DeadLetterStore,
   IndexOp,
   Mapping,
@@ -31,7 +32,7 @@ export interface PipelineOptions {
   maxPendingEvents?: number;
   /** Minimum time between two checkpoint commits (the final one on stop is always written). */
   checkpointIntervalMs?: number;
-  /** Cap of the backoff between attempts when the checkpoint store fails (default 10 s). */
+  /** Cap of the backoff between attempts when the checkpoint or dead-letter store fails (default 10 s). */
   checkpointRetryMaxMs?: number;
 }
 
@@ -252,7 +253,7 @@ export class Pipeline {
           { pipeline: this.name, err: errorMessage(e) },
           `dead letter: ${describeEvent(ev)}`,
         );
-        await this.o.deadLetters.put({
+        const entry: DeadLetterEntry = {
           pipeline: this.name,
           index: this.indexFor(ev.source.database, ev.source.table),
           docId: JSON.stringify(ev.key),
@@ -260,7 +261,8 @@ export class Pipeline {
           error: errorMessage(e),
           attempts: 1,
           event: ev,
-        });
+        };
+        await this.retrying('dead-letter put', () => this.o.deadLetters.put(entry));
         this.stats.dead += 1;
       }
     }
@@ -303,32 +305,32 @@ export class Pipeline {
       return;
     }
     this.clearCommitTimer();
-    await this.commitRetrying(p);
+    await this.retrying('checkpoint commit', () => this.o.checkpoints.commit(this.name, p));
     this.committed = p;
     this.lastCommitAt = now;
     this.stats.checkpoint(p);
   }
 
   /**
-   * The checkpoint store can be briefly unreachable (the source database restarting): nothing is lost by
-   * waiting — the source is held by backpressure meanwhile — so the commit is retried with capped backoff
-   * instead of failing the pipeline. Stops retrying when the pipeline is stopped (the position then
-   * stays behind and replays on restart, which versions make harmless).
+   * The checkpoint and dead-letter stores can be briefly unreachable (the source database restarting):
+   * nothing is lost by waiting — the source is held by backpressure meanwhile — so `what` is retried with
+   * capped backoff instead of failing the pipeline. Stops retrying when the pipeline is stopped (a
+   * checkpoint then stays behind and replays on restart, which versions make harmless).
    */
-  private async commitRetrying(p: Position): Promise<void> {
+  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.o.checkpoints.commit(this.name, p);
+        const r = await fn();
         if (attempt > 0)
-          this.o.logger.info({ pipeline: this.name }, `pipeline ${this.name}: checkpoint committed again`);
-        return;
+          this.o.logger.info({ pipeline: this.name }, `pipeline ${this.name}: ${what} succeeded again`);
+        return r;
       } catch (e) {
         const signal = this.runSignal;
         if (!signal || signal.aborted) throw e;
         const waitMs = Math.min(this.o.checkpointRetryMaxMs ?? 10_000, 200 * 2 ** Math.min(attempt, 10));
         this.o.logger.warn(
           { pipeline: this.name, attempt: attempt + 1, err: errorMessage(e) },
-          `pipeline ${this.name}: checkpoint commit failed (${errorMessage(e)}); retrying in ${waitMs} ms — nothing is lost, the source waits`,
+          `pipeline ${this.name}: ${what} failed (${errorMessage(e)}); retrying in ${waitMs} ms — nothing is lost, the source waits`,
         );
         await idle(waitMs, signal);
       }

@@ -192,4 +192,46 @@ describe('pipeline settling', () => {
     await running;
     expect(p.state).toBe('stopped');
   });
+
+  it('a row the mapping rejects is dead-lettered, retrying the store while it fails; later rows land', async () => {
+    const acks: number[] = [];
+    const { sink, gates, done } = gatedSink();
+    const cp = memoryCheckpoints();
+    const stored: string[] = [];
+    let failures = 2;
+    const flaky = {
+      put: async (e: { docId: string | null }) => {
+        if (failures-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:3307');
+        stored.push(String(e.docId));
+        return stored.length;
+      },
+    } as unknown as DeadLetterStore;
+    const rejecting: Mapping = {
+      ...mapping,
+      toOps: (ev) => {
+        if (ev.key.id === 1) throw new Error('price: "abc" is not a number');
+        return mapping.toOps(ev);
+      },
+    };
+    const p = new Pipeline({
+      name: 'p',
+      source: idleAfter([batch(1, acks), batch(2, acks)]),
+      mapping: rejecting,
+      sink,
+      checkpoints: cp.store,
+      deadLetters: flaky,
+      logger,
+      checkpointRetryMaxMs: 50,
+    });
+    const ac = new AbortController();
+    const running = p.run(ac.signal);
+    await vi.waitFor(() => expect(gates.size).toBe(1));
+    done(2);
+    await vi.waitFor(() => expect(cp.commits.at(-1)).toBe('p2'), { timeout: 3000 });
+    expect(stored).toEqual(['{"id":1}']);
+    expect(p.stats.dead).toBe(1);
+    expect(p.state).toBe('running');
+    ac.abort();
+    await running;
+  });
 });
