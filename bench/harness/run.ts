@@ -21,6 +21,7 @@ import { newestProfile, type ProfileSummary, summarizeProfile } from './profile-
 import { type Figure, type Results, ratio, type Target, writeResults } from './report.js';
 import { deleteIndex, deleteRunIndexes, getSource, pollUntil } from './search-helpers.js';
 import { FRESHNESS_LOADS, type Mode, REFRESH_INTERVAL_MS, type Sizes, TARGETS } from './sizes.js';
+import { removeStaleRuns } from './stale-runs.js';
 import { SyncProcess } from './sync-process.js';
 import { measureSnapshot, measureStreaming, type PhaseResult } from './syncline-runs.js';
 
@@ -105,6 +106,12 @@ export async function runBench(
 
   try {
     ctx.log(`database ${ctx.db}, index ${ctx.index}, mode ${o.mode}`);
+    const stale = await removeStaleRuns(ctx).catch((e: unknown) => {
+      ctx.note(`removing stale bench_* of killed runs failed: ${(e as Error).message}`);
+      return [];
+    });
+    if (stale.length > 0)
+      ctx.log(`removed ${stale.length} database(s)/index(es) left by killed runs: ${stale.join(', ')}`);
     await createSchema(ctx);
     machine = await describeMachine(ctx);
     const loaded = await loadRows(ctx, s.rows);
