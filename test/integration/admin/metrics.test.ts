@@ -72,9 +72,13 @@ describe('/metrics', () => {
       const dead = pick(m.samples, 'syncline_dead_letters_total', { pipeline: h.pipeline })[0]?.value ?? 0;
       const fresh =
         pick(m.samples, 'syncline_freshness_seconds_count', { pipeline: h.pipeline })[0]?.value ?? 0;
-      return dead >= 1 && fresh >= 40 ? m : undefined;
+      // the stored gauge is read from the store and cached for a few seconds: it follows the counter
+      const stored =
+        pick(m.samples, 'syncline_dead_letters_stored', { index: h.index('gadgets'), kind: 'mapping' })[0]
+          ?.value ?? 0;
+      return dead >= 1 && fresh >= 40 && stored >= 1 ? m : undefined;
     });
-    expect(scraped, 'a dead letter and 40 freshness samples within 30 s').toBeDefined();
+    expect(scraped, 'a dead letter (counted and stored) and 40 freshness samples within 30 s').toBeDefined();
     const { samples: s, types } = scraped!;
     const p = { pipeline: h.pipeline };
 
