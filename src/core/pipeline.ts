@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { backoffCeiling } from './backoff.js';
 import type { Position } from './change-event.js';
 import { describeEvent } from './change-event.js';
 import { errorMessage } from './errors.js';
@@ -200,7 +201,6 @@ export class Pipeline {
       await this.pending[0]!.done.catch(() => {});
       await this.settleReady();
     }
-    this.pendingEvents = 0;
   }
 
   private throwIfSettleFailed(): void {
@@ -327,7 +327,10 @@ export class Pipeline {
       } catch (e) {
         const signal = this.runSignal;
         if (!signal || signal.aborted) throw e;
-        const waitMs = Math.min(this.o.checkpointRetryMaxMs ?? 10_000, 200 * 2 ** Math.min(attempt, 10));
+        const waitMs = backoffCeiling(attempt, {
+          initialMs: 200,
+          maxMs: this.o.checkpointRetryMaxMs ?? 10_000,
+        });
         this.o.logger.warn(
           { pipeline: this.name, attempt: attempt + 1, err: errorMessage(e) },
           `pipeline ${this.name}: ${what} failed (${errorMessage(e)}); retrying in ${waitMs} ms — nothing is lost, the source waits`,

@@ -1,10 +1,10 @@
 import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
 import { type Logger, pino } from 'pino';
+import { fullJitter } from '../../core/backoff.js';
 import { describeEvent } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
 import type { DeadLetterStore, IndexOp, OpOutcome, Sink, WriteResult } from '../../core/interfaces.js';
 import { abortError, sleep } from '../../core/timers.js';
-import { fullJitter } from '../search/retry-logic.js';
 import { closeQuietly } from './close-quietly.js';
 import { clientOptions, type KafkaConnection } from './connection.js';
 import { type EncodedMessage, encodeEvent, type KafkaSinkFormat } from './envelope.js';

@@ -1,5 +1,6 @@
 import { type Logger, pino } from 'pino';
 import type { SinkConfig } from '../../config/schema.js';
+import { fullJitter } from '../../core/backoff.js';
 import { ErrorCodes, errorMessage } from '../../core/errors.js';
 import type {
   DeadLetterKind,
@@ -26,7 +27,7 @@ import {
   TRUNCATE_BYTES,
   TRUNCATE_QUERY,
 } from './request-builder.js';
-import { attemptsExhausted, type BackoffPolicy, fullJitter, RetryState } from './retry-logic.js';
+import { attemptsExhausted, type BackoffPolicy, RetryState } from './retry-logic.js';
 
 /**
  * The `_bulk` sink: a buffer of accepted ops, a dispatcher that cuts batches (maxDocs / maxBytes /

@@ -1,5 +1,6 @@
 import { ProduceAcks, Producer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { fullJitter } from '../../core/backoff.js';
 import type { ChangeEvent } from '../../core/change-event.js';
 import { errorMessage } from '../../core/errors.js';
 import { eventToJson } from '../../core/event-json.js';
@@ -13,7 +14,6 @@ import { abortError, sleep } from '../../core/timers.js';
 import { closeQuietly } from '../../sinks/kafka/close-quietly.js';
 import { clientOptions, type KafkaConnection } from '../../sinks/kafka/connection.js';
 import { TopicAdmin } from '../../sinks/kafka/topic-admin.js';
-import { fullJitter } from '../../sinks/search/retry-logic.js';
 import type { RawMessage } from './raw-message.js';
 
 /** Headers a DLQ message carries on top of the original message's own headers. */

@@ -1,12 +1,12 @@
 import { Admin, Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { type Logger, pino } from 'pino';
+import { fullJitter } from '../../core/backoff.js';
 import type { ChangeEvent, Position } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
 import type { Batch, Source } from '../../core/interfaces.js';
 import { sleep } from '../../core/timers.js';
 import { closeQuietly } from '../../sinks/kafka/close-quietly.js';
 import { clientOptions, type KafkaConnection } from '../../sinks/kafka/connection.js';
-import { fullJitter } from '../../sinks/search/retry-logic.js';
 import { readBatch } from './batch-reader.js';
 import type { DeadLetterTopic } from './dead-letter-topic.js';
 import { createMessageDecoder, type KafkaSourceFormat, type MessageDecoder } from './message-decoder.js';
@@ -258,7 +258,6 @@ export class KafkaSource implements Source {
     this.assignment = [];
   }
 
-  /** An empty batch: no events, no offsets; lets the pipeline acknowledge the batches before it. */
   private async toBatch(items: Message<Buffer, Buffer, Buffer, Buffer>[]): Promise<Batch> {
     const events: ChangeEvent[] = [];
     const offsets = new Map<string, PartitionOffset>();

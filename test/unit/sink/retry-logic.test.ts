@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { backoffCeiling, fullJitter } from '../../../src/core/backoff.js';
 import { sleep } from '../../../src/core/timers.js';
-import {
-  attemptsExhausted,
-  backoffCeiling,
-  fullJitter,
-  RetryState,
-} from '../../../src/sinks/search/retry-logic.js';
+import { attemptsExhausted, RetryState } from '../../../src/sinks/search/retry-logic.js';
 
 const p = { initialMs: 100, maxMs: 5_000, maxAttempts: 0 };
 
