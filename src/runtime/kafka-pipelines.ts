@@ -4,7 +4,7 @@ import type { IndexOp, Mapping, Sink, Source } from '../core/interfaces.js';
 import { Pipeline } from '../core/pipeline.js';
 import { EventPassThrough } from '../sinks/kafka/event-mapping.js';
 import { KafkaEventSink } from '../sinks/kafka/kafka-event-sink.js';
-import { BulkSink } from '../sinks/search/bulk-sink.js';
+import { createSearchPipeline } from '../sinks/search/search-pipeline.js';
 import { DeadLetterTopic, KafkaDeadLetterStore } from '../sources/kafka/dead-letter-topic.js';
 import { GroupOffsetsCheckpoint } from '../sources/kafka/group-checkpoint.js';
 import { KafkaSource } from '../sources/kafka/kafka-source.js';
@@ -179,23 +179,17 @@ export function createKafkaIndexPipeline(
     logger,
   });
   const deadLetters = new KafkaDeadLetterStore(deps.deadLetters, dlq, source.origins, p.name);
-  const sink = new BulkSink({
-    client: search,
-    config: config.sink,
-    deadLetters,
-    pipeline: p.name,
-    logger,
-    ...(stop && { signal: stop }),
-    ...(deps.onBulk && { onBulk: (ms: number, items: number) => deps.onBulk?.(p.name, ms, items) }),
-  });
-  const pipeline = new Pipeline({
+  const { pipeline, sink } = createSearchPipeline({
     name: p.name,
     source,
     mapping: s.tables ? onlyTables(mappings, s.tables) : mappings,
-    sink,
+    search,
+    sinkConfig: config.sink,
     checkpoints: new GroupOffsetsCheckpoint(groupId),
     deadLetters,
     logger,
+    onBulk: deps.onBulk,
+    sinkSignal: stop,
   });
   return {
     kind: 'from-kafka',

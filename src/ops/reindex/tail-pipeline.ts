@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { ChangeEvent, Position } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
 import type { IndexOp, Mapping } from '../../core/interfaces.js';
-import { Pipeline } from '../../core/pipeline.js';
+import type { Pipeline } from '../../core/pipeline.js';
 import { sleep as delay } from '../../core/timers.js';
 import { MappingSet } from '../../mapping/mapping-set.js';
-import { BulkSink } from '../../sinks/search/bulk-sink.js';
+import type { BulkSink } from '../../sinks/search/bulk-sink.js';
+import { createSearchPipeline } from '../../sinks/search/search-pipeline.js';
 import { SnapshottingBinlogSource } from '../../sources/mysql-binlog/snapshotting-source.js';
 import { createBinlogSource } from '../../sources/mysql-binlog/streaming/binlog-source.js';
 import { currentBinlogPosition } from '../../sources/mysql-binlog/streaming/position.js';
@@ -116,23 +117,19 @@ export class TailPipeline {
           },
         ),
     });
-    this.sink = new BulkSink({
-      client: this.ctx.search,
-      config: config.sink,
-      deadLetters: this.ctx.deadLetters,
-      pipeline: this.o.name,
-      logger,
-    });
     this.mapping = new RetargetedMapping(set, this.o.target);
-    this.pipeline = new Pipeline({
+    const { pipeline, sink } = createSearchPipeline({
       name: this.o.name,
       source: this.source,
       mapping: this.mapping,
-      sink: this.sink,
+      search: this.ctx.search,
+      sinkConfig: config.sink,
       checkpoints: this.ctx.checkpoints,
       deadLetters: this.ctx.deadLetters,
       logger,
     });
+    this.sink = sink;
+    this.pipeline = pipeline;
     this.running = this.pipeline.run(this.abort.signal).catch((e: unknown) => {
       this.failure = e;
     });

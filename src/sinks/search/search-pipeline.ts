@@ -15,6 +15,8 @@ export interface SearchPipelineParts {
   deadLetters: DeadLetterStore;
   logger: Logger;
   onBulk?: ((pipeline: string, ms: number, items: number) => void) | undefined;
+  /** Aborts the sink's waits and retries (a hard stop), beyond the pipeline's own signal. */
+  sinkSignal?: AbortSignal | undefined;
 }
 
 /** Any source into the search engine: the bulk sink and the pipeline that every source type shares. */
@@ -25,6 +27,7 @@ export function createSearchPipeline(o: SearchPipelineParts): { pipeline: Pipeli
     deadLetters: o.deadLetters,
     pipeline: o.name,
     logger: o.logger,
+    ...(o.sinkSignal && { signal: o.sinkSignal }),
     ...(o.onBulk && { onBulk: (ms: number, items: number) => o.onBulk?.(o.name, ms, items) }),
   });
   const pipeline = new Pipeline({
