@@ -11,7 +11,7 @@ import type {
   Source,
   WriteResult,
 } from '../../../src/core/interfaces.js';
-import { Pipeline } from '../../../src/core/pipeline.js';
+import { Pipeline, type PipelineOptions } from '../../../src/core/pipeline.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -94,7 +94,7 @@ function memoryCheckpoints() {
 const deadLetters = { put: async () => 1 } as unknown as DeadLetterStore;
 
 /** A pipeline over an idle-after-n source, a gated sink and in-memory checkpoints, already running. */
-function started(n: number, checkpointIntervalMs?: number) {
+function started(n: number, checkpointIntervalMs?: number, over: Partial<PipelineOptions> = {}) {
   const acks: number[] = [];
   const { sink, gates, done, fail } = gatedSink();
   const cp = memoryCheckpoints();
@@ -107,6 +107,7 @@ function started(n: number, checkpointIntervalMs?: number) {
     deadLetters,
     logger,
     ...(checkpointIntervalMs !== undefined && { checkpointIntervalMs }),
+    ...over,
   });
   const ac = new AbortController();
   const running = p.run(ac.signal);
@@ -158,8 +159,6 @@ describe('pipeline settling', () => {
   });
 
   it('a checkpoint store that fails for a while is retried; the pipeline keeps running and commits', async () => {
-    const acks: number[] = [];
-    const { sink, gates, done } = gatedSink();
     const commits: string[] = [];
     let failures = 2;
     const checkpoints: CheckpointStore = {
@@ -170,18 +169,10 @@ describe('pipeline settling', () => {
       },
       close: async () => {},
     };
-    const p = new Pipeline({
-      name: 'p',
-      source: idleAfter([batch(1, acks), batch(2, acks)]),
-      mapping,
-      sink,
+    const { p, acks, gates, done, ac, running } = started(2, undefined, {
       checkpoints,
-      deadLetters,
-      logger,
       checkpointRetryMaxMs: 50,
     });
-    const ac = new AbortController();
-    const running = p.run(ac.signal);
     await vi.waitFor(() => expect(gates.size).toBe(2));
     done(1);
     done(2);
@@ -194,9 +185,6 @@ describe('pipeline settling', () => {
   });
 
   it('a row the mapping rejects is dead-lettered, retrying the store while it fails; later rows land', async () => {
-    const acks: number[] = [];
-    const { sink, gates, done } = gatedSink();
-    const cp = memoryCheckpoints();
     const stored: string[] = [];
     let failures = 2;
     const flaky = {
@@ -213,21 +201,14 @@ describe('pipeline settling', () => {
         return mapping.toOps(ev);
       },
     };
-    const p = new Pipeline({
-      name: 'p',
-      source: idleAfter([batch(1, acks), batch(2, acks)]),
+    const { p, gates, done, commits, ac, running } = started(2, undefined, {
       mapping: rejecting,
-      sink,
-      checkpoints: cp.store,
       deadLetters: flaky,
-      logger,
       checkpointRetryMaxMs: 50,
     });
-    const ac = new AbortController();
-    const running = p.run(ac.signal);
     await vi.waitFor(() => expect(gates.size).toBe(1));
     done(2);
-    await vi.waitFor(() => expect(cp.commits.at(-1)).toBe('p2'), { timeout: 3000 });
+    await vi.waitFor(() => expect(commits.at(-1)).toBe('p2'), { timeout: 3000 });
     expect(stored).toEqual(['{"id":1}']);
     expect(p.stats.dead).toBe(1);
     expect(p.state).toBe('running');
