@@ -28,8 +28,8 @@ interface KafkaPathFile {
  */
 export async function measureKafkaPath(ctx: BenchContext): Promise<KafkaPathResult> {
   const script = path.join(ctx.repoRoot, 'bench', '.build', 'bench', 'kafka-path.js');
-  if (!existsSync(path.join(ctx.repoRoot, 'src', 'sinks', 'kafka')) || !existsSync(script))
-    throw new Error('not available yet (no Kafka sink in src/sinks/kafka or no bench/kafka-path.ts)');
+  if (!existsSync(path.join(ctx.repoRoot, 'src', 'kafka', 'sink')) || !existsSync(script))
+    throw new Error('not available yet (no Kafka sink in src/kafka/sink or no bench/kafka-path.ts)');
   // The broker is shared and started by `./syncline stack up --with kafka`; this run only checks it is there.
   await new Promise<void>((resolve, reject) => {
     const sock = connect({ host: '127.0.0.1', port: 9092 }, () => {

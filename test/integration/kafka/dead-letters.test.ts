@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { composeVersion } from '../../../src/core/change-event.js';
 import { MysqlDeadLetterStore } from '../../../src/dead-letter/mysql-dead-letter-store.js';
-import { EventPassThrough } from '../../../src/sinks/kafka/event-mapping.js';
-import { KafkaEventSink } from '../../../src/sinks/kafka/kafka-event-sink.js';
-import type { KafkaSource } from '../../../src/sources/kafka/kafka-source.js';
+import { EventPassThrough } from '../../../src/kafka/sink/event-mapping.js';
+import { KafkaEventSink } from '../../../src/kafka/sink/kafka-event-sink.js';
+import type { KafkaSource } from '../../../src/kafka/source/kafka-source.js';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
 import { dropTopics, header, readTopic, SHARED_BROKERS, waitFor } from './support.js';
 

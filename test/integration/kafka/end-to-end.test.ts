@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoCatalog } from '../../../src/demo/demo-catalog.js';
 import { rng } from '../../../src/demo/seed-data.js';
-import type { KafkaSource } from '../../../src/sources/kafka/kafka-source.js';
+import type { KafkaSource } from '../../../src/kafka/source/kafka-source.js';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
 import { testConfig } from '../../helpers/stack.js';
 import { deleteCheckpoints, dropTopics, header, readTopic } from './support.js';

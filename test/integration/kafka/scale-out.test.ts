@@ -52,7 +52,7 @@ async function groupMembers(): Promise<Array<{ clientHost: string; partitions: n
 }
 
 beforeAll(async () => {
-  if (!existsSync(cli) || !existsSync(path.resolve('dist/sources/kafka/kafka-source.js')))
+  if (!existsSync(cli) || !existsSync(path.resolve('dist/kafka/source/kafka-source.js')))
     throw new Error('dist/ is missing the Kafka source: run `npm run -s build` before this test');
   const base = h.config;
   const kafkaSource = {

@@ -1,5 +1,5 @@
 import { Admin, Consumer, type Message } from '@platformatic/kafka';
-import { closeQuietly } from '../../../src/sinks/kafka/close-quietly.js';
+import { closeQuietly } from '../../../src/kafka/close-quietly.js';
 import { rootConnection } from '../../helpers/stack.js';
 
 export const SHARED_BROKERS = ['127.0.0.1:9092'];

@@ -4,16 +4,16 @@ import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { composeVersion } from '../../../src/core/change-event.js';
 import { isSynclineError } from '../../../src/core/errors.js';
 import { eventFromJson, eventToJson } from '../../../src/core/event-json.js';
-import { fromSynclineDebezium, isSynclineDebezium } from '../../../src/sinks/kafka/debezium-form.js';
-import { encodeEvent, HEADER } from '../../../src/sinks/kafka/envelope.js';
-import { decodeEventJson, encodeEventJson } from '../../../src/sinks/kafka/event-codec.js';
-import { messageKey, partitionOf } from '../../../src/sinks/kafka/message-key.js';
-import { compileTopicTemplate } from '../../../src/sinks/kafka/topic-naming.js';
+import { fromSynclineDebezium, isSynclineDebezium } from '../../../src/kafka/debezium-form.js';
+import { encodeEvent, HEADER } from '../../../src/kafka/envelope.js';
+import { decodeEventJson, encodeEventJson } from '../../../src/kafka/event-codec.js';
+import { messageKey, partitionOf } from '../../../src/kafka/message-key.js';
+import { compileTopicTemplate } from '../../../src/kafka/sink/topic-naming.js';
+import { validateEvent } from '../../../src/kafka/source/event-validation.js';
+import { createMessageDecoder } from '../../../src/kafka/source/message-decoder.js';
+import type { RawMessage } from '../../../src/kafka/source/raw-message.js';
+import { checkKafkaSource } from '../../../src/kafka/source/source-config.js';
 import { decoders, isTombstoneEvent, parseIngestJson } from '../../../src/sources/ingest/index.js';
-import { validateEvent } from '../../../src/sources/kafka/event-validation.js';
-import { createMessageDecoder } from '../../../src/sources/kafka/message-decoder.js';
-import type { RawMessage } from '../../../src/sources/kafka/raw-message.js';
-import { checkKafkaSource } from '../../../src/sources/kafka/source-config.js';
 
 const ev = (over: Partial<ChangeEvent> = {}): ChangeEvent => ({
   op: 'u',

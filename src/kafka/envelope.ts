@@ -1,5 +1,5 @@
-import type { ChangeEvent } from '../../core/change-event.js';
-import { toJson } from '../../core/event-json.js';
+import type { ChangeEvent } from '../core/change-event.js';
+import { toJson } from '../core/event-json.js';
 import { toDebezium } from './debezium-form.js';
 import { encodeEventJson } from './event-codec.js';
 import { messageKey } from './message-key.js';

@@ -1,5 +1,5 @@
-import type { ChangeEvent, Row } from '../../core/change-event.js';
-import { eventFromJson, eventToJson } from '../../core/event-json.js';
+import type { ChangeEvent, Row } from '../core/change-event.js';
+import { eventFromJson, eventToJson } from '../core/event-json.js';
 
 /**
  * The event-json form of src/core/event-json.ts, on the Kafka hot path. JSON.stringify with a replacer

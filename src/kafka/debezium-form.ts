@@ -1,5 +1,5 @@
-import type { ChangeEvent, Op, Row } from '../../core/change-event.js';
-import { fromJson } from '../../core/event-json.js';
+import type { ChangeEvent, Op, Row } from '../core/change-event.js';
+import { fromJson } from '../core/event-json.js';
 
 /**
  * The Debezium-compatible JSON form of a change event: the envelope Debezium's JsonConverter writes with

@@ -5,11 +5,11 @@ import { describeEvent } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
 import type { DeadLetterStore, IndexOp, OpOutcome, Sink, WriteResult } from '../../core/interfaces.js';
 import { abortError, sleep } from '../../core/timers.js';
-import { closeQuietly } from './close-quietly.js';
-import { clientOptions, type KafkaConnection } from './connection.js';
-import { type EncodedMessage, encodeEvent, type KafkaSinkFormat } from './envelope.js';
-import { partitionOf } from './message-key.js';
-import { TopicAdmin } from './topic-admin.js';
+import { closeQuietly } from '../close-quietly.js';
+import { clientOptions, type KafkaConnection } from '../connection.js';
+import { type EncodedMessage, encodeEvent, type KafkaSinkFormat } from '../envelope.js';
+import { partitionOf } from '../message-key.js';
+import { TopicAdmin } from '../topic-admin.js';
 import { compileTopicTemplate, type TopicNamer } from './topic-naming.js';
 
 export interface KafkaEventSinkOptions {

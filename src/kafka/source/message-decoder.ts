@@ -1,9 +1,9 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
-import { fromSynclineDebezium, isSynclineDebezium } from '../../sinks/kafka/debezium-form.js';
-import { HEADER } from '../../sinks/kafka/envelope.js';
-import { decodeEventJson } from '../../sinks/kafka/event-codec.js';
-import { decoders as ingestDecoders, isTombstoneEvent, parseIngestJson } from '../ingest/index.js';
+import { decoders as ingestDecoders, isTombstoneEvent, parseIngestJson } from '../../sources/ingest/index.js';
+import { fromSynclineDebezium, isSynclineDebezium } from '../debezium-form.js';
+import { HEADER } from '../envelope.js';
+import { decodeEventJson } from '../event-codec.js';
 import { validateEvent } from './event-validation.js';
 import { headerText, type RawMessage } from './raw-message.js';
 

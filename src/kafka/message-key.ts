@@ -1,6 +1,6 @@
 import { murmur2 } from '@platformatic/kafka';
-import type { ChangeEvent } from '../../core/change-event.js';
-import { escapeIdPart, idPart } from '../../mapping/document-id.js';
+import type { ChangeEvent } from '../core/change-event.js';
+import { escapeIdPart, idPart } from '../mapping/document-id.js';
 
 /**
  * The Kafka message key of an event: `database.table|<key>` where <key> is the key values in their

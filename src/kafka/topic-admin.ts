@@ -1,7 +1,7 @@
 import { Admin } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { SynclineError } from '../../core/errors.js';
-import { abortError, sleep } from '../../core/timers.js';
+import { SynclineError } from '../core/errors.js';
+import { abortError, sleep } from '../core/timers.js';
 import { clientOptions, type KafkaConnection } from './connection.js';
 
 export interface TopicAdminOptions {

@@ -11,9 +11,9 @@ import type {
   DeadLetterStore,
 } from '../../core/interfaces.js';
 import { abortError, sleep } from '../../core/timers.js';
-import { closeQuietly } from '../../sinks/kafka/close-quietly.js';
-import { clientOptions, type KafkaConnection } from '../../sinks/kafka/connection.js';
-import { TopicAdmin } from '../../sinks/kafka/topic-admin.js';
+import { closeQuietly } from '../close-quietly.js';
+import { clientOptions, type KafkaConnection } from '../connection.js';
+import { TopicAdmin } from '../topic-admin.js';
 import type { RawMessage } from './raw-message.js';
 
 /** Headers a DLQ message carries on top of the original message's own headers. */
