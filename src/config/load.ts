@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { SynclineError } from '../core/errors.js';
+import { fillDerivedDefaults, moveDeprecatedKeys, namedKeys } from './derived-defaults.js';
 import { ConfigSchema, envOverrides, type SynclineConfig } from './schema.js';
 import { writePathProblems } from './write-path-checks.js';
 
@@ -48,8 +49,13 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, origin 
     if (v === undefined || v === '') continue;
     setPath(value, o.path, o.parse ? o.parse(v) : v);
   }
-  const withDefaults = Value.Default(ConfigSchema, value);
-  const problems = [...Value.Errors(ConfigSchema, withDefaults)].map(describeError);
+  const named = namedKeys(value);
+  const filled = Value.Default(ConfigSchema, value) as Record<string, unknown>;
+  const derivedProblems = fillDerivedDefaults(filled, named);
+  moveDeprecatedKeys(filled, named);
+  // Second pass: the derived mappings and pipelines get their own nested defaults.
+  const withDefaults = Value.Default(ConfigSchema, filled);
+  const problems = [...derivedProblems, ...[...Value.Errors(ConfigSchema, withDefaults)].map(describeError)];
   if (problems.length === 0) problems.push(...writePathProblems(withDefaults as SynclineConfig));
   if (problems.length > 0) {
     const unique = [...new Set(problems)];

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { DEFAULT_ADMIN_TOKEN } from './admin-token.js';
 
 /**
  * The configuration, declared once. Types (Static), defaults, validation messages, the JSON Schema
@@ -12,8 +13,8 @@ const Port = (def: number, description: string) =>
 export const MysqlSchema = Type.Object(
   {
     url: Type.String({
-      default: 'mysql://syncline:syncline@127.0.0.1:3307/syncline_demo',
-      description: 'Source database URL (mysql://user:password@host:port/database). Env: SYNCLINE_MYSQL_URL.',
+      description:
+        "Source database URL (mysql://user:password@host:port/database). Env: SYNCLINE_MYSQL_URL. Unset: the local stack's MariaDB, mysql://syncline:syncline@127.0.0.1:<stack.mariadb.port>/syncline_demo.",
     }),
     serverId: Type.Integer({
       minimum: 1,
@@ -40,8 +41,8 @@ export const MysqlSchema = Type.Object(
 export const SearchSchema = Type.Object(
   {
     url: Type.String({
-      default: 'http://127.0.0.1:9200',
-      description: 'Elasticsearch/OpenSearch base URL. Env: SYNCLINE_SEARCH_URL.',
+      description:
+        "Elasticsearch/OpenSearch base URL. Env: SYNCLINE_SEARCH_URL. Unset: the local stack's node, http://127.0.0.1:<stack.opensearch.port>.",
     }),
     username: Type.Optional(Type.String({ description: 'Basic-auth user. Env: SYNCLINE_SEARCH_USERNAME.' })),
     password: Type.Optional(
@@ -61,8 +62,8 @@ export const SearchSchema = Type.Object(
 export const KafkaSchema = Type.Object(
   {
     brokers: Type.Array(Type.String(), {
-      default: ['127.0.0.1:9092'],
-      description: 'Bootstrap brokers (host:port). Env: SYNCLINE_KAFKA_BROKERS (comma-separated).',
+      description:
+        "Bootstrap brokers (host:port). Env: SYNCLINE_KAFKA_BROKERS (comma-separated). Unset: the local stack's broker, 127.0.0.1:<stack.kafka.port>.",
     }),
     clientId: Type.String({ default: 'syncline', description: 'Kafka client id.' }),
   },
@@ -77,9 +78,10 @@ export const ServerSchema = Type.Object(
     }),
     port: Port(8080, 'Listen port of the API. Env: SYNCLINE_API_PORT.'),
     adminToken: Type.String({
-      default: 'change-me-syncline-admin',
+      default: DEFAULT_ADMIN_TOKEN,
       minLength: 8,
-      description: 'Bearer token for admin routes. Env: SYNCLINE_ADMIN_TOKEN. Change it outside loopback.',
+      description:
+        'Bearer token for admin routes (and ingest routes when ingest.token is unset). Env: SYNCLINE_ADMIN_TOKEN. The default is published: `syncline run` refuses to serve on a non-loopback server.host with it (exit 2).',
     }),
     shutdownGraceMs: Type.Integer({
       minimum: 0,
@@ -105,16 +107,9 @@ const WriteMode = Type.Union(
   },
 );
 
-/** Dual-write modes of the catalog (docs/dual-write.md). */
-const DualWriteSchema = Type.Object(
+/** The dual-write SDK's own settings (`syncline/sdk`, docs/dual-write.md); the catalog's dual-write modes use them too. */
+export const SdkSchema = Type.Object(
   {
-    syncTimeoutMs: Type.Integer({
-      minimum: 0,
-      maximum: 600_000,
-      default: 2_000,
-      description:
-        'dual-write-sync: how long a request waits for its index write; past it the response says x-syncline-index: behind and the write keeps retrying in the background.',
-    }),
     maxAttempts: Type.Integer({
       minimum: 1,
       maximum: 1_000,
@@ -129,6 +124,26 @@ const DualWriteSchema = Type.Object(
       description:
         'Dual-writes accepted and not yet settled (memory bound); a change beyond it goes straight to the dead-letter store (retries-exhausted) and the response says behind.',
     }),
+  },
+  strict,
+);
+
+/** Dual-write modes of the catalog (docs/dual-write.md). */
+const DualWriteSchema = Type.Object(
+  {
+    syncTimeoutMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 2_000,
+      description:
+        'dual-write-sync: how long a request waits for its index write; past it the response says x-syncline-index: behind and the write keeps retrying in the background.',
+    }),
+    maxAttempts: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000, description: 'Deprecated: use sdk.maxAttempts.' }),
+    ),
+    maxQueued: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Deprecated: use sdk.maxQueued.' }),
+    ),
     pipeline: Type.String({
       pattern: '^[a-z0-9][a-z0-9_-]*$',
       default: 'api-dual-write',
@@ -304,10 +319,10 @@ export const ApiSchema = Type.Object(
   strict,
 );
 
-const EngineSchema = (port: number, heap: string, what: string) =>
+const EngineSchema = (port: number, heap: string, what: string, portNote = '') =>
   Type.Object(
     {
-      port: Port(port, `Port of the local ${what}.`),
+      port: Port(port, `Port of the local ${what}${portNote}.`),
       heap: Type.String({
         pattern: '^[0-9]+[mMgG]$',
         default: heap,
@@ -320,14 +335,13 @@ const EngineSchema = (port: number, heap: string, what: string) =>
 export const StackSchema = Type.Object(
   {
     manage: Type.Boolean({
-      default: true,
       description:
-        'Start the local stack (MariaDB, OpenSearch, Kafka when used) before `syncline run`. Set false when mysql.url and search.url point at your own servers.',
+        'Start the local stack (MariaDB, OpenSearch, Kafka when used) before `syncline run`. Unset: true when neither mysql.url nor search.url is set (the embedded demo), false when both are; setting only one of them without stack.manage is an error naming the other. Env: SYNCLINE_STACK_MANAGE.',
     }),
     dataDir: Type.String({ default: '.data', description: 'Where the local stack keeps its data and logs.' }),
     mariadb: Type.Object({ port: Port(3307, 'Port of the local MariaDB.') }, strict),
-    opensearch: EngineSchema(9200, '1g', 'OpenSearch node'),
-    kafka: EngineSchema(9092, '512m', 'Kafka broker'),
+    opensearch: EngineSchema(9200, '1g', 'OpenSearch node', ' (HTTP; its transport port is this + 100)'),
+    kafka: EngineSchema(9092, '512m', 'Kafka broker', ' (its KRaft controller port is this + 1)'),
     startTimeoutMs: Type.Integer({
       minimum: 5_000,
       default: 180_000,
@@ -829,8 +843,6 @@ export const IngestSchema = Type.Object(
   strict,
 );
 
-const DEMO_TABLES = ['syncline_demo.products', 'syncline_demo.users', 'syncline_demo.categories'];
-
 export const ConfigSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String({ description: 'Editor hint; ignored.' })),
@@ -839,6 +851,7 @@ export const ConfigSchema = Type.Object(
     kafka: KafkaSchema,
     server: ServerSchema,
     api: ApiSchema,
+    sdk: SdkSchema,
     stack: StackSchema,
     sink: SinkSchema,
     checkpoint: Type.Object(
@@ -855,17 +868,20 @@ export const ConfigSchema = Type.Object(
       default: 'syncline',
       description: 'Schema in the source MariaDB for checkpoints, dead letters and snapshot signals.',
     }),
+    demo: Type.Boolean({
+      description:
+        'The demo profile: the demo catalog (syncline_demo.products, users, categories) supplies the default mappings and pipelines, and `syncline run` creates and seeds it. Unset: true when the config sets no mysql.url, search.url, mappings or pipelines (`./syncline run` on the embedded stack), false otherwise.',
+    }),
     mappings: Type.Array(MappingSchema, {
-      default: DEMO_TABLES.map((table) => ({ table, index: table.split('.')[1] })),
-      description: 'Table → index mappings.',
+      description: "Table → index mappings. Unset: the demo catalog's with `demo`, else none.",
     }),
     indexes: Type.Record(Type.String(), IndexDefinitionSchema, {
       default: {},
       description: 'Index definitions by index name; an index not listed gets the default definition.',
     }),
     pipelines: Type.Array(PipelineSchema, {
-      default: [{ name: 'catalog', source: { type: 'mysql-binlog', tables: DEMO_TABLES } }],
-      description: 'Pipelines that `syncline run` starts.',
+      description:
+        'Pipelines that `syncline run` starts. Unset: with `demo`, one binlog pipeline `catalog` over the demo tables, else none.',
     }),
     reconcile: ReconcileSchema,
     ingest: IngestSchema,
@@ -917,4 +933,5 @@ export type BinlogSourceConfig = Extract<PipelineConfig['source'], { type: 'mysq
 /** A pipeline whose source is the binlog (narrow with `p.source.type === 'mysql-binlog'`). */
 export type BinlogPipelineConfig = PipelineConfig & { source: BinlogSourceConfig };
 export type ApiConfig = Static<typeof ApiSchema>;
+export type SdkConfig = Static<typeof SdkSchema>;
 export type ReconcileConfig = Static<typeof ReconcileSchema>;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { assertTokensSafeToServe } from '../config/admin-token.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import { type OpsContext, opsContextFor } from '../ops/context.js';
@@ -42,6 +43,8 @@ export class SynclineService {
   }
 
   async start(signal?: AbortSignal): Promise<void> {
+    // Before anything starts: a refused token must not leave a half-started stack behind.
+    if (this.options.api !== false) assertTokensSafeToServe(this.config);
     if (this.config.stack.manage) {
       const stack = new LocalStack(this.config);
       this.logger.info('starting the local stack (stack.manage=true)');
@@ -59,7 +62,7 @@ export class SynclineService {
       connections: this.config.search.connections,
       requestTimeoutMs: this.config.search.requestTimeoutMs,
     });
-    if (this.config.stack.manage && this.config.mappings.some((m) => m.table.startsWith('syncline_demo.'))) {
+    if (this.config.demo) {
       const { seedDemoCatalog } = await import('../demo/demo-catalog.js');
       const seeded = await seedDemoCatalog(this.clients.db);
       this.logger.info(seeded, 'demo catalog ready in syncline_demo');

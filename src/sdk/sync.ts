@@ -30,9 +30,9 @@ export interface SyncOptions {
   defaultDatabase?: string;
   /** Name of this writer in the dead-letter store (default "dual-write"). */
   name?: string;
-  /** Attempts per change before it is dead-lettered (default api.dualWrite.maxAttempts). */
+  /** Attempts per change before it is dead-lettered (default sdk.maxAttempts). */
   maxAttempts?: number;
-  /** Changes accepted and not yet settled; beyond it a change is dead-lettered at once (default api.dualWrite.maxQueued). */
+  /** Changes accepted and not yet settled; beyond it a change is dead-lettered at once (default sdk.maxQueued). */
   maxQueued?: number;
   /** How long a change waits to share a `_bulk` request (default 0: sent at once). */
   lingerMs?: number;
@@ -387,7 +387,7 @@ export async function createSync(options: SyncOptions = {}): Promise<Sync> {
       config: {
         ...config.sink,
         batch: { ...config.sink.batch, lingerMs: options.lingerMs ?? 0 },
-        retry: { ...config.sink.retry, maxAttempts: options.maxAttempts ?? config.api.dualWrite.maxAttempts },
+        retry: { ...config.sink.retry, maxAttempts: options.maxAttempts ?? config.sdk.maxAttempts },
       },
       deadLetters,
       pipeline: name,
@@ -397,7 +397,7 @@ export async function createSync(options: SyncOptions = {}): Promise<Sync> {
     return new Sync(config, mappings, sink, deadLetters, {
       name,
       defaultDatabase: options.defaultDatabase ?? databaseOf(config.mysql.url),
-      maxQueued: options.maxQueued ?? config.api.dualWrite.maxQueued,
+      maxQueued: options.maxQueued ?? config.sdk.maxQueued,
       logger,
       owned,
       signalSink,

@@ -5,7 +5,9 @@ import { SearchClient } from '../../src/sinks/search/client.js';
 
 /** Config of the local test stack, with overrides merged in (validated like a user's). */
 export function testConfig(overrides: Record<string, unknown> = {}): SynclineConfig {
-  return resolveConfig(overrides, process.env);
+  // The global setup owns the stack: a test config never starts servers, whichever URLs it names.
+  const stack = { manage: false, ...(overrides.stack as Record<string, unknown> | undefined) };
+  return resolveConfig({ ...overrides, stack }, process.env);
 }
 
 export const MARIADB_PORT = 3307;

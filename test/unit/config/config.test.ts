@@ -39,7 +39,7 @@ describe('configuration', () => {
 
   it('environment overrides win over the file', () => {
     const c = resolveConfig(
-      { mysql: { url: 'mysql://a@b/c' } },
+      { mysql: { url: 'mysql://a@b/c' }, search: { url: 'http://s:1' } },
       {
         SYNCLINE_MYSQL_URL: 'mysql://u:p@h:1/d',
         SYNCLINE_API_PORT: '9999',

@@ -18,6 +18,7 @@ const problems = (raw: Record<string, unknown>): string => {
 describe('api.writeModes', () => {
   it('accepts cdc, dual-write-sync, dual-write-async and outbox; refuses anything else naming the key', () => {
     const c = resolveConfig({
+      demo: true,
       api: { writeModes: { products: 'dual-write-sync', categories: 'dual-write-async', users: 'outbox' } },
       pipelines: [{ name: 'catalog', source: { type: 'mysql-binlog', tables: ['syncline_demo.products'] } }],
     });
@@ -26,12 +27,8 @@ describe('api.writeModes', () => {
       categories: 'dual-write-async',
       users: 'outbox',
     });
-    expect(c.api.dualWrite).toEqual({
-      syncTimeoutMs: 2000,
-      maxAttempts: 20,
-      maxQueued: 10_000,
-      pipeline: 'api-dual-write',
-    });
+    expect(c.api.dualWrite).toEqual({ syncTimeoutMs: 2000, pipeline: 'api-dual-write' });
+    expect(c.sdk).toEqual({ maxAttempts: 20, maxQueued: 10_000 });
     expect(problems({ api: { writeModes: { products: 'orm' } } })).toContain('api.writeModes.products');
   });
 
@@ -62,6 +59,7 @@ describe('api.writeModes', () => {
 
   it('a non-cdc table needs a mapping of the catalog database', () => {
     const msg = problems({
+      stack: { manage: false },
       mysql: { url: 'mysql://u:p@127.0.0.1:3307/shop' },
       api: { writeModes: { users: 'dual-write-sync' } },
     });
@@ -72,6 +70,7 @@ describe('api.writeModes', () => {
 
   it('syncline run adds a relay for the catalog outbox unless a pipeline already ships that table', () => {
     const base = {
+      stack: { manage: false },
       mysql: { url: 'mysql://u:p@127.0.0.1:3307/shop' },
       api: { writeModes: { products: 'outbox', users: 'outbox' } },
       mappings: [
