@@ -5,7 +5,7 @@ import type { SynclineConfig } from '../../../src/config/schema.js';
 import { seedDemoCatalog } from '../../../src/demo/demo-catalog.js';
 import { MappingSet } from '../../../src/mapping/mapping-set.js';
 import { createDbPool } from '../../../src/runtime/clients.js';
-import { SynclineService } from '../../../src/runtime/service.js';
+import { SynclineService } from '../../../src/service/service.js';
 import type { SearchClient } from '../../../src/sinks/search/client.js';
 import { type Diff, diffTableAndIndex, summarize } from '../../helpers/compare.js';
 import { MARIADB_PORT, searchClient, testConfig, uniqueName } from '../../helpers/stack.js';

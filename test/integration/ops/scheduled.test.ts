@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SynclineConfig } from '../../../src/config/schema.js';
 import { driftByIndex } from '../../../src/ops/reconcile/drift.js';
-import { SynclineService } from '../../../src/runtime/service.js';
+import { SynclineService } from '../../../src/service/service.js';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
 import { ITEMS_DDL, seedItems } from './helpers.js';
 

@@ -58,7 +58,7 @@ describe('the published default admin token never serves beyond loopback', () =>
 
 describe('syncline run with the default token beyond loopback', () => {
   it('refuses before starting anything (no stack, no pool, no listener)', async () => {
-    const { SynclineService } = await import('../../../src/runtime/service.js');
+    const { SynclineService } = await import('../../../src/service/service.js');
     const { pino } = await import('pino');
     // Servers that do not exist: a start that got past the check would fail on them with another error.
     const config = resolveConfig({
