@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SynclineConfig } from '../../config/schema.js';
 import { createLogger } from '../../runtime/logger.js';
-import { SynclineService } from '../../runtime/service.js';
+import { SynclineService } from '../../service/service.js';
 
 export function registerRun(program: Command, loadConfig: () => SynclineConfig): void {
   program
