@@ -6,7 +6,11 @@ import {
   type Gtid,
   parseGtidPosition,
 } from '../../../src/sources/mysql-binlog/streaming/gtid.js';
-import type { RawBinlogEvent, RowsEvent } from '../../../src/sources/mysql-binlog/streaming/raw-event.js';
+import type {
+  RawBinlogEvent,
+  RowsEvent,
+  XaOutcome,
+} from '../../../src/sources/mysql-binlog/streaming/raw-event.js';
 import { compileTableFilter } from '../../../src/sources/mysql-binlog/streaming/table-filter.js';
 import type { TableMetadata } from '../../../src/sources/mysql-binlog/streaming/table-metadata.js';
 import {
@@ -41,9 +45,13 @@ class Binlog {
   private filePos = 1000;
   private seq = 99n;
 
-  tx(body: RawBinlogEvent[], opts: { standalone?: boolean; domain?: number } = {}): RawBinlogEvent[] {
+  tx(
+    body: RawBinlogEvent[],
+    opts: { standalone?: boolean; domain?: number; xa?: XaOutcome; tsMs?: number } = {},
+  ): RawBinlogEvent[] {
     this.seq += 1n;
     const gtid: Gtid = { domainId: opts.domain ?? 0, serverId: 1, seqNo: this.seq };
+    const before = this.pos;
     const after = advance(this.pos, gtid);
     this.pos = after;
     this.filePos += 500;
@@ -51,9 +59,12 @@ class Binlog {
       {
         kind: 'begin',
         gtid,
+        positionBefore: formatGtidPosition(before),
         positionAfter: formatGtidPosition(after),
-        standalone: opts.standalone ?? false,
-        timestampMs: 1_700_000_000_000,
+        // MariaDB writes XA COMMIT / XA ROLLBACK as a standalone group of its own
+        standalone: opts.standalone ?? (opts.xa !== undefined && opts.xa.outcome !== 'prepare'),
+        ...(opts.xa?.outcome === 'prepare' && { xaPrepare: opts.xa.xid }),
+        timestampMs: opts.tsMs ?? 1_700_000_000_000,
       },
       ...body,
       {
@@ -62,7 +73,8 @@ class Binlog {
         position: formatGtidPosition(after),
         file: 'binlog.000001',
         pos: this.filePos,
-        timestampMs: 1_700_000_000_000,
+        timestampMs: opts.tsMs ?? 1_700_000_000_000,
+        ...(opts.xa && { xa: opts.xa }),
       },
     ];
   }
@@ -277,5 +289,127 @@ describe('transaction assembler', () => {
     const [c] = await feed(a, b.tx([rows('insert', 'items', [{ id: 2 }])], { domain: 1 }));
     expect(c!.position!.checkpoint.gtid).toBe('0-1-100,1-1-101');
     expect(c!.events[0]!.source.position.version >> 22n).toBe(101n);
+  });
+
+  describe('XA transactions', () => {
+    const XID = "X'6b657074',X'6272616e6368',7";
+    const prepare = { xid: XID, outcome: 'prepare' } as const;
+
+    it('holds a prepared XA transaction and drops it at XA ROLLBACK; the checkpoint never passes the prepare', async () => {
+      const b = new Binlog();
+      const a = make();
+      const [committed] = await feed(a, b.tx([rows('insert', 'items', [{ id: 1 }])])); // 0-1-100
+      const [prepared] = await feed(
+        a,
+        b.tx([rows('insert', 'items', [{ id: 2 }, { id: 3 }])], { xa: prepare }),
+      ); // 101
+      expect(prepared!.events).toEqual([]);
+      // held at the position before the prepare, which is the previous commit's (file and pos included)
+      expect(prepared!.position!.checkpoint).toEqual(committed!.position!.checkpoint);
+      expect(prepared!.reached).toBe('0-1-101');
+      expect(a.heldXa).toEqual([XID]);
+      const [other] = await feed(a, b.tx([rows('insert', 'orders', [{ id: 9 }])])); // 102
+      expect(other!.events.map((e) => e.key)).toEqual([{ id: 9 }]);
+      expect(other!.position!.checkpoint).toEqual({ gtid: '0-1-100', file: 'binlog.000001', pos: 1500 });
+      expect(other!.reached).toBe('0-1-102');
+      const [rolledBack] = await feed(a, b.tx([], { xa: { xid: XID, outcome: 'rollback' } })); // 103
+      expect(rolledBack!.events).toEqual([]);
+      expect(rolledBack!.position!.checkpoint).toEqual({ gtid: '0-1-103', file: 'binlog.000001', pos: 3000 });
+      expect(a.heldXa).toEqual([]);
+    });
+
+    it('emits a held XA transaction at XA COMMIT, versioned by the COMMIT’s GTID', async () => {
+      const b = new Binlog();
+      const a = make();
+      const chunks = await feed(a, [
+        ...b.tx(
+          [
+            rows('insert', 'items', [{ id: 1, n: 'a' }]),
+            rows('update', 'items', [{ before: { id: 1, n: 'a' }, after: { id: 1, n: 'b' } }]),
+          ],
+          { xa: prepare },
+        ), // 0-1-100
+        ...b.tx([rows('update', 'items', [{ before: { id: 5 }, after: { id: 5 } }])]), // 101
+        ...b.tx([], { xa: { xid: XID, outcome: 'commit' } }), // 102
+      ]);
+      const [prepared, between, commit] = chunks as [AssembledChunk, AssembledChunk, AssembledChunk];
+      expect(prepared.position!.checkpoint).toEqual({ gtid: '0-1-99' });
+      expect(between.position!.checkpoint).toEqual({ gtid: '0-1-99' });
+      expect(commit.events.map((e) => [e.op, e.key, e.transaction, e.source.position.version])).toEqual([
+        ['c', { id: 1 }, { id: '0-1-102', order: 0 }, 102n << 22n],
+        ['u', { id: 1 }, { id: '0-1-102', order: 1 }, (102n << 22n) | 1n],
+      ]);
+      // above the transaction committed between the prepare and the commit
+      expect(commit.events[0]!.source.position.version).toBeGreaterThan(
+        between.events[0]!.source.position.version,
+      );
+      expect(commit.position).toEqual({
+        version: (102n << 22n) | MAX_SUB,
+        checkpoint: { gtid: '0-1-102', file: 'binlog.000001', pos: 2500 },
+        label: 'gtid 0-1-102',
+      });
+      expect(commit.gtid).toBe('0-1-102');
+    });
+
+    it('holds the checkpoint at the oldest of several undecided XA transactions', async () => {
+      const b = new Binlog();
+      const a = make();
+      const other = "X'6f74686572',X'',1";
+      await feed(a, b.tx([rows('insert', 'items', [{ id: 1 }])], { xa: prepare })); // 100
+      await feed(a, b.tx([rows('insert', 'items', [{ id: 2 }])], { xa: { xid: other, outcome: 'prepare' } })); // 101
+      const [c2] = await feed(a, b.tx([], { xa: { xid: other, outcome: 'commit' } })); // 102
+      expect(c2!.events.map((e) => e.key)).toEqual([{ id: 2 }]);
+      expect(c2!.position!.checkpoint).toEqual({ gtid: '0-1-99' });
+      const [c1] = await feed(a, b.tx([], { xa: { xid: XID, outcome: 'commit' } })); // 103
+      expect(c1!.events.map((e) => [e.key, e.source.position.version])).toEqual([[{ id: 1 }, 103n << 22n]]);
+      expect(c1!.position!.checkpoint.gtid).toBe('0-1-103');
+    });
+
+    it('never splits a prepared XA transaction; it is split at XA COMMIT, the position on the last part', async () => {
+      const a = make(new StubKeys(), 3);
+      const b = new Binlog();
+      const data = Array.from({ length: 7 }, (_, i) => ({ id: i }));
+      const prepared = await feed(a, b.tx([rows('insert', 'items', data)], { xa: prepare }));
+      expect(prepared.map((c) => c.events.length)).toEqual([0]);
+      const commit = await feed(a, b.tx([], { xa: { xid: XID, outcome: 'commit' } }));
+      expect(commit.map((c) => [c.events.length, c.position === undefined])).toEqual([
+        [3, true],
+        [3, true],
+        [1, false],
+      ]);
+      expect(commit.flatMap((c) => c.events.map((e) => e.transaction!.order))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    });
+
+    it('a reconnect keeps held XA transactions (their groups were complete)', async () => {
+      const a = make();
+      const b = new Binlog();
+      await feed(a, b.tx([rows('insert', 'items', [{ id: 1 }])], { xa: prepare }));
+      await feed(a, [{ kind: 'reconnected', from: '0-1-100', attempt: 1 }]);
+      const [c] = await feed(a, b.tx([], { xa: { xid: XID, outcome: 'commit' } }));
+      expect(c!.events.map((e) => e.key)).toEqual([{ id: 1 }]);
+    });
+
+    it('warns about an XA COMMIT whose prepare it never saw, and about an XA transaction undecided for long', async () => {
+      const warnings: string[] = [];
+      const a = new TransactionAssembler({
+        tables: compileTableFilter(['shop.items']),
+        metadata: new StubKeys(),
+        onWarning: (w) => warnings.push(w),
+      });
+      const b = new Binlog();
+      await feed(a, b.tx([], { xa: { xid: "X'6f6c64',X'',1", outcome: 'commit' } }));
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /XA COMMIT X'6f6c64',X'',1 \(gtid 0-1-100\) decides a transaction prepared before/,
+        ),
+      ]);
+      await feed(a, b.tx([rows('insert', 'items', [{ id: 1 }])], { xa: prepare, tsMs: 1_000_000 }));
+      await feed(a, b.tx([rows('insert', 'items', [{ id: 2 }])], { tsMs: 1_030_000 }));
+      await feed(a, b.tx([rows('insert', 'items', [{ id: 3 }])], { tsMs: 1_061_000 }));
+      await feed(a, b.tx([rows('insert', 'items', [{ id: 4 }])], { tsMs: 1_120_000 }));
+      expect(warnings.slice(1)).toEqual([
+        `XA transaction ${XID} (prepared at gtid 0-1-101) is still undecided after 61 s: checkpoints stay at 0-1-100 until XA COMMIT or XA ROLLBACK (a restart re-reads from there)`,
+      ]);
+    });
   });
 });

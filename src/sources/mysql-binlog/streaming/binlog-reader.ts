@@ -8,6 +8,7 @@ import ZongJi, {
   type TableMapEvent,
   type UpdateRowsEvent,
   type WriteRowsEvent,
+  type XaPrepareEvent,
 } from '@vlasky/zongji';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Row } from '../../../core/change-event.js';
@@ -22,7 +23,7 @@ import {
 } from './connection.js';
 import { classifyBinlogError, unreachable } from './errors.js';
 import { advance, formatGtidPosition, type Gtid, type GtidPosition, parseGtidPosition } from './gtid.js';
-import { eventWeight, type RawBinlogEvent, type RowsEvent } from './raw-event.js';
+import { eventWeight, type RawBinlogEvent, type RowsEvent, type XaId, type XaOutcome } from './raw-event.js';
 import { rowNormalizer } from './row-values.js';
 
 /** Where to start: after a GTID position, at binlog coordinates, or at the current end of the binlog. */
@@ -145,7 +146,7 @@ export class BinlogReader {
   private closed = false;
   private started = false;
   private committed: GtidPosition = new Map();
-  private open: { gtid: Gtid; standalone: boolean; after: GtidPosition } | undefined;
+  private open: { gtid: Gtid; standalone: boolean; after: GtidPosition; xid?: XaId } | undefined;
   private tables = new Map<number, TableInfo>();
   private z: ZongJi | undefined;
   private epoch = 0;
@@ -502,12 +503,16 @@ export class BinlogReader {
         const g = ev as MariadbGtidEvent;
         const gtid: Gtid = { domainId: g.domainId, serverId: g.serverId, seqNo: BigInt(g.seqNo) };
         const after = advance(this.committed, gtid);
-        this.open = { gtid, standalone: g.standalone, after };
+        // XA PREPARE and XA COMMIT/ROLLBACK groups name their XA transaction in the GTID event.
+        const xid = g.preparedXa || g.completedXa ? xaId(g.xidGtrid, g.xidBqual, g.xidFormatId) : undefined;
+        this.open = { gtid, standalone: g.standalone, after, ...(xid !== undefined && { xid }) };
         this.push({
           kind: 'begin',
           gtid,
+          positionBefore: formatGtidPosition(this.committed),
           positionAfter: formatGtidPosition(after),
           standalone: g.standalone,
+          ...(g.preparedXa && xid !== undefined && { xaPrepare: xid }),
           timestampMs: g.timestamp,
         });
         return;
@@ -516,15 +521,23 @@ export class BinlogReader {
         const q = ev as QueryEvent;
         const head = q.query.trim().toUpperCase();
         if (head === 'BEGIN' || !this.open) return;
-        if (
-          head === 'COMMIT' ||
-          head === 'ROLLBACK' ||
-          head.startsWith('XA COMMIT') ||
-          head.startsWith('XA ROLLBACK')
-        ) {
+        if (head === 'COMMIT' || head === 'ROLLBACK') {
           this.commit(z, q.timestamp);
           return;
         }
+        // The XA decision group: "XA COMMIT X'…',X'…',n" / "XA ROLLBACK …" (the server logs the id in hex).
+        if (head.startsWith('XA COMMIT') || head.startsWith('XA ROLLBACK')) {
+          const rollback = head.startsWith('XA ROLLBACK');
+          const xid =
+            this.open.xid ??
+            q.query
+              .trim()
+              .slice(rollback ? 12 : 10)
+              .trim();
+          this.commit(z, q.timestamp, { xid, outcome: rollback ? 'rollback' : 'commit' });
+          return;
+        }
+        if (head.startsWith('XA END')) return; // closes the XA branch before XA PREPARE: no data
         // DDL may change a table under an unchanged table id: make zongji re-read column metadata (it only
         // caches on the INFORMATION_SCHEMA path; binlog_row_metadata=FULL rebuilds per TableMap anyway).
         for (const id of Object.keys(z.tableMap)) delete z.tableMap[Number(id)];
@@ -533,9 +546,19 @@ export class BinlogReader {
         return;
       }
       case 'xid':
-      case 'xaprepare':
         this.commit(z, ev.timestamp);
         return;
+      case 'xaprepare': {
+        // Ends an XA PREPARE group: its rows wait for XA COMMIT / XA ROLLBACK. A one-phase commit written
+        // this way (MySQL does; MariaDB 10.11 logs XA COMMIT … ONE PHASE as a plain transaction) commits now.
+        const x = ev as XaPrepareEvent;
+        if (x.onePhase) this.commit(z, x.timestamp);
+        else {
+          const xid = this.open?.xid ?? xaId(x.xidGtrid, x.xidBqual, x.xidFormatId);
+          this.commit(z, x.timestamp, { xid, outcome: 'prepare' });
+        }
+        return;
+      }
       case 'tablemap': {
         const t = ev as TableMapEvent;
         const cached = z.tableMap[t.tableId];
@@ -585,7 +608,7 @@ export class BinlogReader {
     }
   }
 
-  private commit(z: ZongJi, timestampMs: number): void {
+  private commit(z: ZongJi, timestampMs: number, xa?: XaOutcome): void {
     const g = this.open;
     if (!g) return;
     this.open = undefined;
@@ -598,6 +621,7 @@ export class BinlogReader {
       file: z.options.filename ?? this.file,
       pos: z.options.position ?? 0,
       timestampMs,
+      ...(xa && { xa }),
     });
   }
 
@@ -630,6 +654,11 @@ export class BinlogReader {
       signal?.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** The server's notation of an XA id (as in its logged "XA COMMIT X'…',X'…',n"), so both sources agree. */
+function xaId(gtrid: Buffer | undefined, bqual: Buffer | undefined, formatId: number | undefined): XaId {
+  return `X'${gtrid?.toString('hex') ?? ''}',X'${bqual?.toString('hex') ?? ''}',${formatId ?? 1}`;
 }
 
 function describeStart(s: ReaderStart): string {

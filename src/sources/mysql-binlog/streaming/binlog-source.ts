@@ -191,7 +191,8 @@ export class BinlogSource implements Source {
             yield await emit(fresh(c));
             continue;
           }
-          this.processed = String(c.position.checkpoint.gtid);
+          // The stream's own progress, which a held XA transaction keeps the checkpoint behind.
+          this.processed = c.reached ?? String(c.position.checkpoint.gtid);
           lag.committed(this.processed, c.commitTsMs);
           if (c.events.length === 0 && c.schemaChanges.length === 0) {
             // Other tables only: moves the position on, without a batch of its own unless idle for a while.

@@ -21,11 +21,27 @@ export type RawBinlogEvent =
 export interface BeginEvent {
   readonly kind: 'begin';
   readonly gtid: Gtid;
+  /** The full GTID position (all domains) before this group: resuming there replays it. */
+  readonly positionBefore: string;
   /** The full GTID position (all domains) once this group commits. */
   readonly positionAfter: string;
   /** Standalone group (DDL): no XID, ends after its statement. */
   readonly standalone: boolean;
+  /** An XA PREPARE group: its rows are not committed yet (XA COMMIT or XA ROLLBACK decides, later). */
+  readonly xaPrepare?: XaId;
   readonly timestampMs: number;
+}
+
+/** An XA transaction id in the server's own notation: `X'<gtrid hex>',X'<bqual hex>',<formatID>`. */
+export type XaId = string;
+
+/**
+ * How an XA group ends. `prepare`: the rows before it are prepared, not committed; `commit`/`rollback`:
+ * the decision on an earlier prepare, in a group of its own with no rows.
+ */
+export interface XaOutcome {
+  readonly xid: XaId;
+  readonly outcome: 'prepare' | 'commit' | 'rollback';
 }
 
 export type RowsOp = 'insert' | 'update' | 'delete';
@@ -62,6 +78,8 @@ export interface CommitEvent {
   readonly file: string;
   readonly pos: number;
   readonly timestampMs: number;
+  /** Set when the group is an XA PREPARE, XA COMMIT or XA ROLLBACK (XA COMMIT … ONE PHASE is a plain commit). */
+  readonly xa?: XaOutcome;
 }
 
 export interface HeartbeatEvent {

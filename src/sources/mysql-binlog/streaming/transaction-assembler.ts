@@ -8,7 +8,7 @@ import {
 } from '../../../core/change-event.js';
 import { parseStatement, type StatementKind, type TableRef } from './ddl.js';
 import { formatGtid, type Gtid } from './gtid.js';
-import type { RawBinlogEvent, RowsEvent, StatementEvent } from './raw-event.js';
+import type { CommitEvent, RawBinlogEvent, RowsEvent, StatementEvent, XaId } from './raw-event.js';
 import type { TableFilter } from './table-filter.js';
 import type { TableMetadata } from './table-metadata.js';
 
@@ -38,6 +38,11 @@ export interface AssembledChunk {
   readonly gtid: string;
   /** Commit time at the source, epoch ms (0 for leading parts). */
   readonly commitTsMs: number;
+  /**
+   * The GTID position after this transaction (undefined for leading parts). Ahead of
+   * `position.checkpoint.gtid` while a prepared XA transaction is held (see XA below).
+   */
+  readonly reached: string | undefined;
 }
 
 export interface TransactionAssemblerOptions {
@@ -67,14 +72,32 @@ interface PendingSchemaChange {
   readonly tsMs: number;
 }
 
+type Checkpoint = Readonly<Record<string, unknown>> & { readonly gtid: string };
+
 interface OpenTransaction {
   readonly gtid: Gtid;
   readonly id: string;
+  /** Where a restart must resume to replay this group (its prepare, for an XA transaction). */
+  readonly before: Checkpoint;
   readonly positionAfter: string;
+  /** An XA PREPARE group: never emitted in parts, held whole until its decision. */
+  readonly xaPrepare: boolean;
   order: number;
   pending: Pending[];
   schema: PendingSchemaChange[];
 }
+
+/** A prepared XA transaction's changes, waiting for XA COMMIT (emitted) or XA ROLLBACK (dropped). */
+interface HeldXa {
+  readonly prepareGtid: string;
+  readonly before: Checkpoint;
+  readonly pending: Pending[];
+  readonly preparedTsMs: number;
+  warned: boolean;
+}
+
+/** An undecided XA transaction older than this (binlog time) is reported once: it holds the checkpoint. */
+const XA_HELD_WARN_MS = 60_000;
 
 /**
  * Turns the reader's event groups into ChangeEvents.
@@ -85,12 +108,25 @@ interface OpenTransaction {
  * domains are independent counters: with several domains writing the *same* rows, versions of one domain
  * can lag another's and the newer write would be refused as stale. Keep captured tables written from one
  * domain (the usual layout: domains separate independent writers); preflight warns when there are several.
+ *
+ * XA: MariaDB writes an XA transaction's rows at XA PREPARE, in a group of their own, and the decision
+ * later as a separate "XA COMMIT" / "XA ROLLBACK" group. A prepared transaction is held here, keyed by its
+ * xid, and emitted at XA COMMIT with the versions of the COMMIT's GTID (so they order after everything
+ * committed before it), or dropped at XA ROLLBACK. Held changes live only in memory, so while any is
+ * held every checkpoint stays at the position before the oldest held prepare: a restart re-reads it (and
+ * replays what followed, which versions make harmless) instead of losing it.
  */
 export class TransactionAssembler {
   private readonly o: TransactionAssemblerOptions;
   private readonly max: number;
   private tx: OpenTransaction | undefined;
   private readonly keyless = new Set<string>();
+  /** Prepared XA transactions with captured changes, in prepare (binlog) order. */
+  private readonly held = new Map<XaId, HeldXa>();
+  /** Prepared XA transactions with no captured change: nothing to hold, but their decision is expected. */
+  private readonly preparedEmpty = new Set<XaId>();
+  /** The checkpoint of the last commit seen: a prepare's "before" gets its file and pos when they match. */
+  private last: Checkpoint | undefined;
 
   constructor(options: TransactionAssemblerOptions) {
     this.o = options;
@@ -102,6 +138,11 @@ export class TransactionAssembler {
     return this.tx !== undefined;
   }
 
+  /** XA transactions prepared and not decided yet whose changes are held (they hold the checkpoint). */
+  get heldXa(): readonly XaId[] {
+    return [...this.held.keys()];
+  }
+
   /** Feeds one raw event; returns the chunks it completes (usually none, one at a commit). */
   async push(ev: RawBinlogEvent): Promise<AssembledChunk[]> {
     switch (ev.kind) {
@@ -111,7 +152,9 @@ export class TransactionAssembler {
         this.tx = {
           gtid: ev.gtid,
           id: formatGtid(ev.gtid),
+          before: this.last?.gtid === ev.positionBefore ? this.last : { gtid: ev.positionBefore },
           positionAfter: ev.positionAfter,
+          xaPrepare: ev.xaPrepare !== undefined,
           order: 0,
           pending: [],
           schema: [],
@@ -121,24 +164,9 @@ export class TransactionAssembler {
         return this.rows(ev);
       case 'statement':
         this.statement(ev);
-        return this.tx && this.tx.pending.length >= this.max ? [this.part()] : [];
-      case 'commit': {
-        const tx = this.tx;
-        if (!tx) return [];
-        this.tx = undefined;
-        const checkpoint = { gtid: ev.position, file: ev.file, pos: ev.pos };
-        return [
-          {
-            ...this.materialize(tx, checkpoint),
-            position: {
-              version: composeVersion(tx.gtid.seqNo, Number(MAX_SUB)),
-              checkpoint,
-              label: `gtid ${tx.id}`,
-            },
-            commitTsMs: ev.timestampMs,
-          },
-        ];
-      }
+        return this.tx && this.splits(this.tx) ? [this.part(this.tx)] : [];
+      case 'commit':
+        return this.commit(ev);
       case 'reconnected':
         // The stream resumed at the last commit: this group replays from its start.
         this.tx = undefined;
@@ -171,7 +199,7 @@ export class TransactionAssembler {
         order: tx.order,
       });
       tx.order += 1;
-      if (tx.pending.length >= this.max) out.push(this.part());
+      if (this.splits(tx)) out.push(this.part(tx));
     };
     for (const r of ev.rows) {
       if (ev.op === 'insert') {
@@ -232,11 +260,79 @@ export class TransactionAssembler {
     });
   }
 
+  private commit(ev: CommitEvent): AssembledChunk[] {
+    const tx = this.tx;
+    if (!tx) return [];
+    this.tx = undefined;
+    const reached: Checkpoint = { gtid: ev.position, file: ev.file, pos: ev.pos };
+    this.last = reached;
+    const xa = ev.xa;
+    if (xa?.outcome === 'prepare') {
+      if (tx.pending.length > 0) {
+        this.held.set(xa.xid, {
+          prepareGtid: tx.id,
+          before: tx.before,
+          pending: tx.pending,
+          preparedTsMs: ev.timestampMs,
+          warned: false,
+        });
+      } else this.preparedEmpty.add(xa.xid);
+      tx.pending = [];
+    } else if (xa) {
+      const held = this.held.get(xa.xid);
+      this.held.delete(xa.xid);
+      const seen = held !== undefined || this.preparedEmpty.delete(xa.xid);
+      if (held && xa.outcome === 'commit') tx.pending = held.pending; // versioned by this COMMIT's GTID
+      if (!seen && xa.outcome === 'commit') {
+        this.o.onWarning?.(
+          `XA COMMIT ${xa.xid} (gtid ${tx.id}) decides a transaction prepared before this stream's start position: if it changed captured tables, those changes are not streamed (run reconcile on them)`,
+        );
+      }
+    }
+    this.warnLongHeld(ev.timestampMs);
+    const oldest = this.held.values().next().value;
+    const checkpoint = oldest ? oldest.before : reached;
+    const out: AssembledChunk[] = [];
+    // A held XA transaction was never emitted in parts: split it now if it is too large for one batch.
+    const all = tx.pending;
+    let i = 0;
+    for (; all.length - i > this.max; i += this.max) {
+      tx.pending = all.slice(i, i + this.max);
+      out.push(this.part(tx));
+    }
+    tx.pending = i === 0 ? all : all.slice(i);
+    out.push({
+      ...this.materialize(tx, checkpoint),
+      position: {
+        version: composeVersion(tx.gtid.seqNo, Number(MAX_SUB)),
+        checkpoint,
+        label: `gtid ${tx.id}`,
+      },
+      commitTsMs: ev.timestampMs,
+      reached: ev.position,
+    });
+    return out;
+  }
+
+  private warnLongHeld(nowTsMs: number): void {
+    for (const [xid, h] of this.held) {
+      if (h.warned || nowTsMs - h.preparedTsMs < XA_HELD_WARN_MS) continue;
+      h.warned = true;
+      this.o.onWarning?.(
+        `XA transaction ${xid} (prepared at gtid ${h.prepareGtid}) is still undecided after ${Math.round((nowTsMs - h.preparedTsMs) / 1000)} s: checkpoints stay at ${h.before.gtid} until XA COMMIT or XA ROLLBACK (a restart re-reads from there)`,
+      );
+    }
+  }
+
+  /** True when the open transaction has grown to a part of its own (never for a prepared XA: it is held). */
+  private splits(tx: OpenTransaction): boolean {
+    return !tx.xaPrepare && tx.pending.length >= this.max;
+  }
+
   /** Emits what a too-large transaction holds so far, without a position (not a checkpoint). */
-  private part(): AssembledChunk {
-    const tx = this.tx!;
+  private part(tx: OpenTransaction): AssembledChunk {
     const chunk = this.materialize(tx, { gtid: tx.positionAfter });
-    return { ...chunk, position: undefined, commitTsMs: 0 };
+    return { ...chunk, position: undefined, commitTsMs: 0, reached: undefined };
   }
 
   private materialize(

@@ -1,0 +1,165 @@
+import type mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '../../../src/core/change-event.js';
+import { parseGtid, parseGtidPosition } from '../../../src/sources/mysql-binlog/streaming/gtid.js';
+import { currentBinlogPosition } from '../../../src/sources/mysql-binlog/streaming/position.js';
+import { rootConnection } from '../../helpers/stack.js';
+import { createDatabase, SourceRun } from './helpers.js';
+
+/**
+ * XA transactions on the real server. MariaDB 10.11 writes an XA transaction's rows at XA PREPARE (a GTID
+ * group flagged "prepared XA", the rows, XA END, an XA_PREPARE event) and the decision later as a group of
+ * its own ("XA COMMIT X'…'" / "XA ROLLBACK X'…'"); XA COMMIT … ONE PHASE is logged as a plain transaction.
+ */
+let db: string;
+let conn: mysql.Connection;
+let drop: () => Promise<void>;
+const runs: SourceRun[] = [];
+/** XA ids a test prepared: rolled back after it if still pending, so a failure leaves no locks behind. */
+const pending = new Set<string>();
+
+function run(...args: ConstructorParameters<typeof SourceRun>): SourceRun {
+  const r = new SourceRun(...args);
+  runs.push(r);
+  return r;
+}
+
+beforeAll(async () => {
+  ({ db, conn, drop } = await createDatabase('t_binlog_xa'));
+  await conn.query('CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50))');
+});
+
+afterEach(async () => {
+  for (const xid of pending) await conn.query(`XA ROLLBACK '${xid}'`).catch(() => {});
+  pending.clear();
+});
+
+afterAll(async () => {
+  for (const r of runs) await r.stop();
+  await drop();
+});
+
+/**
+ * XA START … XA PREPARE on a connection of its own, closed afterwards (the prepared branch outlives it);
+ * returns the prepare's GTID.
+ */
+async function prepareXa(xid: string, statements: readonly string[]): Promise<string> {
+  const c = await rootConnection(db);
+  try {
+    await c.query(`XA START '${xid}'`);
+    for (const s of statements) await c.query(s);
+    await c.query(`XA END '${xid}'`);
+    await c.query(`XA PREPARE '${xid}'`);
+    pending.add(xid);
+    const [rows] = await c.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
+    return String(rows[0]?.g);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Runs the XA decision from another session (as a transaction manager does) and returns its GTID. */
+async function decideXa(sql: string, xid: string): Promise<string> {
+  await conn.query(sql);
+  pending.delete(xid);
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
+  return String(rows[0]?.g);
+}
+
+async function lastGtid(): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
+  return String(rows[0]?.g);
+}
+
+const keysOf = (evs: readonly ChangeEvent[]) => evs.map((e) => `${e.op} ${JSON.stringify(e.key)}`);
+const seqOf = (gtid: string) => parseGtid(gtid).seqNo;
+/** Sequence number of domain 0 (the test server's only domain) in a checkpoint's GTID position. */
+const checkpointSeq = (r: SourceRun) =>
+  parseGtidPosition(String(r.lastPosition?.checkpoint.gtid ?? '')).get(0)?.seqNo ?? -1n;
+
+describe('XA transactions in the binlog', () => {
+  it('XA ROLLBACK after XA PREPARE: the prepared rows are never emitted', async () => {
+    const r = run({ tables: [`${db}.items`] }, await lastPositionNow());
+    await prepareXa('xa_rb', [`INSERT INTO items VALUES (1, 'never committed'), (2, 'never committed')`]);
+    await decideXa("XA ROLLBACK 'xa_rb'", 'xa_rb');
+    await conn.query(`INSERT INTO items VALUES (3, 'marker')`);
+    await r.waitFor((x) => x.events.some((e) => e.key.id === 3), 15_000, 'the marker row');
+    expect(keysOf(r.events)).toEqual(['c {"id":3}']);
+  });
+
+  it('XA PREPARE then XA COMMIT: emitted at the commit, with versions above what committed in between', async () => {
+    await conn.query(`INSERT INTO items VALUES (10, 'before')`);
+    const r = run({ tables: [`${db}.items`] }, await lastPositionNow());
+    const prepareGtid = await prepareXa('xa_ok', [
+      `INSERT INTO items VALUES (11, 'xa row')`,
+      `UPDATE items SET name = 'changed by xa' WHERE id = 10`,
+    ]);
+    await conn.query(`INSERT INTO items VALUES (12, 'committed while xa pending')`);
+    const between = await lastGtid();
+    await r.waitFor((x) => x.events.some((e) => e.key.id === 12), 15_000, 'the row committed in between');
+    // still held: nothing of the XA transaction yet, and the checkpoint stays before its prepare
+    expect(keysOf(r.events)).toEqual(['c {"id":12}']);
+    expect(checkpointSeq(r)).toBeLessThan(seqOf(prepareGtid));
+
+    const commitGtid = await decideXa("XA COMMIT 'xa_ok'", 'xa_ok');
+    await r.waitFor((x) => x.events.some((e) => e.key.id === 11), 15_000, 'the XA rows');
+    const xa = r.events.filter((e) => e.transaction?.id === commitGtid);
+    expect(keysOf(xa)).toEqual(['c {"id":11}', 'u {"id":10}']);
+    expect(xa.map((e) => e.after)).toEqual([
+      { id: 11, name: 'xa row' },
+      { id: 10, name: 'changed by xa' },
+    ]);
+    const mid = r.events.find((e) => e.key.id === 12)!;
+    expect(mid.transaction?.id).toBe(between);
+    for (const e of xa) {
+      expect(e.source.position.version >> 22n).toBe(seqOf(commitGtid));
+      expect(e.source.position.version > mid.source.position.version).toBe(true);
+    }
+    // decided: the checkpoint moves on past the commit
+    await r.waitFor((x) => checkpointSeq(x) >= seqOf(commitGtid), 10_000, 'the checkpoint at the commit');
+  });
+
+  it('XA COMMIT … ONE PHASE commits at once', async () => {
+    const r = run({ tables: [`${db}.items`] }, await lastPositionNow());
+    const c = await rootConnection(db);
+    try {
+      await c.query("XA START 'xa_one'");
+      await c.query(`INSERT INTO items VALUES (20, 'one phase')`);
+      await c.query("XA END 'xa_one'");
+      await c.query("XA COMMIT 'xa_one' ONE PHASE");
+    } finally {
+      await c.end();
+    }
+    await r.waitFor((x) => x.events.some((e) => e.key.id === 20), 15_000, 'the one-phase row');
+    expect(keysOf(r.events)).toEqual(['c {"id":20}']);
+  });
+
+  it('a restart while an XA transaction is prepared re-reads its prepare from the held checkpoint', async () => {
+    const first = run({ tables: [`${db}.items`] }, await lastPositionNow());
+    const prepareGtid = await prepareXa('xa_restart', [
+      `INSERT INTO items VALUES (30, 'prepared before the restart')`,
+    ]);
+    await conn.query(`INSERT INTO items VALUES (31, 'after the prepare')`);
+    await first.waitFor((x) => x.events.some((e) => e.key.id === 31), 15_000, 'the row after the prepare');
+    expect(first.events.some((e) => e.key.id === 30)).toBe(false);
+    expect(checkpointSeq(first)).toBeLessThan(seqOf(prepareGtid));
+    const checkpoint = first.lastPosition!;
+    await first.stop();
+
+    const second = run({ tables: [`${db}.items`] }, checkpoint);
+    const commitGtid = await decideXa("XA COMMIT 'xa_restart'", 'xa_restart');
+    await second.waitFor(
+      (x) => x.events.some((e) => e.key.id === 30),
+      15_000,
+      'the XA row after the restart',
+    );
+    const xa = second.events.filter((e) => e.key.id === 30);
+    expect(xa.map((e) => [e.op, e.transaction?.id])).toEqual([['c', commitGtid]]);
+  });
+});
+
+/** The server's current end as a start position. */
+async function lastPositionNow() {
+  return currentBinlogPosition({ url: 'mysql://root@127.0.0.1:3307/', timezone: 'Z' });
+}
