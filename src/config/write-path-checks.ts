@@ -1,5 +1,5 @@
-import { tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
 import type { SynclineConfig } from './schema.js';
+import { tableMatcher } from './table-patterns.js';
 
 const CATALOG_TABLES = ['products', 'categories', 'users'] as const;
 

@@ -1,14 +1,10 @@
 import type { Pool } from 'mysql2/promise';
+import { tableMatcher } from '../../config/table-patterns.js';
 
-/** `db.table` patterns with `*` wildcards → a matcher, and the concrete tables they name. */
-export function tableMatcher(patterns: readonly string[]): (database: string, table: string) => boolean {
-  const res = patterns.map((p) => {
-    const esc = p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^.]*');
-    return new RegExp(`^${esc}$`);
-  });
-  return (database, table) => res.some((r) => r.test(`${database}.${table}`));
-}
+// The pattern syntax belongs to the config (its checks read it too); re-exported for the sources.
+export { tableMatcher };
 
+/** The concrete tables that `db.table` patterns name. */
 export async function listTables(pool: Pool, patterns: readonly string[]): Promise<string[]> {
   const match = tableMatcher(patterns);
   const [rows] = await pool.query(
