@@ -7,7 +7,7 @@ export function registerRun(program: Command, loadConfig: () => SynclineConfig):
   program
     .command('run')
     .description(
-      'run the pipelines and the API until Ctrl-C (starts the local stack when stack.manage is true)',
+      'run the pipelines and the API until Ctrl-C (starts the local stack only with stack.manage: true or when the config names no server)',
     )
     .option('--no-api', 'run the pipelines only (a sync worker), no HTTP service')
     .action(async (opts: { api: boolean }) => {

@@ -77,5 +77,5 @@ describe('syncline run with the default token beyond loopback', () => {
     }
     expect(isSynclineError(err, 'CONFIG_INVALID'), String(err)).toBe(true);
     expect((err as Error).message).toMatch(/^server\.adminToken: /);
-  });
+  }, 30_000);
 });
