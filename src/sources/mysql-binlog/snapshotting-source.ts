@@ -1,10 +1,17 @@
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from 'pino';
+import { backoffCeiling } from '../../core/backoff.js';
 import type { ChangeEvent, Position } from '../../core/change-event.js';
 import { errorMessage, isSynclineError } from '../../core/errors.js';
 import type { Batch, Source } from '../../core/interfaces.js';
 import { idle as sleep } from '../../core/timers.js';
-import { type ChunkTable, describeChunkTable, estimateRows, readChunk } from './snapshot/chunk-reader.js';
+import {
+  type ChunkTable,
+  describeChunkTable,
+  estimateRows,
+  readChunk,
+  readMaxKey,
+} from './snapshot/chunk-reader.js';
 import { ChunkWindow } from './snapshot/chunk-window.js';
 import {
   hasPendingWork,
@@ -16,6 +23,17 @@ import {
 } from './snapshot/snapshot-state.js';
 import { SIGNAL_TABLE, WatermarkSignals } from './snapshot/watermark-signals.js';
 import { listTables, splitTable, tableMatcher } from './table-patterns.js';
+
+/** Retries of a failed chunk (server restarting, lock timeout): 200 ms doubling to 10 s. */
+const CHUNK_RETRY = { initialMs: 200, maxMs: 10_000 };
+
+/**
+ * Test seam: awaited between a chunk's SELECT and its high watermark, i.e. inside the chunk's window, so a
+ * test can write a change exactly there instead of hoping a concurrent writer hits the window.
+ */
+export const snapshotTestHooks: {
+  insideWindow?: (chunk: { chunkId: string; table: string; rows: number }) => Promise<void>;
+} = {};
 
 /** Creates the streaming binlog source for the given table patterns (the signal table is added to them). */
 export type StreamingFactory = (tables: readonly string[]) => Source;
@@ -220,6 +238,7 @@ export class SnapshottingBinlogSource implements Source {
         ...newSnapshotState([table], 0),
         lastKey: fromKey,
         untilKey,
+        bounded: untilKey !== null,
         ...(sweepPending?.length && { sweepBelow, sweepPending }),
       };
       return;
@@ -230,35 +249,10 @@ export class SnapshottingBinlogSource implements Source {
 
   /** Chunk done: move the cursor (the checkpoint taken with this batch carries it). */
   private advance(w: ChunkWindow): void {
+    const o = w.outcome!;
     const s = this.state!;
-    const rows = w.rowCount;
-    const lastKey = w.lastKey;
-    if (rows === 0 || lastKey === null) {
-      const [doneTable, ...rest] = s.queue;
-      this.state = {
-        ...s,
-        queue: rest,
-        lastKey: null,
-        untilKey: null,
-        completed: [...s.completed, doneTable!],
-      };
-      this.o.logger.info(
-        { source: this.name, table: doneTable },
-        `${this.name}: snapshot of ${doneTable} complete`,
-      );
-      if (s.sweepBelow !== undefined && s.sweepTables?.includes(doneTable!)) {
-        this.state = {
-          ...this.state,
-          sweepTables: s.sweepTables.filter((t) => t !== doneTable),
-          sweepPending: [...(s.sweepPending ?? []), doneTable!],
-        };
-        this.sweep(doneTable!);
-      }
-      if (rest.length === 0)
-        this.o.logger.info({ source: this.name, rows: s.rowsDone }, `${this.name}: snapshot complete`);
-    } else {
-      this.state = { ...s, lastKey, rowsDone: s.rowsDone + rows };
-    }
+    if (o.done) this.finishTable(o.passed);
+    else this.state = { ...s, lastKey: o.cursor, rowsDone: s.rowsDone + o.passed };
     const now = Date.now();
     if (now - this.lastProgressLog > 5000) {
       this.lastProgressLog = now;
@@ -269,6 +263,35 @@ export class SnapshottingBinlogSource implements Source {
           `${this.name}: snapshot ${p.table} ${p.rowsDone}/${p.estimatedRows} rows, ${p.rowsPerSecond}/s, ETA ${p.etaSeconds ?? '?'} s`,
         );
     }
+  }
+
+  /** queue[0] has been read up to its bound: next table, and its orphan sweep when one is due. */
+  private finishTable(passed: number): void {
+    const s = this.state!;
+    const [doneTable, ...rest] = s.queue;
+    this.state = {
+      ...s,
+      queue: rest,
+      lastKey: null,
+      untilKey: null,
+      bounded: false,
+      rowsDone: s.rowsDone + passed,
+      completed: [...s.completed, doneTable!],
+    };
+    this.o.logger.info(
+      { source: this.name, table: doneTable },
+      `${this.name}: snapshot of ${doneTable} complete`,
+    );
+    if (s.sweepBelow !== undefined && s.sweepTables?.includes(doneTable!)) {
+      this.state = {
+        ...this.state,
+        sweepTables: s.sweepTables.filter((t) => t !== doneTable),
+        sweepPending: [...(s.sweepPending ?? []), doneTable!],
+      };
+      this.sweep(doneTable!);
+    }
+    if (rest.length === 0)
+      this.o.logger.info({ source: this.name, rows: this.state.rowsDone }, `${this.name}: snapshot complete`);
   }
 
   /**
@@ -296,30 +319,35 @@ export class SnapshottingBinlogSource implements Source {
   private chunkLoop(signal: AbortSignal): Promise<void> & { failed?: unknown } {
     const box: { failed?: unknown } = {};
     const p = (async () => {
-      let backoff = 200;
+      let failures = 0;
       while (!signal.aborted) {
-        const s = this.state;
-        if (isSnapshotDone(s)) {
+        if (isSnapshotDone(this.state)) {
           await sleep(200, signal);
           continue;
         }
-        const qualified = s!.queue[0]!;
+        const qualified = this.state!.queue[0]!;
         try {
           const table = await this.describe(qualified);
+          if (!this.state!.bounded && !this.state!.untilKey) {
+            // The bound is fixed once per table and kept in the checkpoint; queue[0] cannot change
+            // meanwhile (only a completed chunk moves it), but a re-snapshot request may append to the queue.
+            const max = await readMaxKey(this.o.pool, table);
+            if (max === null) {
+              this.finishTable(0);
+              continue;
+            }
+            this.state = { ...this.state!, bounded: true, ...(max !== undefined && { untilKey: max }) };
+          }
+          const { lastKey: after, untilKey } = this.state!;
           const w = new ChunkWindow(`${process.pid}-${Date.now()}-${++this.chunkSeq}`, table);
           this.window = w;
           await this.signals.write({ kind: 'low', chunkId: w.chunkId, table: qualified });
-          const { rows, lastKey } = await readChunk(
-            this.o.pool,
-            table,
-            s!.lastKey,
-            this.o.chunkSize,
-            s!.untilKey,
-          );
-          w.setRows(rows, lastKey);
+          const { rows } = await readChunk(this.o.pool, table, after, this.o.chunkSize, untilKey);
+          w.setRows(rows, this.o.chunkSize, after);
+          await snapshotTestHooks.insideWindow?.({ chunkId: w.chunkId, table: qualified, rows: rows.length });
           await this.signals.write({ kind: 'high', chunkId: w.chunkId, table: qualified });
           await settledOrAborted(w.done, signal);
-          backoff = 200;
+          failures = 0;
         } catch (e) {
           if (signal.aborted) return;
           if (isSynclineError(e, 'NO_PRIMARY_KEY')) {
@@ -331,8 +359,7 @@ export class SnapshottingBinlogSource implements Source {
             { source: this.name, err: errorMessage(e) },
             `${this.name}: snapshot chunk failed; retrying`,
           );
-          await sleep(backoff, signal);
-          backoff = Math.min(backoff * 2, 10_000);
+          await sleep(backoffCeiling(failures++, CHUNK_RETRY), signal);
         }
       }
     })();

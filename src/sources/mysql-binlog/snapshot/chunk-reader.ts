@@ -1,13 +1,20 @@
 import type { Pool } from 'mysql2/promise';
 import type { Row } from '../../../core/change-event.js';
 import { SynclineError } from '../../../core/errors.js';
+import {
+  columnTypeFromInformationSchema,
+  type InformationSchemaColumn,
+} from '../../../mapping/column-types.js';
 import { quoteId, splitTable } from '../table-patterns.js';
+import type { KeyColumnType } from './key-normaliser.js';
 
 export interface ChunkTable {
   qualified: string;
   database: string;
   table: string;
   keyColumns: string[];
+  /** Types of the key columns, so both drivers' renderings of a key compare alike (key-normaliser.ts). */
+  keyTypes?: KeyColumnType[];
 }
 
 /** Primary key columns of a table in key order, or the configured unique key; refuses a table with neither. */
@@ -17,7 +24,16 @@ export async function describeChunkTable(
   keyColumns?: readonly string[],
 ): Promise<ChunkTable> {
   const { database, table } = splitTable(qualified);
-  if (keyColumns && keyColumns.length > 0) return { qualified, database, table, keyColumns: [...keyColumns] };
+  if (keyColumns && keyColumns.length > 0) {
+    const cols = [...keyColumns];
+    return {
+      qualified,
+      database,
+      table,
+      keyColumns: cols,
+      keyTypes: await keyTypes(pool, database, table, cols),
+    };
+  }
   const [rows] = await pool.query(
     `SELECT COLUMN_NAME AS c FROM information_schema.KEY_COLUMN_USAGE
      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
@@ -30,7 +46,32 @@ export async function describeChunkTable(
       `${qualified} has no primary key: documents need a stable id and the snapshot needs a key to chunk by`,
     );
   }
-  return { qualified, database, table, keyColumns: cols };
+  return {
+    qualified,
+    database,
+    table,
+    keyColumns: cols,
+    keyTypes: await keyTypes(pool, database, table, cols),
+  };
+}
+
+async function keyTypes(
+  pool: Pool,
+  database: string,
+  table: string,
+  cols: string[],
+): Promise<KeyColumnType[]> {
+  const [rows] = await pool.query(
+    `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION,
+            CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME, IS_NULLABLE, COLLATION_NAME
+       FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME IN (?)`,
+    [database, table, cols],
+  );
+  return (rows as Array<InformationSchemaColumn & { COLLATION_NAME: string | null }>).map((r) => ({
+    ...columnTypeFromInformationSchema(r),
+    collation: r.COLLATION_NAME ?? null,
+  }));
 }
 
 /** `(k1,k2) > (v1,v2)` expanded so that MariaDB's range optimizer uses the key. */
@@ -79,6 +120,25 @@ export async function readChunk(
   const list = rows as Row[];
   const last = list[list.length - 1];
   return { rows: list, lastKey: last ? t.keyColumns.map((c) => last[c]) : null };
+}
+
+/**
+ * The table's greatest key now (null when the table is empty): the snapshot's upper bound, so an
+ * append-heavy table is not chased forever — rows added later arrive by the stream. Undefined when a key
+ * column is FLOAT/DOUBLE: their text rendering is inexact, and a bound read below the stored value would
+ * leave the greatest row unread.
+ */
+export async function readMaxKey(pool: Pool, t: ChunkTable): Promise<unknown[] | null | undefined> {
+  if (t.keyTypes?.some((c) => c.type === 'float' || c.type === 'double' || c.type === 'real'))
+    return undefined;
+  const cols = t.keyColumns.map(quoteId);
+  const [rows] = await pool.query(
+    `SELECT ${cols.join(', ')} FROM ${quoteId(t.database)}.${quoteId(t.table)} ORDER BY ${cols
+      .map((c) => `${c} DESC`)
+      .join(', ')} LIMIT 1`,
+  );
+  const row = (rows as Row[])[0];
+  return row ? t.keyColumns.map((c) => row[c]) : null;
 }
 
 export async function estimateRows(pool: Pool, tables: readonly string[]): Promise<number> {

@@ -1,19 +1,33 @@
 import type { ChangeEvent, Position, Row } from '../../../core/change-event.js';
 import type { ChunkTable } from './chunk-reader.js';
+import { type KeyShape, keyShape } from './key-normaliser.js';
 
-const keyOf = (cols: readonly string[], row: Row): string => JSON.stringify(cols.map((c) => String(row[c])));
+/** Where the table's cursor goes once a chunk's high watermark has passed. */
+export interface ChunkOutcome {
+  /** Last key passed (emitted or struck): the resume point. Unchanged when the chunk's first row is re-read. */
+  readonly cursor: unknown[] | null;
+  /** Nothing left to read of the table (a short chunk, or a TRUNCATE in the window). */
+  readonly done: boolean;
+  /** Rows passed: emitted as snapshot reads or struck because the stream carries them. */
+  readonly passed: number;
+}
 
 /**
  * One chunk between its low and high watermark (DBLog). Rows read by the chunk SELECT are held here;
  * every key the binlog changes between the watermarks is struck out, since the streamed event is newer
  * than (or equal to) what the SELECT saw. At the high watermark the survivors become 'r' events.
+ * Keys are compared through the table's key shape (key-normaliser.ts), never as driver-rendered strings.
  */
 export class ChunkWindow {
   private lowSeen = false;
   private readonly changed = new Set<string>();
+  private readonly changedNear = new Set<string>();
+  private readonly shape: KeyShape;
   private rows: Row[] | undefined;
-  private last: unknown[] | null = null;
+  private limit = 0;
+  private after: unknown[] | null = null;
   private truncated = false;
+  private result: ChunkOutcome | undefined;
   private resolveDone!: () => void;
   readonly done = new Promise<void>((r) => {
     this.resolveDone = r;
@@ -22,7 +36,9 @@ export class ChunkWindow {
   constructor(
     readonly chunkId: string,
     readonly table: ChunkTable,
-  ) {}
+  ) {
+    this.shape = keyShape(table.keyColumns, table.keyTypes);
+  }
 
   onLow(): void {
     this.lowSeen = true;
@@ -32,14 +48,11 @@ export class ChunkWindow {
     return this.lowSeen;
   }
 
-  setRows(rows: Row[], lastKey: unknown[] | null): void {
+  /** The SELECT's rows, read with `LIMIT limit` after the key `after` (the cursor before this chunk). */
+  setRows(rows: Row[], limit: number, after: readonly unknown[] | null): void {
     this.rows = rows;
-    this.last = lastKey;
-  }
-
-  /** Last key the chunk SELECT returned (the resume point once this chunk is complete). */
-  get lastKey(): unknown[] | null {
-    return this.last;
+    this.limit = limit;
+    this.after = after ? [...after] : null;
   }
 
   /** A streamed event between the watermarks. */
@@ -51,15 +64,35 @@ export class ChunkWindow {
       this.truncated = true;
       return;
     }
-    for (const r of [ev.before, ev.after]) if (r) this.changed.add(keyOf(this.table.keyColumns, r));
+    for (const r of [ev.before, ev.after]) {
+      if (!r) continue;
+      this.changed.add(this.shape.exact(r));
+      for (const k of this.shape.near(r)) this.changedNear.add(k);
+    }
   }
 
-  /** High watermark reached: the chunk's surviving rows as snapshot reads at the watermark position. */
+  /**
+   * High watermark reached: the chunk's surviving rows as snapshot reads at the watermark position. A row
+   * that only nearly matches a changed key (key-normaliser.ts) ends the chunk before it: it and the rows
+   * after it are read again by the next chunk, in a window of their own.
+   */
   complete(at: Position, tsMs: number): ChangeEvent[] {
     const rows = this.truncated ? [] : (this.rows ?? []);
+    const keyOf = (row: Row) => this.table.keyColumns.map((c) => row[c]);
     const out: ChangeEvent[] = [];
+    let cursor = this.after;
+    let passed = 0;
+    let cut = false;
     for (const row of rows) {
-      if (this.changed.has(keyOf(this.table.keyColumns, row))) continue;
+      if (this.changed.has(this.shape.exact(row))) {
+        cursor = keyOf(row);
+        passed++;
+        continue;
+      }
+      if (this.changedNear.size > 0 && this.shape.near(row).some((k) => this.changedNear.has(k))) {
+        cut = true;
+        break;
+      }
       const key: Row = {};
       for (const c of this.table.keyColumns) key[c] = row[c];
       out.push({
@@ -76,12 +109,16 @@ export class ChunkWindow {
           tsMs,
         },
       });
+      cursor = keyOf(row);
+      passed++;
     }
+    this.result = { cursor, passed, done: this.truncated || (!cut && rows.length < this.limit) };
     this.resolveDone();
     return out;
   }
 
-  get rowCount(): number {
-    return this.truncated ? 0 : (this.rows?.length ?? 0);
+  /** Set once complete() has run. */
+  get outcome(): ChunkOutcome | undefined {
+    return this.result;
   }
 }

@@ -7,8 +7,13 @@ export interface SnapshotState {
   queue: string[];
   /** Last key of the last completed chunk of queue[0]; null before its first chunk. */
   lastKey: unknown[] | null;
-  /** Optional upper bound (inclusive) of a re-snapshot of a key range of queue[0]. */
+  /**
+   * Upper bound (inclusive) of queue[0]'s snapshot: a requested range's end, or the table's greatest key
+   * when its snapshot started (rows added later arrive by the stream). Null: no bound.
+   */
   untilKey?: unknown[] | null;
+  /** untilKey is fixed for queue[0] (kept across restarts, so a resume reads up to the same bound). */
+  bounded?: boolean;
   rowsDone: number;
   estimatedRows: number;
   startedAtMs: number;
