@@ -24,6 +24,8 @@ interface EngineError {
 /**
  * One search request whose failures become API errors: a query the engine rejects → 400 SYNC_S3005,
  * engine unreachable, overloaded, timing out or missing the index → 503 SYNC_S3007. Never a 500.
+ * The engine's own text (Java exceptions, addresses, index internals) is kept in the error's cause for
+ * the server log (the API's error handler logs it with the request id), never in the client's message.
  */
 export async function engineSearch<T>(
   client: SearchClient,
@@ -36,29 +38,35 @@ export async function engineSearch<T>(
   try {
     res = await client.request('POST', path, body, { timeoutMs: opts.timeoutMs });
   } catch (e) {
-    throw new SynclineError('API_UNAVAILABLE', `search engine unreachable: ${(e as Error).message}`, {
+    throw new SynclineError('API_UNAVAILABLE', 'the search engine is unreachable; retry shortly', {
       cause: e,
     });
   }
   if (res.status === 200) return res.body as T;
   const err = (res.body as { error?: EngineError } | undefined)?.error;
   const causes = [err?.type, err?.caused_by?.type, ...(err?.root_cause ?? []).map((c) => c.type)];
-  const reason = describe(err);
+  const cause = new Error(`search engine answered HTTP ${res.status}: ${describe(err)}`);
   if (res.status === 404 && causes.includes('index_not_found_exception')) {
     throw new SynclineError('API_UNAVAILABLE', `search index ${index} does not exist yet`, {
       details: { index },
+      cause,
     });
   }
   if (
-    (res.status === 400 || res.status === 500) &&
-    causes.some((c) => c !== undefined && CLIENT_FAULTS.has(c))
+    res.status === 400 ||
+    (res.status === 500 && causes.some((c) => c !== undefined && CLIENT_FAULTS.has(c)))
   ) {
-    throw new SynclineError('API_BAD_QUERY', `the search engine rejected the query: ${reason}`);
+    throw new SynclineError(
+      'API_BAD_QUERY',
+      'the search engine rejected the query; change the search parameters (the server log has the reason)',
+      { cause },
+    );
   }
-  if (res.status === 400) {
-    throw new SynclineError('API_BAD_QUERY', `the search engine rejected the query: ${reason}`);
-  }
-  throw new SynclineError('API_UNAVAILABLE', `search engine answered HTTP ${res.status}: ${reason}`);
+  throw new SynclineError(
+    'API_UNAVAILABLE',
+    `the search engine failed (HTTP ${res.status}); retry shortly (the server log has the reason)`,
+    { cause },
+  );
 }
 
 function describe(err: EngineError | undefined): string {

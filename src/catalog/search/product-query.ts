@@ -1,6 +1,6 @@
 import { SynclineError } from '../../core/errors.js';
 import type { ProductStatus } from '../entities.js';
-import { decodeCursor } from './cursor.js';
+import { type CursorKey, decodeCursor } from './cursor.js';
 
 export const PRODUCT_SORTS = ['relevance', 'price_asc', 'price_desc', 'newest'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
@@ -50,6 +50,14 @@ const SORTS: Record<ProductSort, Array<Record<string, 'asc' | 'desc'>>> = {
   price_asc: [{ [PRODUCT_FIELDS.price]: 'asc' }, { [PRODUCT_FIELDS.id]: 'asc' }],
   price_desc: [{ [PRODUCT_FIELDS.price]: 'desc' }, { [PRODUCT_FIELDS.id]: 'asc' }],
   newest: [{ [PRODUCT_FIELDS.created]: 'desc' }, { [PRODUCT_FIELDS.id]: 'desc' }],
+};
+
+/** The search_after values each sort gives (and takes back in a cursor), in SORTS order. */
+const CURSOR_KEYS: Record<ProductSort, readonly CursorKey[]> = {
+  relevance: ['number', 'id'],
+  price_asc: ['number', 'id'],
+  price_desc: ['number', 'id'],
+  newest: ['epoch', 'id'],
 };
 
 /**
@@ -116,7 +124,7 @@ export function buildProductQuery(p: ProductSearchParams, o: ProductQueryOptions
     sort: SORTS[sort],
   };
   if (post.length) body.post_filter = { bool: { filter: post } };
-  if (p.cursor !== undefined) body.search_after = decodeCursor(p.cursor, sort);
+  if (p.cursor !== undefined) body.search_after = decodeCursor(p.cursor, sort, CURSOR_KEYS[sort]);
   else if (page > 1) body.from = (page - 1) * size;
   if (p.facets !== false) {
     body.aggs = {

@@ -69,14 +69,20 @@ export async function putLogTemplate(client: SearchClient, prefix: string): Prom
   try {
     res = await client.request('PUT', `/_index_template/${templateName(prefix)}`, logTemplate(prefix));
   } catch (e) {
-    throw new SynclineError('API_UNAVAILABLE', `search engine unreachable: ${(e as Error).message}`, {
+    throw new SynclineError('API_UNAVAILABLE', 'the search engine is unreachable; retry shortly', {
       cause: e,
     });
   }
   if (res.status !== 200) {
+    // the engine's answer goes to the server log (as the cause), not to the client
     throw new SynclineError(
       'API_UNAVAILABLE',
-      `creating index template ${templateName(prefix)} failed: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+      `the search engine refused the log index template (HTTP ${res.status}); the server log has the reason`,
+      {
+        cause: new Error(
+          `PUT _index_template/${templateName(prefix)}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 1000)}`,
+        ),
+      },
     );
   }
 }

@@ -58,7 +58,7 @@ export async function searchLogs(
     sort: SORT,
     query: { bool: { must, filter } },
   };
-  if (p.cursor !== undefined) body.search_after = decodeCursor(p.cursor, 'ts_desc');
+  if (p.cursor !== undefined) body.search_after = decodeCursor(p.cursor, 'ts_desc', ['epoch', 'keyword']);
   else if (page > 1) body.from = (page - 1) * size;
   const raw = await engineSearch<{
     hits: { total: { value: number }; hits: Array<{ _source: Record<string, unknown>; sort?: unknown[] }> };

@@ -206,7 +206,15 @@ export class BatchingLogWriter implements LogWriter {
       this.pending--;
       if (!it.ticket.failed) {
         it.ticket.failed = true;
-        it.ticket.reject(new SynclineError('API_UNAVAILABLE', `log records not stored: ${reason}`));
+        it.ticket.reject(
+          new SynclineError(
+            'API_UNAVAILABLE',
+            'log records not stored: the search engine failed; retry shortly',
+            {
+              cause: new Error(reason),
+            },
+          ),
+        );
       }
     }
     return keep;

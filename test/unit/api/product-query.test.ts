@@ -62,13 +62,46 @@ describe('buildProductQuery', () => {
   });
 
   it('cursor becomes search_after; a cursor of another sort, garbage, or page>1 with a cursor is SYNC_S3005', () => {
-    const c = encodeCursor('price_asc', ['12.5', 7]);
-    expect(build({ sort: 'price_asc', cursor: c })('search_after')).toEqual(['12.5', 7]);
+    // the engine gives a price sort value as a number
+    const c = encodeCursor('price_asc', [12.5, 7]);
+    expect(build({ sort: 'price_asc', cursor: c })('search_after')).toEqual([12.5, 7]);
     expect(code(() => buildProductQuery({ sort: 'newest', cursor: c }, opts))).toBe('SYNC_S3005');
     expect(code(() => buildProductQuery({ cursor: 'bm90LWpzb24' }, opts))).toBe('SYNC_S3005');
     expect(code(() => buildProductQuery({ sort: 'price_asc', cursor: c, page: 2 }, opts))).toBe('SYNC_S3005');
     const deep = encodeCursor('relevance', [{ nested: true }, 1] as never);
     expect(code(() => buildProductQuery({ cursor: deep }, opts))).toBe('SYNC_S3005');
+  });
+
+  it("a cursor's values must fit its sort: count, and type per key (null never)", () => {
+    const ok: Array<[string, unknown[]]> = [
+      ['price_asc', [0, 1]],
+      ['price_desc', [5999.99, '18446744073709551615']],
+      ['relevance', [1.2345, 3]],
+      ['newest', [1735689600000, 9]],
+    ];
+    for (const [sort, a] of ok) {
+      expect(build({ sort: sort as 'newest', cursor: encodeCursor(sort, a) })('search_after')).toEqual(a);
+    }
+    const bad: Array<[string, unknown[]]> = [
+      ['price_asc', [null, null]],
+      ['price_asc', [1, null]],
+      ['price_asc', [1]],
+      ['price_asc', [1, 2, 3]],
+      ['price_asc', ['12.5', 1]],
+      ['price_asc', [1, 'x1']],
+      ['price_asc', [1, -2]],
+      ['price_asc', [1, 1.5]],
+      ['newest', [1.5, 1]],
+      ['newest', ['2025-01-01', 1]],
+      ['relevance', [true, 1]],
+    ];
+    for (const [sort, a] of bad) {
+      const cursor = encodeCursor(sort, a);
+      expect(
+        code(() => buildProductQuery({ sort: sort as 'newest', cursor }, opts)),
+        JSON.stringify(a),
+      ).toBe('SYNC_S3005');
+    }
   });
 
   it('refuses windows past 10000 and inverted price ranges', () => {
