@@ -19,6 +19,7 @@ import type { JobRegistry } from '../ops/jobs.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import type { IngestHandler } from '../sources/ingest/ingest-service.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
+import { installInputChecks } from './input-checks.js';
 import { BatchingLogWriter, type LogWriter } from './logs/log-writer.js';
 import { healthPlugin, type ReadinessSource } from './plugins/health.js';
 import { installMetrics } from './plugins/metrics.js';
@@ -94,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
+  installInputChecks(app);
   // JSON only: text/plain bodies get 415 instead of reaching validation as strings
   app.removeContentTypeParser('text/plain');
   let closing = false;

@@ -1,22 +1,39 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodes, type ErrorKind, isSynclineError } from '../core/errors.js';
+import { ErrorCodes, type ErrorKind, errorMessage, isSynclineError } from '../core/errors.js';
 import { describeValidation } from './validation.js';
 
-const STATUS: Partial<Record<ErrorKind, number>> = {
-  API_VALIDATION: 400,
-  API_BAD_QUERY: 400,
-  API_UNAUTHORIZED: 401,
-  API_NOT_FOUND: 404,
-  API_CONFLICT: 409,
-  API_PAYLOAD_TOO_LARGE: 413,
-  API_UNSUPPORTED_MEDIA_TYPE: 415,
-  API_RATE_LIMITED: 429,
-  API_UNAVAILABLE: 503,
-  SINK_UNREACHABLE: 503,
-  SOURCE_UNREACHABLE: 503,
+/**
+ * The errors the API answers as themselves: kind → HTTP status, and the kind whose code the client
+ * sees (a capture or sink "unreachable" is the API's SYNC_S3007, as docs/api.md promises). Any other
+ * kind is a 500 SYNC_S9999. docs/api.md's error table lists every code this can answer (a unit test
+ * holds the two together).
+ */
+export const API_ANSWERS: Partial<Record<ErrorKind, { status: number; as?: ErrorKind }>> = {
+  API_VALIDATION: { status: 400 },
+  API_BAD_QUERY: { status: 400 },
+  EVENT_INVALID: { status: 400 },
+  API_UNAUTHORIZED: { status: 401 },
+  API_NOT_FOUND: { status: 404 },
+  API_CONFLICT: { status: 409 },
+  API_PAYLOAD_TOO_LARGE: { status: 413 },
+  API_UNSUPPORTED_MEDIA_TYPE: { status: 415 },
+  API_RATE_LIMITED: { status: 429 },
+  API_UNAVAILABLE: { status: 503 },
+  SINK_UNREACHABLE: { status: 503, as: 'API_UNAVAILABLE' },
+  SOURCE_UNREACHABLE: { status: 503, as: 'API_UNAVAILABLE' },
 };
+
+/** Every code a client can get from the API: the answered kinds, plus SYNC_S9999 for the rest. */
+export function apiErrorCodes(): string[] {
+  const kinds = Object.entries(API_ANSWERS).map(([k, a]) => a?.as ?? (k as ErrorKind));
+  return [...new Set([...kinds, 'INTERNAL' as const].map((k) => ErrorCodes[k].code))].sort();
+}
+
+/** How much of a refused body is still read and thrown away after the 413, and for how long. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
 
 /** Network-level failures of MariaDB or the engine: the dependency is down, not the request wrong. */
 const UNAVAILABLE_CODES = new Set([
@@ -71,9 +88,23 @@ export function toHttpError(
     return { status: 400, body: body('API_VALIDATION', message, { field }), log: 'info' };
   }
   if (isSynclineError(err)) {
-    const status = STATUS[err.kind] ?? 500;
-    if (status >= 500 && status !== 503) return internal(req);
-    return { status, body: body(err.kind, err.message, err.details), log: status === 503 ? 'warn' : 'info' };
+    const answer = API_ANSWERS[err.kind];
+    if (!answer) return internal(req);
+    return {
+      status: answer.status,
+      body: body(answer.as ?? err.kind, err.message, err.details),
+      log: answer.status === 503 ? 'warn' : 'info',
+    };
+  }
+  if (clientAborted(err, req)) {
+    // the client went away mid-upload: nobody reads this answer, and no dependency failed
+    return {
+      status: 400,
+      body: body('API_VALIDATION', 'the client closed the connection before the request body arrived', {
+        field: 'body',
+      }),
+      log: 'info',
+    };
   }
   if (errCode(err)) {
     return {
@@ -144,6 +175,13 @@ export function toHttpError(
   return internal(req);
 }
 
+/** The request stream itself failed (the client closed the socket mid-body): Node's "aborted". */
+function clientAborted(err: Error & { code?: string }, req: FastifyRequest): boolean {
+  if (err.code !== 'ECONNRESET') return false;
+  const raw = req.raw as FastifyRequest['raw'] & { aborted?: boolean };
+  return err.message === 'aborted' || raw.aborted === true || (raw.destroyed && !raw.complete);
+}
+
 function internal(req: FastifyRequest) {
   return {
     status: 500,
@@ -162,8 +200,21 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const out = toHttpError(err, req);
     if (out.log === 'error') req.log.error({ err }, 'request failed');
-    else req.log[out.log]({ code: out.body.error.code, msg: out.body.error.message }, 'request refused');
+    else {
+      // what the client is not told (an engine's own text, a driver error) is logged under the request id
+      const cause = (err as { cause?: unknown }).cause;
+      req.log[out.log](
+        {
+          code: out.body.error.code,
+          status: out.status,
+          reason: out.body.error.message,
+          ...(cause !== undefined && { cause: errorMessage(cause).slice(0, 2000) }),
+        },
+        out.status === 413 ? 'request body too large' : 'request refused',
+      );
+    }
     if (out.status === 503) reply.header('retry-after', '1');
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') drainRefusedBody(req, reply);
     return reply.code(out.status).send(out.body);
   });
   app.setNotFoundHandler((req, reply) =>
@@ -174,20 +225,76 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 /**
+ * Fastify answers a body over the limit while the client is still sending it, marked `connection:
+ * close`. Closing the socket on a client that is still writing makes the kernel reset the connection,
+ * and the reset destroys the 413 before a client that reads after its upload (most do) gets it: the
+ * client sees "connection reset" mid-upload instead of the answer. So the rest of the body is read and
+ * thrown away (the parser knows where it ends, so the connection stays usable), within bounds: past
+ * DRAIN_MAX_BYTES or DRAIN_MAX_MS the socket is closed after all.
+ */
+function drainRefusedBody(req: FastifyRequest, reply: FastifyReply): void {
+  const raw = req.raw;
+  const socket = raw.socket as Socket | null | undefined;
+  if (raw.complete || !socket || typeof socket.destroy !== 'function') return;
+  reply.removeHeader('connection');
+  let read = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(stop, DRAIN_MAX_MS);
+  timer.unref();
+  raw.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > DRAIN_MAX_BYTES) stop();
+  });
+  raw.once('end', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
+}
+
+/** What Node's HTTP parser refused, in the client's terms (codes of llhttp, the parser Node uses). */
+const PARSER_ERRORS: Record<string, string> = {
+  HPE_INVALID_METHOD: 'unknown or invalid HTTP method',
+  HPE_INVALID_URL:
+    'the URL has a character HTTP does not allow there (percent-encode characters outside ASCII, spaces and control characters)',
+  HPE_INVALID_CONSTANT:
+    'the request line is not METHOD /path HTTP/1.1 (a space in the URL must be percent-encoded)',
+  HPE_INVALID_VERSION: 'unsupported HTTP version (send HTTP/1.1)',
+  HPE_INVALID_HEADER_TOKEN: 'a header name or value has a character HTTP does not allow',
+  HPE_INVALID_CONTENT_LENGTH: 'Content-Length is not a decimal number',
+  HPE_UNEXPECTED_CONTENT_LENGTH:
+    'more than one Content-Length, or Content-Length together with Transfer-Encoding',
+  HPE_INVALID_TRANSFER_ENCODING:
+    'invalid Transfer-Encoding (only chunked is accepted, and not together with Content-Length)',
+  HPE_INVALID_CHUNK_SIZE: 'the chunked body has an invalid chunk size',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'the chunked body has oversized chunk extensions',
+  HPE_STRICT: 'lines of the request head must end with CRLF',
+  HPE_CR_EXPECTED: 'lines of the request head must end with CRLF',
+  HPE_LF_EXPECTED: 'lines of the request head must end with CRLF',
+  HPE_UNEXPECTED_SPACE: 'unexpected whitespace in the request head',
+};
+
+/** Status and message for a request the parser refused; the parser's own reason for codes not listed. */
+export function describeClientError(err: Error & { code?: string; reason?: string }): [number, string] {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return [431, 'request headers are too large (16 KiB at most)'];
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return [408, 'the request was not received in time (api.requestTimeoutMs)'];
+  const known = err.code ? PARSER_ERRORS[err.code] : undefined;
+  const reason =
+    known ?? (typeof err.reason === 'string' ? err.reason.slice(0, 120) : 'the request is malformed');
+  return [400, `malformed HTTP request: ${reason}`];
+}
+
+/**
  * Requests Node's HTTP parser refuses before Fastify sees them (raw non-ASCII in the URL, oversized
  * headers, a slow sender): answered in the same error format, then the socket is closed.
  */
-export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler(err: Error & { code?: string; reason?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
-  const [status, message] =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'request headers are too large']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'the request was not received in time (api.requestTimeoutMs)']
-        : [400, 'malformed HTTP request (characters outside ASCII must be percent-encoded in the URL)'];
+  const [status, message] = describeClientError(err);
   const payload = JSON.stringify(body('API_VALIDATION', message));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +

@@ -41,7 +41,7 @@ const Version = Type.Integer({
   description: 'The version you read; a stale one gets 409 SYNC_S3003.',
 });
 const UpdatedAt = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z$',
+  format: 'utc-micros',
   maxLength: 27,
   description: 'the updated_at you read, e.g. 2025-01-02T03:04:05.123456Z; a stale one gets 409 SYNC_S3003',
 });

@@ -17,9 +17,22 @@ const common: Options = {
   messages: true,
 };
 
+/**
+ * `2025-01-02T03:04:05.123456Z` naming a real instant in DATETIME's range (years 1000–9999). A pattern
+ * alone lets month 13 or February 30 through to the database, which answers with its own text.
+ */
+export function isUtcMicros(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return y >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= days && h <= 23 && mi <= 59 && se <= 59;
+}
+
 function make(coerce: boolean): Ajv {
   const ajv = new Ajv({ ...common, coerceTypes: coerce ? 'array' : false });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
+  ajv.addFormat('utc-micros', { type: 'string', validate: isUtcMicros });
   return ajv;
 }
 

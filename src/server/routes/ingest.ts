@@ -11,6 +11,7 @@ import {
   UnparsableLine,
 } from '../../sources/ingest/index.js';
 import type { IngestHandler } from '../../sources/ingest/ingest-service.js';
+import { loneSurrogateAt } from '../input-checks.js';
 import * as S from '../schemas.js';
 import { bearerMatches } from './admin.js';
 
@@ -111,6 +112,9 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
         return refuse(reply, 400, `body: not valid JSON (${(e as Error).message})`, { field: 'body' });
       }
       if (split.messages.length === 0) return refuse(reply, 400, 'body: no message', { field: 'body' });
+      if (split.single && split.messages[0] === null) {
+        return refuse(reply, 400, 'body must not be null; send a message', { field: 'body' });
+      }
       if (split.messages.length > opts.config.maxMessages) {
         return refuse(
           reply,
@@ -125,6 +129,12 @@ export async function ingestRoutes(app: FastifyInstance, opts: IngestRouteOption
       const messages = split.messages.map((m, i) => {
         if (m instanceof UnparsableLine) {
           unparsable.set(i, `line ${i + 1}: ${m.reason}`);
+          return { value: null };
+        }
+        // no UTF-8 form: the index would hold U+FFFD instead of the text sent (input-checks.ts)
+        const at = loneSurrogateAt(m, split.single ? 'body' : `body.${i}`);
+        if (at !== undefined) {
+          unparsable.set(i, `${at} contains a lone UTF-16 surrogate (text must be valid Unicode)`);
           return { value: null };
         }
         return toMessage(m);
