@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const xid of pending) await conn.query(`XA ROLLBACK '${xid}'`).catch(() => {});
+  for (const xid of [...pending]) await decideXa(`XA ROLLBACK '${xid}'`, xid).catch(() => {});
   pending.clear();
 });
 
@@ -59,9 +59,22 @@ async function prepareXa(xid: string, statements: readonly string[]): Promise<st
   }
 }
 
-/** Runs the XA decision from another session (as a transaction manager does) and returns its GTID. */
+/**
+ * Runs the XA decision from another session (as a transaction manager does) and returns its GTID. The
+ * prepared branch is detached from its session only once the server has finished closing that session,
+ * a moment after the client's end(): until then the decision fails with XAER_NOTA (1397), so it retries.
+ */
 async function decideXa(sql: string, xid: string): Promise<string> {
-  await conn.query(sql);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await conn.query(sql);
+      break;
+    } catch (e) {
+      if ((e as { errno?: number }).errno !== 1397 || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   pending.delete(xid);
   const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
   return String(rows[0]?.g);
