@@ -1,17 +1,5 @@
-import ZongJi, {
-  type AnyBinlogEvent,
-  type DeleteRowsEvent,
-  type HeartbeatEvent,
-  type MariadbGtidEvent,
-  type QueryEvent,
-  type RotateEvent,
-  type TableMapEvent,
-  type UpdateRowsEvent,
-  type WriteRowsEvent,
-  type XaPrepareEvent,
-} from '@vlasky/zongji';
+import ZongJi, { type AnyBinlogEvent, type TableMapEvent } from '@vlasky/zongji';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { Row } from '../../../core/change-event.js';
 import { SynclineError } from '../../../core/errors.js';
 import { idle as sleep } from '../../../core/timers.js';
 import { backoffDelay } from './backoff.js';
@@ -22,9 +10,9 @@ import {
   describeServer,
 } from './connection.js';
 import { classifyBinlogError, unreachable } from './errors.js';
-import { advance, formatGtidPosition, type Gtid, type GtidPosition, parseGtidPosition } from './gtid.js';
-import { eventWeight, type RawBinlogEvent, type RowsEvent, type XaId, type XaOutcome } from './raw-event.js';
-import { rowNormalizer } from './row-values.js';
+import { EventTranslator, TRANSLATED_EVENTS } from './event-translator.js';
+import { formatGtidPosition, parseGtidPosition } from './gtid.js';
+import { eventWeight, type RawBinlogEvent } from './raw-event.js';
 
 /** Where to start: after a GTID position, at binlog coordinates, or at the current end of the binlog. */
 export type ReaderStart = { readonly gtid: string } | { readonly file: string; readonly pos: number } | 'end';
@@ -79,19 +67,6 @@ export interface ReaderStats {
   readonly pauses: number;
 }
 
-const INCLUDE_EVENTS = [
-  'rotate',
-  'mariadbgtid',
-  'query',
-  'tablemap',
-  'writerows',
-  'updaterows',
-  'deleterows',
-  'xid',
-  'xaprepare',
-  'heartbeat',
-];
-
 /** The parts of mysql2's Connection the flow control touches (pause/resume are public, the queue is not). */
 interface FlowConnection {
   pause(): void;
@@ -112,17 +87,10 @@ interface Flow {
   readonly resume: () => void;
 }
 
-interface TableInfo {
-  readonly database: string;
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly primaryKey: readonly string[] | undefined;
-  readonly normalize: ((row: Row) => void) | undefined;
-}
-
 /**
  * Streams one MariaDB server's binlog through zongji as whole event groups, with bounded buffering and
- * reconnects.
+ * reconnects. This class is the connection (zongji, flow control, watchdog, reconnect); what the events
+ * mean is EventTranslator's (event-translator.ts), which does no I/O.
  *
  * Backpressure: when the buffer reaches highWaterMark the mysql2 connection is paused (socket.pause(); the
  * rest of the current socket chunk waits in mysql2's paused-packet queue), so TCP flow control stops the
@@ -145,9 +113,8 @@ export class BinlogReader {
   private failure: SynclineError | undefined;
   private closed = false;
   private started = false;
-  private committed: GtidPosition = new Map();
-  private open: { gtid: Gtid; standalone: boolean; after: GtidPosition; xid?: XaId } | undefined;
-  private tables = new Map<number, TableInfo>();
+  /** zongji events → raw events; holds the position after the last commit (where a reconnect resumes). */
+  private translator = new EventTranslator(new Map());
   private z: ZongJi | undefined;
   private epoch = 0;
   private flow: Flow | undefined;
@@ -157,7 +124,6 @@ export class BinlogReader {
   private pauses = 0;
   private connected = false;
   private lastReceivedAt = 0;
-  private file = '';
   private reconnectTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly closeController = new AbortController();
@@ -171,7 +137,7 @@ export class BinlogReader {
 
   /** The GTID position after the last commit received (buffered or consumed). */
   get position(): string {
-    return formatGtidPosition(this.committed);
+    return formatGtidPosition(this.translator.committed);
   }
 
   get stats(): ReaderStats {
@@ -199,7 +165,7 @@ export class BinlogReader {
     this.started = true;
     for (;;) {
       try {
-        this.committed = parseGtidPosition(await this.resolveStart());
+        this.translator = new EventTranslator(parseGtidPosition(await this.resolveStart()));
         break;
       } catch (e) {
         const c = classifyBinlogError(e, this.where, describeStart(this.o.start));
@@ -331,8 +297,8 @@ export class BinlogReader {
       this.connected = true;
       this.lastReceivedAt = Date.now();
     });
-    const from = formatGtidPosition(this.committed);
-    z.start({ serverId: this.o.serverId, gtidSet: from, includeEvents: INCLUDE_EVENTS });
+    const from = this.position;
+    z.start({ serverId: this.o.serverId, gtidSet: from, includeEvents: [...TRANSLATED_EVENTS] });
     const conn = z.connection as unknown as FlowConnection | null;
     if (!conn) return; // start() refused the options; its error event arrives next
     this.installFlowControl(conn);
@@ -419,7 +385,7 @@ export class BinlogReader {
     clearInterval(this.watchdog);
     this.watchdog = undefined;
     this.flow = undefined;
-    this.tables.clear();
+    this.translator.reset();
     const z = this.z;
     this.z = undefined;
     if (z) {
@@ -436,7 +402,7 @@ export class BinlogReader {
 
   private onFailure(err: unknown): void {
     if (this.closed || this.failure) return;
-    const from = formatGtidPosition(this.committed);
+    const from = this.position;
     const c = classifyBinlogError(err, this.where, from);
     this.teardown();
     if (!c.transient) {
@@ -450,7 +416,6 @@ export class BinlogReader {
       return;
     }
     this.reconnects += 1;
-    this.open = undefined;
     this.push({ kind: 'reconnected', from, attempt: this.attempts });
     const delayMs = this.delay();
     this.o.onReconnect?.({ attempt: this.attempts, delayMs, error: c.cause, from });
@@ -473,156 +438,27 @@ export class BinlogReader {
     });
   }
 
-  // ---- events -------------------------------------------------------------------------------------------
+  // ---- events ----------------------------------------------------------------------------------------
 
   private onBinlog(z: ZongJi, ev: AnyBinlogEvent): void {
     this.lastReceivedAt = Date.now();
     this.received += 1;
-    switch (ev.getEventName()) {
-      case 'rotate':
-        this.file = (ev as RotateEvent).binlogName;
-        return;
-      case 'heartbeat': {
-        this.attempts = 0; // the stream is healthy
-        if (this.open) return;
-        const hb = ev as HeartbeatEvent;
-        const last = this.queue[this.queue.length - 1];
-        // An idle consumer must not make heartbeats pile up: keep only the newest trailing one.
-        if (last?.kind === 'heartbeat') {
-          this.queue[this.queue.length - 1] = {
-            kind: 'heartbeat',
-            file: hb.binlogName,
-            pos: hb.nextPosition,
-          };
-          return;
-        }
-        this.push({ kind: 'heartbeat', file: hb.binlogName, pos: hb.nextPosition });
-        return;
-      }
-      case 'mariadbgtid': {
-        const g = ev as MariadbGtidEvent;
-        const gtid: Gtid = { domainId: g.domainId, serverId: g.serverId, seqNo: BigInt(g.seqNo) };
-        const after = advance(this.committed, gtid);
-        // XA PREPARE and XA COMMIT/ROLLBACK groups name their XA transaction in the GTID event.
-        const xid = g.preparedXa || g.completedXa ? xaId(g.xidGtrid, g.xidBqual, g.xidFormatId) : undefined;
-        this.open = { gtid, standalone: g.standalone, after, ...(xid !== undefined && { xid }) };
-        this.push({
-          kind: 'begin',
-          gtid,
-          positionBefore: formatGtidPosition(this.committed),
-          positionAfter: formatGtidPosition(after),
-          standalone: g.standalone,
-          ...(g.preparedXa && xid !== undefined && { xaPrepare: xid }),
-          timestampMs: g.timestamp,
-        });
-        return;
-      }
-      case 'query': {
-        const q = ev as QueryEvent;
-        const head = q.query.trim().toUpperCase();
-        if (head === 'BEGIN' || !this.open) return;
-        if (head === 'COMMIT' || head === 'ROLLBACK') {
-          this.commit(z, q.timestamp);
-          return;
-        }
-        // The XA decision group: "XA COMMIT X'…',X'…',n" / "XA ROLLBACK …" (the server logs the id in hex).
-        if (head.startsWith('XA COMMIT') || head.startsWith('XA ROLLBACK')) {
-          const rollback = head.startsWith('XA ROLLBACK');
-          const xid =
-            this.open.xid ??
-            q.query
-              .trim()
-              .slice(rollback ? 12 : 10)
-              .trim();
-          this.commit(z, q.timestamp, { xid, outcome: rollback ? 'rollback' : 'commit' });
-          return;
-        }
-        if (head.startsWith('XA END')) return; // closes the XA branch before XA PREPARE: no data
+    if (ev.getEventName() === 'heartbeat') this.attempts = 0; // the stream is healthy
+    const schemas =
+      ev.getEventName() === 'tablemap' ? z.tableMap[(ev as TableMapEvent).tableId]?.columnSchemas : undefined;
+    for (const out of this.translator.translate(ev, schemas)) {
+      if (out.kind === 'statement') {
         // DDL may change a table under an unchanged table id: make zongji re-read column metadata (it only
         // caches on the INFORMATION_SCHEMA path; binlog_row_metadata=FULL rebuilds per TableMap anyway).
         for (const id of Object.keys(z.tableMap)) delete z.tableMap[Number(id)];
-        this.push({ kind: 'statement', sql: q.query, schema: q.schema, timestampMs: q.timestamp });
-        if (this.open.standalone) this.commit(z, q.timestamp);
-        return;
+      } else if (out.kind === 'commit') this.attempts = 0;
+      else if (out.kind === 'heartbeat' && this.queue[this.queue.length - 1]?.kind === 'heartbeat') {
+        // An idle consumer must not make heartbeats pile up: keep only the newest trailing one.
+        this.queue[this.queue.length - 1] = out;
+        continue;
       }
-      case 'xid':
-        this.commit(z, ev.timestamp);
-        return;
-      case 'xaprepare': {
-        // Ends an XA PREPARE group: its rows wait for XA COMMIT / XA ROLLBACK. A one-phase commit written
-        // this way (MySQL does; MariaDB 10.11 logs XA COMMIT … ONE PHASE as a plain transaction) commits now.
-        const x = ev as XaPrepareEvent;
-        if (x.onePhase) this.commit(z, x.timestamp);
-        else {
-          const xid = this.open?.xid ?? xaId(x.xidGtrid, x.xidBqual, x.xidFormatId);
-          this.commit(z, x.timestamp, { xid, outcome: 'prepare' });
-        }
-        return;
-      }
-      case 'tablemap': {
-        const t = ev as TableMapEvent;
-        const cached = z.tableMap[t.tableId];
-        const columns = t.columnNames ?? cached?.columnSchemas.map((c) => c.COLUMN_NAME) ?? [];
-        const primaryKey =
-          t.primaryKey && t.columnNames
-            ? t.primaryKey.map((i) => t.columnNames![i]!).filter(Boolean)
-            : undefined;
-        this.tables.set(t.tableId, {
-          database: t.schemaName,
-          table: t.tableName,
-          columns,
-          primaryKey,
-          normalize: rowNormalizer(cached?.columnSchemas),
-        });
-        return;
-      }
-      case 'writerows':
-      case 'updaterows':
-      case 'deleterows': {
-        const r = ev as WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
-        const info = this.tables.get(r.tableId);
-        if (!info || !this.open) return;
-        const name = ev.getEventName();
-        const op = name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
-        const normalize = info.normalize;
-        if (normalize && op === 'update') {
-          for (const pair of r.rows as Array<{ before: Row; after: Row }>) {
-            normalize(pair.before);
-            normalize(pair.after);
-          }
-        } else if (normalize) for (const row of r.rows as Row[]) normalize(row);
-        this.push({
-          kind: 'rows',
-          op,
-          database: info.database,
-          table: info.table,
-          columns: info.columns,
-          primaryKey: info.primaryKey,
-          rows: r.rows as RowsEvent['rows'],
-          timestampMs: r.timestamp,
-        });
-        return;
-      }
-      default:
-        return;
+      this.push(out);
     }
-  }
-
-  private commit(z: ZongJi, timestampMs: number, xa?: XaOutcome): void {
-    const g = this.open;
-    if (!g) return;
-    this.open = undefined;
-    this.committed = g.after;
-    this.attempts = 0;
-    this.push({
-      kind: 'commit',
-      gtid: g.gtid,
-      position: formatGtidPosition(g.after),
-      file: z.options.filename ?? this.file,
-      pos: z.options.position ?? 0,
-      timestampMs,
-      ...(xa && { xa }),
-    });
   }
 
   private push(ev: RawBinlogEvent): void {
@@ -654,11 +490,6 @@ export class BinlogReader {
       signal?.addEventListener('abort', done, { once: true });
     });
   }
-}
-
-/** The server's notation of an XA id (as in its logged "XA COMMIT X'…',X'…',n"), so both sources agree. */
-function xaId(gtrid: Buffer | undefined, bqual: Buffer | undefined, formatId: number | undefined): XaId {
-  return `X'${gtrid?.toString('hex') ?? ''}',X'${bqual?.toString('hex') ?? ''}',${formatId ?? 1}`;
 }
 
 function describeStart(s: ReaderStart): string {
