@@ -1,9 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { ConfigSchema } from './schema.js';
+import { editorSchema } from './editor-schema.js';
 
 /** Writes the JSON Schema of the config (for editor completion: `# yaml-language-server: $schema=...`). */
 const out = process.argv[2] ?? 'config-schema.json';
-writeFileSync(
-  out,
-  `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...ConfigSchema }, null, 2)}\n`,
-);
+writeFileSync(out, `${JSON.stringify(editorSchema(), null, 2)}\n`);
