@@ -15,9 +15,9 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[]): Promise<Run> {
+function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -113,5 +113,25 @@ describe('CLI operations (dist/cli/main.js against the real stack)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('SYNC_S4001');
     expect(r.stderr).toContain(index);
+  }, 60_000);
+});
+
+describe('syncline run refuses unsafe configurations before starting anything', () => {
+  it('the published admin token beyond loopback: exit 2 naming the key and the fix', async () => {
+    const r = await cli(['run'], { ...process.env, SYNCLINE_API_HOST: '0.0.0.0', SYNCLINE_ADMIN_TOKEN: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('SYNC_S0001 server.adminToken: still the published default token');
+    expect(r.stderr).toContain('SYNCLINE_ADMIN_TOKEN');
+    expect(r.stderr).not.toContain('starting the local stack');
+  }, 60_000);
+
+  it('one server named without stack.manage: exit 2 naming the missing key, no local server started', async () => {
+    const r = await cli(['run'], {
+      ...process.env,
+      SYNCLINE_MYSQL_URL: 'mysql://app@db.invalid:3306/shop',
+      SYNCLINE_SEARCH_URL: '',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('search.url: not set while mysql.url is');
   }, 60_000);
 });
