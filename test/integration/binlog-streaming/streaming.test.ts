@@ -130,6 +130,28 @@ describe('binlog streaming', () => {
     expect(small!.key).toEqual({ id: '20' });
   });
 
+  it('negative TIME values stream as SELECT prints them (zongji 0.9.0 decodes -HH:MM:00 wrongly)', async () => {
+    await conn.query('CREATE TABLE times (id INT PRIMARY KEY, t0 TIME, t3 TIME(3), t6 TIME(6))');
+    const values = [
+      '-12:30:00',
+      '-00:01:00',
+      '-01:00:00',
+      '-100:00:00',
+      '-838:59:59',
+      '-00:00:01',
+      '-00:00:00.5',
+      '-12:30:00.25',
+      '-01:00:00.999999',
+      '12:30:00',
+    ];
+    const from = await currentBinlogPosition(BINLOG_CONN);
+    const r = run({ tables: [`${db}.times`] }, from);
+    await conn.query('INSERT INTO times VALUES ?', [values.map((v, i) => [i + 1, v, v, v])]);
+    await r.waitForEvents(values.length);
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT id, t0, t3, t6 FROM times ORDER BY id');
+    expect(r.events.map((e) => e.after)).toEqual(rows.map((row) => ({ ...row })));
+  });
+
   it('streamed rows map to the same documents as the rows read by SELECT through the project pool', async () => {
     await conn.query(`CREATE TABLE types (
       id INT PRIMARY KEY, ti TINYINT, si SMALLINT UNSIGNED, bi BIGINT, ub BIGINT UNSIGNED, f FLOAT, d DOUBLE,

@@ -5,7 +5,10 @@ import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { EventTranslator } from '../../../src/sources/mysql-binlog/streaming/event-translator.js';
 import { formatGtidPosition, parseGtidPosition } from '../../../src/sources/mysql-binlog/streaming/gtid.js';
 import type { RawBinlogEvent, RowsEvent } from '../../../src/sources/mysql-binlog/streaming/raw-event.js';
-import type { ColumnSchemaLike } from '../../../src/sources/mysql-binlog/streaming/row-values.js';
+import {
+  type ColumnSchemaLike,
+  negativeTime,
+} from '../../../src/sources/mysql-binlog/streaming/row-values.js';
 import { compileTableFilter } from '../../../src/sources/mysql-binlog/streaming/table-filter.js';
 import type { TableMetadata } from '../../../src/sources/mysql-binlog/streaming/table-metadata.js';
 import { TransactionAssembler } from '../../../src/sources/mysql-binlog/streaming/transaction-assembler.js';
@@ -163,9 +166,7 @@ describe('event translation of recorded zongji events', () => {
         dt: '2024-01-02 03:04:05.123456',
         ts: '2024-01-02 03:04:05.678', // TIMESTAMP in the connection's zone (Z)
         day: '2024-01-02',
-        // Written as '-12:30:00'. zongji 0.9.0 decodes a negative TIME wrongly (it takes the bits of
-        // |t| − 1 and adds 1 to the seconds); a known gap, docs/binlog.md
-        tm: '-12:29:64',
+        tm: '-12:30:00', // zongji 0.9.0 delivered '-12:29:64' (recorded): repaired, see row-values.ts
         yr: 2024,
         name: '华为 Mate',
         body: 'long text',
@@ -278,5 +279,24 @@ describe('recorded events through translation and assembly', () => {
     expect(ddl).toEqual(['create types', 'create pairs', 'alter types']);
     // while 'kept' was prepared (8134), the checkpoint stayed at the commit before its prepare (8133)
     expect(checkpoints.slice(-4)).toEqual(['0-1-8133', '0-1-8133', '0-1-8135', '0-1-8136']);
+  });
+});
+
+describe('negative TIME repair', () => {
+  it('puts back what zongji 0.9.0 decodes wrongly, and leaves every other value alone', () => {
+    // left: what zongji delivered on MariaDB 10.11; right: what SELECT prints for the same stored value
+    const cases: Array<[string, string]> = [
+      ['-12:29:64', '-12:30:00'],
+      ['-00:00:64', '-00:01:00'],
+      ['-00:63:64', '-01:00:00'],
+      ['-99:63:64', '-100:00:00'],
+      ['-12:29:64.000', '-12:30:00.000'],
+      ['-00:63:64.000000', '-01:00:00.000000'],
+      ['-00:00:01', '-00:00:01'],
+      ['-838:59:59', '-838:59:59'],
+      ['-12:30:00.25', '-12:30:00.25'],
+      ['-00:00:00.5', '-00:00:00.5'],
+    ];
+    expect(cases.map(([zongji]) => negativeTime(zongji))).toEqual(cases.map(([, select]) => select));
   });
 });

@@ -14,6 +14,7 @@ export interface ColumnSchemaLike {
  * FLOAT keeps the exact float32 the binlog holds (1.1 → 1.100000023841858): the table map does not say
  * FLOAT(M,D), so the mapping, which knows the column from INFORMATION_SCHEMA, rounds it the way the
  * server prints it (6 significant digits, or D decimals).
+ *   - TIME: a negative value with zero seconds and no fraction arrives wrong (see negativeTime).
  * Everything else already matches (DECIMAL exact strings, DATE/DATETIME/TIMESTAMP strings, JSON text on
  * MariaDB, BLOB/BINARY/BIT Buffers). Returns undefined when a table has nothing to adjust.
  */
@@ -22,15 +23,40 @@ export function rowNormalizer(
 ): ((row: Row) => void) | undefined {
   if (!schemas) return undefined;
   const bigints: string[] = [];
+  const times: string[] = [];
   for (const c of schemas) {
     const type = c.COLUMN_TYPE.toLowerCase();
     if (type.startsWith('bigint')) bigints.push(c.COLUMN_NAME);
+    else if (/^time\b(?!stamp)/.test(type)) times.push(c.COLUMN_NAME);
   }
-  if (bigints.length === 0) return undefined;
+  if (bigints.length === 0 && times.length === 0) return undefined;
   return (row) => {
     for (const name of bigints) {
       const v = row[name];
       if (typeof v === 'number') row[name] = String(v);
     }
+    for (const name of times) {
+      const v = row[name];
+      if (typeof v === 'string' && v.startsWith('-')) row[name] = negativeTime(v);
+    }
   };
+}
+
+/**
+ * zongji 0.9.0 decodes a negative TIME by reading the hour/minute/second bit fields of |t| − 1 and adding
+ * 1 to the seconds, without a carry. When the seconds of |t| are 0 (and the fraction is 0) the borrow went
+ * through the 6-bit fields: −12:30:00 arrives as "-12:29:64", −01:00:00 as "-00:63:64". A valid TIME never
+ * shows 64 seconds, so such a value is put back: seconds 0, minutes + 1, and 63 + 1 minutes carry into the
+ * hour. Every other negative value decodes right (compared with SELECT, fractions included).
+ */
+export function negativeTime(v: string): string {
+  const m = /^-(\d+):(\d\d):64(\.\d+)?$/.exec(v);
+  if (!m) return v;
+  let hours = Number(m[1]);
+  let minutes = Number(m[2]) + 1;
+  if (minutes === 64) {
+    minutes = 0;
+    hours += 1;
+  }
+  return `-${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}:00${m[3] ?? ''}`;
 }
