@@ -1,5 +1,6 @@
 import type { ColumnType } from './column-types.js';
 import { ConversionError } from './errors.js';
+import { float32Number } from './exact-numbers.js';
 import { asBytes, integerOut, jsonSafe, parseJsonText } from './json-text.js';
 import {
   daysFromCivil,
@@ -13,7 +14,8 @@ import {
 /**
  * Column value → JSON document value. Both row readers must yield the same document for the same row:
  *   snapshot/polling: mysql2 with { dateStrings: true, supportBigNumbers: true, bigNumberStrings: true,
- *                     jsonStrings: true } on a session with time_zone '+00:00';
+ *                     jsonStrings: true } on a session with time_zone '+00:00', rows read through
+ *                     exact-numbers.ts (FLOAT and DOUBLE exact);
  *   streaming:        @vlasky/zongji 0.9.0 with { dateStrings: true, timezone: 'Z', jsonStrings: true }.
  * Each converter accepts every representation those readers produce (and the obvious JS ones other
  * sources produce), and returns one canonical form. The table is in docs/mapping.md.
@@ -94,10 +96,10 @@ function pick(col: ColumnType, opts: ConvertOptions): Converter {
         : (v) => decimalString(v, scale);
     }
     case 'float':
-      return col.scale !== null ? fixed(col.scale) : (v) => Number(finite(v).toPrecision(6));
+      return col.scale !== null ? fixed(col.scale) : (v) => float32Number(finite(v));
     case 'double':
     case 'real':
-      return col.scale !== null ? fixed(col.scale) : finite;
+      return col.scale !== null ? fixed(col.scale) : (v) => finite(v) + 0; // + 0: -0 → 0
     case 'bit':
       return (v) => bitBytes(v, col.precision ?? 64).toString('base64');
     case 'date':
@@ -186,9 +188,9 @@ function finite(v: unknown): number {
   return n;
 }
 
-/** FLOAT(M,D)/DOUBLE(M,D): the server prints exactly D decimals; the binlog has the raw binary value. */
+/** FLOAT(M,D)/DOUBLE(M,D): the stored value rounded to D decimals, as the server prints it (-0 → 0). */
 function fixed(scale: number): Converter {
-  return (v) => Number(finite(v).toFixed(scale));
+  return (v) => Number(finite(v).toFixed(scale)) + 0;
 }
 
 // ---- bytes ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
-import type { TableMapping } from '../../src/mapping/table-mapping.js';
 import type { SearchClient } from '../../src/sinks/search/client.js';
+import { expectedDocuments, type OracleMapping } from './oracle.js';
 
 export interface Diff {
   missing: string[];
@@ -36,22 +36,21 @@ export async function readIndex(
   }
 }
 
-/** The table through the mapping (what the index should hold), keyed by document id. */
+/**
+ * What the index should hold, keyed by document id: rendered by the test oracle (oracle.ts) from its own
+ * SQL and the documented rules, never by the mapping code under test.
+ */
 export async function readTable(
   pool: Pool,
-  mapping: TableMapping,
+  mapping: OracleMapping,
 ): Promise<Map<string, Record<string, unknown>>> {
-  const [rows] = await pool.query(`SELECT * FROM \`${mapping.database}\`.\`${mapping.table}\``);
-  const out = new Map<string, Record<string, unknown>>();
-  for (const row of rows as Array<Record<string, unknown>>)
-    out.set(mapping.idOf(row), mapping.toDocument(row) as Record<string, unknown>);
-  return out;
+  return expectedDocuments(pool, mapping);
 }
 
 /** Row-by-row comparison: nothing missing, nothing extra, nothing stale. */
 export async function diffTableAndIndex(
   pool: Pool,
-  mapping: TableMapping,
+  mapping: OracleMapping,
   client: SearchClient,
   index: string,
 ): Promise<Diff> {

@@ -1,6 +1,7 @@
 import type { Pool } from 'mysql2/promise';
 import type { Row } from '../../core/change-event.js';
 import { splitDocumentId } from '../../mapping/document-id.js';
+import { readRows } from '../../mapping/exact-numbers.js';
 import type { TableMapping } from '../../mapping/table-mapping.js';
 import { quoteId } from '../../sources/mysql-binlog/table-patterns.js';
 
@@ -92,8 +93,7 @@ export async function rowsByKeys(
   for (let i = 0; i < keys.length; i += 500) {
     const part = keys.slice(i, i + 500);
     const sql = `SELECT * FROM ${quoteId(m.database)}.${quoteId(m.table)} WHERE ${part.map(() => one).join(' OR ')}`;
-    const [rows] = await pool.query({ sql, values: part.flat() });
-    for (const row of rows as Row[]) {
+    for (const row of await readRows(pool, m.database, m.table, sql, part.flat())) {
       try {
         out.set(m.idOf(row), row);
       } catch {

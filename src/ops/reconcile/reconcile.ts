@@ -206,7 +206,7 @@ async function reconcileIndex(
     stopped,
     ...(opts.signal && { signal: opts.signal }),
   };
-  const repairTotals = { indexed: 0, deleted: 0, stale: 0, dead: 0, remaining: 0 };
+  const repairTotals = { indexed: 0, deleted: 0, stale: 0, dead: 0, unconfirmed: 0, remaining: 0 };
   const settleBatch = Math.max(100, chunkSize * 2);
   let pending = new Map<string, Suspect>();
   let rechecked = 0;
@@ -254,6 +254,7 @@ async function reconcileIndex(
       repairTotals.deleted += r.deleted;
       repairTotals.stale += r.stale;
       repairTotals.dead += r.dead;
+      repairTotals.unconfirmed += r.unconfirmed;
       // Checked again like any suspect: what still differs after the pipelines passed is what is left.
       const again = await settle(
         deps,

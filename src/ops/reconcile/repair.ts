@@ -7,8 +7,9 @@ import type { TableMapping } from '../../mapping/table-mapping.js';
 import { BulkSink } from '../../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../../sinks/search/client.js';
 import { type Barrier, barrier } from '../barrier.js';
+import { mgetSources } from '../index-reader.js';
 import { type IndexTables, readExpected, type Suspect } from './expected.js';
-import type { Finding } from './settle.js';
+import { compare, type Finding } from './settle.js';
 
 export interface RepairResult {
   /** Documents (re)written from their row. */
@@ -19,6 +20,8 @@ export interface RepairResult {
   readonly stale: number;
   /** Writes that went to the dead-letter store. */
   readonly dead: number;
+  /** Findings a second read (after the barrier) no longer confirmed: the index already agreed, nothing written. */
+  readonly unconfirmed: number;
 }
 
 export interface RepairDeps {
@@ -33,7 +36,8 @@ export interface RepairDeps {
 
 /**
  * Repairs through the normal versioned sink path. First a barrier (a committed write of ours, see
- * barrier.ts), then the rows are read again, then each document is written (or deleted) with the
+ * barrier.ts), then the rows and the documents are read again and compared; each difference still there
+ * is written (or deleted) with the
  * barrier's version, composeVersion(barrier seq, MAX_SUB):
  * - every change committed before the barrier is visible to the read, so nothing older is written;
  * - every change committed after it has a higher GTID sequence, so a higher version: whether the
@@ -46,16 +50,30 @@ export async function repair(
   findings: readonly Finding[],
   suspects: ReadonlyMap<string, Suspect>,
 ): Promise<RepairResult> {
-  if (findings.length === 0) return { indexed: 0, deleted: 0, stale: 0, dead: 0 };
+  if (findings.length === 0) return { indexed: 0, deleted: 0, stale: 0, dead: 0, unconfirmed: 0 };
   const b = await barrier(d.pool, d.internalDatabase);
   const expected = await readExpected(
     d.pool,
     t,
     findings.map((f) => suspects.get(f.id) ?? { id: f.id }),
   );
+  // Compared again with what the index holds now: only a difference this read confirms is written, so a
+  // finding that came from a wrong read (or that the pipeline has fixed since) never overwrites a document.
+  const held = await mgetSources(
+    d.search,
+    t.index,
+    findings.map((f) => f.id),
+    d.signal,
+  );
   const ops: IndexOp[] = [];
+  let unconfirmed = 0;
   for (const f of findings) {
     const e = expected.get(f.id);
+    const kind = e ? compare(e, held.get(f.id)) : undefined;
+    if (kind === undefined || kind === 'unmappable') {
+      unconfirmed++;
+      continue;
+    }
     if (e?.state === 'doc') ops.push(...e.mapping.toOps(repairEvent('r', e.mapping, e.row, b)));
     else if (e?.state === 'absent') {
       const m = suspects.get(f.id)?.mapping ?? t.mappings[0]!;
@@ -85,7 +103,7 @@ export async function repair(
       if (op.action === 'index') indexed++;
       else if (op.action === 'delete') deleted++;
     });
-    return { indexed, deleted, stale: r.stale, dead: r.dead };
+    return { indexed, deleted, stale: r.stale, dead: r.dead, unconfirmed };
   } finally {
     await sink.close();
   }

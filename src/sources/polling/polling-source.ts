@@ -7,6 +7,7 @@ import type { Batch, Source } from '../../core/interfaces.js';
 import { idle as sleep } from '../../core/timers.js';
 import { type ColumnType, readTableColumns } from '../../mapping/column-types.js';
 import { type Converter, compileConverter } from '../../mapping/convert.js';
+import { readRows } from '../../mapping/exact-numbers.js';
 import { parseZone } from '../../mapping/time-zone.js';
 import { isVersionableType, versionFromSequence, versionSequence } from '../../mapping/version-column.js';
 import { quoteId, splitTable } from '../mysql-binlog/table-patterns.js';
@@ -230,8 +231,7 @@ export class PollingSource implements Source {
         ...(upTo !== undefined && { upTo }),
         limit: c.batchSize,
       });
-      const [rows] = await this.o.pool.query({ sql: q.sql, values: q.values });
-      const list = rows as Row[];
+      const list = await readRows(this.o.pool, plan.database, plan.table, q.sql, q.values); // FLOAT/DOUBLE exact
       from = undefined;
       this.stats.rowsRead += list.length;
       if (list.length === 0) return;

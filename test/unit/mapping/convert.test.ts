@@ -93,17 +93,23 @@ describe('DECIMAL', () => {
 
 describe('FLOAT and DOUBLE', () => {
   const f = col('float');
-  it('FLOAT is rounded to the 6 significant digits the server prints (binlog has the raw float32)', () => {
-    // binlog (zongji) value → same number as the snapshot (mysql2) value
-    expect(conv(f, 123456792)).toBe(123457000);
-    expect(conv(f, 123457000)).toBe(123457000);
-    expect(conv(f, 0.12345670163631439)).toBe(0.123457);
-    expect(conv(f, 0.123457)).toBe(0.123457);
+  it('FLOAT is the stored float32 as its shortest decimal (both readers give the float32 exactly)', () => {
+    // the binlog's float32 and the exact SELECT (CAST AS DOUBLE) give the same number
+    expect(conv(f, 123456792)).toBe(123456790);
+    expect(conv(f, -851500.5)).toBe(-851500.5);
+    expect(conv(f, 0.12345670163631439)).toBe(0.1234567);
     expect(conv(f, 1.100000023841858)).toBe(1.1);
+    expect(conv(f, 0.10000000149011612)).toBe(0.1);
     expect(conv(f, 3.3999999521443642e38)).toBe(3.4e38);
+    expect(conv(f, 3.4028234663852886e38)).toBe(3.4028235e38);
     expect(conv(f, 1.000000013351432e-10)).toBe(1e-10);
+    expect(conv(f, 1.401298464324817e-45)).toBe(1e-45); // the smallest subnormal
     expect(conv(f, -1.5)).toBe(-1.5);
     expect(conv(f, '1.5')).toBe(1.5);
+    // a value given as a double (an application's dual-write) is taken as the float32 it stores as
+    expect(conv(f, 0.1)).toBe(0.1);
+    expect(conv(f, 851500.3)).toBe(851500.3);
+    expect(Object.is(conv(f, -0), 0)).toBe(true);
   });
 
   it('FLOAT(M,D) and DOUBLE(M,D) have exactly D decimals', () => {
@@ -114,6 +120,13 @@ describe('FLOAT and DOUBLE', () => {
   it('DOUBLE is the number itself (the server prints the shortest round-trip form)', () => {
     expect(conv(col('double'), 0.30000000000000004)).toBe(0.30000000000000004);
     expect(conv(col('double'), '1e300')).toBe(1e300);
+    expect(conv(col('double'), '977.1706419996917')).toBe(977.1706419996917);
+    expect(conv(col('double'), 5e-324)).toBe(5e-324);
+  });
+
+  it('negative zero is 0 (JSON cannot carry it: the sink would write 0 anyway)', () => {
+    expect(Object.is(conv(col('double'), -0), 0)).toBe(true);
+    expect(Object.is(conv(col('float', { scale: 2 }), -0.001), 0)).toBe(true);
   });
 
   it('rejects NaN, infinities and non-numbers', () => {
@@ -374,14 +387,15 @@ describe('MariaDB types and fallbacks', () => {
 });
 
 describe('the two readers produce the same document', () => {
-  // Values as observed from mysql2 (dateStrings, bigNumberStrings, jsonStrings; session time_zone UTC)
+  // Values as observed from mysql2 (dateStrings, bigNumberStrings, jsonStrings; session time_zone UTC;
+  // rows read through readRows, so FLOAT arrives as its exact float32)
   // and from @vlasky/zongji 0.9.0 (dateStrings, timezone 'Z', jsonStrings) for the same MariaDB rows.
   const cases: Array<[ReturnType<typeof col>, unknown, unknown]> = [
     [col('bigint', { unsigned: true }), '1', 1],
     [col('bigint', { unsigned: true }), '18446744073709551615', '18446744073709551615'],
-    [col('float'), 123457000, 123456792],
-    [col('float'), 0.123457, 0.12345670163631439],
-    [col('float'), 1.1, 1.100000023841858],
+    [col('float'), 123456792, 123456792],
+    [col('float'), 0.12345670163631439, 0.12345670163631439],
+    [col('float'), 1.100000023841858, 1.100000023841858],
     [col('float', { scale: 4 }), 123.4567, 123.45670318603516],
     [col('double', { scale: 3 }), 1.235, 1.2349999999999999],
     [col('year'), 0, 1900],

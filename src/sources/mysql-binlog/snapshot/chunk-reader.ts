@@ -5,6 +5,7 @@ import {
   columnTypeFromInformationSchema,
   type InformationSchemaColumn,
 } from '../../../mapping/column-types.js';
+import { readRows } from '../../../mapping/exact-numbers.js';
 import { quoteId, splitTable } from '../table-patterns.js';
 import type { KeyColumnType } from './key-normaliser.js';
 
@@ -116,8 +117,7 @@ export async function readChunk(
   const sql = `SELECT * FROM ${quoteId(t.database)}.${quoteId(t.table)}${
     where.length ? ` WHERE ${where.join(' AND ')}` : ''
   } ORDER BY ${order} LIMIT ${Math.floor(size)}`;
-  const [rows] = await pool.query({ sql, values: args });
-  const list = rows as Row[];
+  const list = await readRows(pool, t.database, t.table, sql, args); // FLOAT/DOUBLE exact
   const last = list[list.length - 1];
   return { rows: list, lastKey: last ? t.keyColumns.map((c) => last[c]) : null };
 }

@@ -1,0 +1,122 @@
+import type { FieldPacket, TypeCast } from 'mysql2';
+import type { Row } from '../core/change-event.js';
+
+/**
+ * FLOAT and DOUBLE read exactly, the one place every SELECT of table rows goes through (snapshot chunks,
+ * polling pages, reconcile look-ups), so that a row read by SELECT and the same row from the binlog
+ * (which carries the stored float32 / float64 bits) give the same document:
+ * - the text protocol prints FLOAT with 6 significant digits (a stored -851500.5 reads as -851500), so
+ *   FLOAT columns are selected a second time as CAST(col AS DOUBLE), which widens the float32 exactly;
+ * - mysql2 3.24.6 parses some DOUBLE text wrongly (977.1706419996917 → 977.1706419996916), so DOUBLE
+ *   and FLOAT text is parsed by Number(), which is correctly rounded; the server prints DOUBLE in the
+ *   shortest form that reads back to the stored double.
+ */
+
+/** mysql2 typeCast: DOUBLE and FLOAT text through Number() instead of mysql2's own number parser. */
+export const exactNumberCast: TypeCast = (field, next) => {
+  if (field.type !== 'DOUBLE' && field.type !== 'FLOAT') return next();
+  const text = field.string();
+  return text === null ? null : Number(text);
+};
+
+/**
+ * The shortest decimal (fewest significant digits) that reads back as the float32 `f`; `f` must be a
+ * float32 value (Math.fround(f) === f). Negative zero gives "0" (JSON has no negative zero to keep).
+ */
+export function float32Text(f: number): string {
+  if (f === 0) return '0';
+  for (let digits = 1; digits < 9; digits++) {
+    const s = f.toPrecision(digits);
+    if (Math.fround(Number(s)) === f) return String(Number(s));
+  }
+  // 9 significant digits always identify a float32
+  return String(Number(f.toPrecision(9)));
+}
+
+/** A FLOAT column's document value: the stored float32 as its shortest decimal (-0 → 0). */
+export function float32Number(v: number): number {
+  return Number(float32Text(Math.fround(v)));
+}
+
+/** What `readRows` runs its SELECTs with: a mysql2/promise Pool, PoolConnection or Connection. */
+export interface RowQueryable {
+  query(options: { sql: string; values?: unknown; typeCast?: TypeCast }): Promise<[unknown, unknown]>;
+}
+
+const FLOAT_COLUMN_TYPE = 4; // MYSQL_TYPE_FLOAT
+const BAD_FIELD = 1054; // ER_BAD_FIELD_ERROR: a column of the plan was dropped
+const ALIAS = '~syncline exact~';
+const quote = (s: string) => `\`${s.replaceAll('`', '``')}\``;
+
+/** Per pool, per `database.table`: the FLOAT columns seen by the last read. */
+const plans = new WeakMap<object, Map<string, readonly string[]>>();
+
+function floatColumns(fields: unknown): string[] {
+  if (!Array.isArray(fields)) return [];
+  return (fields as FieldPacket[])
+    .filter((f) => f.columnType === FLOAT_COLUMN_TYPE && f.orgName !== '' && !f.name.startsWith(ALIAS))
+    .map((f) => f.name);
+}
+
+const sameColumns = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((c, i) => c === b[i]);
+
+/**
+ * Runs `sql` — a `SELECT * FROM <database>.<table> …` of that one table — with FLOAT and DOUBLE read
+ * exactly. The FLOAT columns are learnt from the result's own column metadata (a FLOAT column added or
+ * dropped since the last read makes it run again with the new list), so the rows returned are always
+ * those of one statement, and exact.
+ */
+export async function readRows(
+  db: RowQueryable,
+  database: string,
+  table: string,
+  sql: string,
+  values?: unknown,
+): Promise<Row[]> {
+  if (!/^SELECT \* FROM /.test(sql)) throw new Error('readRows runs "SELECT * FROM <table> …" only');
+  const byTable = plans.get(db) ?? new Map<string, readonly string[]>();
+  plans.set(db, byTable);
+  const key = `${database}.${table}`;
+  for (let attempt = 0; ; attempt++) {
+    let floats = byTable.get(key);
+    if (floats === undefined) {
+      const [, fields] = await db.query({
+        sql: `SELECT * FROM ${quote(database)}.${quote(table)} LIMIT 0`,
+      });
+      floats = floatColumns(fields);
+      byTable.set(key, floats);
+    }
+    const casts = floats.map((c) => `, CAST(${quote(c)} AS DOUBLE) AS ${quote(ALIAS + c)}`).join('');
+    let rows: unknown;
+    let fields: unknown;
+    try {
+      [rows, fields] = await db.query({
+        sql: `SELECT *${casts} ${sql.slice('SELECT * '.length)}`,
+        values,
+        typeCast: exactNumberCast,
+      });
+    } catch (e) {
+      if ((e as { errno?: number }).errno === BAD_FIELD && floats.length > 0 && attempt < 3) {
+        byTable.delete(key);
+        continue;
+      }
+      throw e;
+    }
+    const seen = floatColumns(fields);
+    if (!sameColumns(seen, floats) && attempt < 3) {
+      byTable.set(key, seen);
+      continue;
+    }
+    const list = rows as Row[];
+    if (floats.length > 0) {
+      for (const row of list) {
+        for (const c of floats) {
+          row[c] = row[ALIAS + c];
+          delete row[ALIAS + c];
+        }
+      }
+    }
+    return list;
+  }
+}
