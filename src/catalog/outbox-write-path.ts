@@ -1,4 +1,3 @@
-import { composeVersion } from '../core/change-event.js';
 import { outboxInsert } from '../sources/outbox/outbox-table.js';
 import { notifyOutbox } from '../sources/outbox/wake.js';
 import type { CatalogTable, WriteContext, WriteKind, WritePath } from './write-path.js';
@@ -15,7 +14,8 @@ export interface OutboxWritePathOptions {
 /**
  * `outbox` (docs/outbox.md): the change is inserted into the outbox table through the transaction's
  * manager, so it commits or rolls back with the row — no window where one exists without the other. A
- * relay (src/sources/outbox) ships it through the core pipeline, versioned by the outbox id.
+ * relay (src/sources/outbox) ships it through the core pipeline. The response announces no version: the
+ * relay versions the row when it reads it (docs/outbox.md#versions), after this commit.
  */
 export class OutboxWritePath implements WritePath {
   readonly mode = 'outbox' as const;
@@ -37,13 +37,10 @@ export class OutboxWritePath implements WritePath {
       key,
       kind === 'delete' ? null : { ...row },
     );
-    const res = (await ctx.manager.query(sql, params)) as { insertId?: number | string };
-    const id = res?.insertId;
+    await ctx.manager.query(sql, params);
     ctx.afterCommit(() => {
       notifyOutbox(this.o.outboxTable);
-      return id === undefined
-        ? 'queued'
-        : { state: 'queued', version: composeVersion(BigInt(String(id)), 0) };
+      return 'queued';
     });
   }
 }

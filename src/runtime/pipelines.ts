@@ -160,6 +160,8 @@ export function createOutboxPipeline(p: OutboxPipelineConfig, deps: PipelineDeps
     pollIntervalMs: p.source.pollIntervalMs,
     pruneBatchSize: p.source.pruneBatchSize,
     deadLetters: deps.deadLetters,
+    internalDatabase: config.internalDatabase,
+    keyColumns: new Map(config.mappings.filter((m) => m.keyColumns).map((m) => [m.table, m.keyColumns!])),
     logger,
   });
   const { pipeline, sink } = createSearchPipeline({

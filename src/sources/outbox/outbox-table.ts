@@ -6,14 +6,15 @@ import { quoteId, splitTable } from '../mysql-binlog/table-patterns.js';
 
 /**
  * The outbox table (docs/outbox.md): one row per entity change, written in the entity's transaction.
- *   id               BIGINT AUTO_INCREMENT — the order and the version: composeVersion(id, 0)
+ *   id               BIGINT AUTO_INCREMENT — the read order (not the version: ids are handed out at
+ *                    insert, not at commit)
  *   aggregate_table  `database.table` of the changed row
  *   aggregate_key    JSON of the key columns
  *   op               c | u | d
- *   payload          JSON of the row after the change (NULL for d)
+ *   payload          JSON of the row after the change (NULL for d); optional: the relay indexes the
+ *                    row as it is when it ships, not this
  *   created_at       commit-side timestamp, for lag
- * JSON is Syncline's event JSON (bigints as {"$bigint"}, bytes as {"$base64"}), so values round-trip to
- * the mapping exactly as a snapshot would read them.
+ * JSON is Syncline's event JSON (bigints as {"$bigint"}, bytes as {"$base64"}).
  */
 export const OUTBOX_COLUMNS = ['id', 'aggregate_table', 'aggregate_key', 'op', 'payload', 'created_at'];
 
@@ -74,7 +75,11 @@ export type ParsedOutboxRow =
   | { readonly ok: true; readonly id: bigint; readonly event: ChangeEvent }
   | { readonly ok: false; readonly id: bigint; readonly event: ChangeEvent; readonly error: string };
 
-/** The change event of an outbox row; version = composeVersion(id, 0): id order is commit order per key. */
+/**
+ * The change an outbox row announces, as written (key, op, payload), or why the row is malformed. The
+ * relay takes only the table, key and op from it and reads the row itself (outbox-source.ts); the
+ * version here, composeVersion(id, 0), is the row's own and only labels a dead letter.
+ */
 export function parseOutboxRow(r: OutboxRow, outboxTable: string): ParsedOutboxRow {
   const id = BigInt(String(r.id));
   const parts = split(String(r.aggregate_table));
@@ -113,7 +118,8 @@ export function parseOutboxRow(r: OutboxRow, outboxTable: string): ParsedOutboxR
   switch (r.op) {
     case 'c':
     case 'u':
-      if (!isRow(payload)) return bad(`op ${r.op} without a payload object`, key);
+      if (payload !== null && !isRow(payload))
+        return bad(`op ${r.op} with a payload that is not an object`, key);
       return { ok: true, id, event: base(r.op, key, null, payload) };
     case 'd':
       return { ok: true, id, event: base('d', key, key, null) };
