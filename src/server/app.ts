@@ -19,7 +19,7 @@ import type { JobRegistry } from '../ops/jobs.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import type { IngestHandler } from '../sources/ingest/ingest-service.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.js';
-import { installInputChecks } from './input-checks.js';
+import { installInputChecks, installJsonParser } from './input-checks.js';
 import { BatchingLogWriter, type LogWriter } from './logs/log-writer.js';
 import { healthPlugin, type ReadinessSource } from './plugins/health.js';
 import { installMetrics } from './plugins/metrics.js';
@@ -68,6 +68,8 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Bodies with `__proto__` / `constructor.prototype` keys are refused (400). */
+const POISONING = 'error' as const;
 
 /**
  * The HTTP service. Returns the app un-started (tests use inject or listen on port 0); `app.close()`
@@ -87,8 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: api.bodyLimitBytes,
     requestTimeout: api.requestTimeoutMs,
     return503OnClosing: true,
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    onProtoPoisoning: POISONING,
+    onConstructorPoisoning: POISONING,
     routerOptions: { maxParamLength: 200 },
     frameworkErrors,
     clientErrorHandler,
@@ -98,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installInputChecks(app);
   // JSON only: text/plain bodies get 415 instead of reaching validation as strings
   app.removeContentTypeParser('text/plain');
+  installJsonParser(app, POISONING);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

@@ -1,5 +1,23 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SynclineError } from '../core/errors.js';
+
+/**
+ * JSON bodies are read as bytes and refused unless they are valid UTF-8: decoding would otherwise turn
+ * each invalid byte into U+FFFD, and the row would hold text the client never sent. Parsing itself is
+ * Fastify's (prototype-poisoning checks included).
+ */
+export function installJsonParser(app: FastifyInstance, poisoning: 'error' | 'remove' | 'ignore'): void {
+  const parse = app.getDefaultJsonParser(poisoning, poisoning);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    if (!isUtf8(body)) {
+      done(invalid('body', 'body is not valid UTF-8 (send JSON text in UTF-8)'), undefined);
+      return;
+    }
+    parse(req, body.toString('utf8'), done);
+  });
+}
 
 /**
  * Checks every route gets before its own validation, so no route can forget them:

@@ -200,6 +200,34 @@ describe('lone UTF-16 surrogates', () => {
     expect((rows as Array<{ name: string }>)[0]!.name).toBe('a😀b');
   });
 
+  it('a body that is not valid UTF-8 is a 400, not text with U+FFFD in it', async () => {
+    const products = await countRows(h.sql, 'products');
+    for (const bytes of [[0xff], [0xed, 0xa0, 0x80], [0xc3]]) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/products',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        payload: Buffer.concat([
+          Buffer.from('{"name":"a'),
+          Buffer.from(bytes),
+          Buffer.from('b","price":"1.00","category_id":1}'),
+        ]),
+      });
+      expect(r.statusCode, `${bytes}: ${r.body}`).toBe(400);
+      expect(json(r).error).toMatchObject({ code: 'SYNC_S3001', details: { field: 'body' } });
+      expect(json(r).error.message).toContain('UTF-8');
+    }
+    expect(await countRows(h.sql, 'products')).toBe(products);
+    // prototype poisoning is still refused by the same parser
+    const poisoned = await app.inject({
+      method: 'POST',
+      url: '/api/products',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":"x","price":"1.00","category_id":1,"__proto__":{"a":1}}',
+    });
+    expect(poisoned.statusCode).toBe(400);
+  });
+
   it('in an ingest message: that message is rejected with the field named', async () => {
     const r = await app.inject({
       method: 'POST',
