@@ -137,6 +137,26 @@ describe('the packed package installs and imports like a user gets it (npm pack 
     }
   });
 
+  it('"syncline" and "syncline/sdk" never load typeorm or reflect-metadata (only the catalog API does)', async () => {
+    writeFileSync(
+      path.join(scratch, 'deny-orm.mjs'),
+      `export async function resolve(spec, ctx, next) {
+        if (/^(typeorm|reflect-metadata)(\\/|$)/.test(spec)) throw new Error(\`\${spec} loaded from \${ctx.parentURL}\`);
+        return next(spec, ctx);
+      }`,
+    );
+    writeFileSync(
+      path.join(scratch, 'lib-only.mjs'),
+      `import { register } from 'node:module';
+      register('./deny-orm.mjs', import.meta.url);
+      await import('syncline');
+      await import('syncline/sdk');
+      console.log('ok');`,
+    );
+    const { stdout } = await run(process.execPath, ['lib-only.mjs'], { cwd: scratch });
+    expect(stdout.trim()).toBe('ok');
+  });
+
   it("a TypeScript user's program type-checks against the installed declarations", async () => {
     writeFileSync(path.join(scratch, 'user.ts'), USER_TS);
     writeFileSync(
