@@ -300,6 +300,7 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
 
     // ---- the checkpoint against the binlogs still on the server ----------------------------------------
     if (o.checkpoint) await checkCheckpoint(conn, o.checkpoint, serverGtid, flavor, problems, warnings, user);
+    else if (flavor === 'mariadb') await checkPreparedXa(conn, warnings);
 
     return { server: { version, flavor, user }, problems, warnings, tables: matched };
   } finally {
@@ -319,6 +320,27 @@ export async function assertBinlogPreflight(o: PreflightOptions): Promise<Prefli
     {
       details: { problems: report.problems.map((p) => ({ code: p.code, kind: p.kind, message: p.message })) },
     },
+  );
+}
+
+/**
+ * Without a checkpoint the stream starts at the current end of the binlog (after a snapshot): an XA
+ * transaction prepared before that has its rows written before the start, so its later XA COMMIT brings
+ * nothing the stream can emit, and the snapshot did not see them either.
+ */
+async function checkPreparedXa(conn: Connection, warnings: string[]): Promise<void> {
+  let rows: RowDataPacket[];
+  try {
+    [rows] = await conn.query<RowDataPacket[]>("XA RECOVER FORMAT='SQL'");
+  } catch {
+    return; // not allowed or not supported: nothing to say
+  }
+  if (rows.length === 0) return;
+  const ids = rows.slice(0, 5).map((r) => String(r.data));
+  warnings.push(
+    `${rows.length} XA transaction(s) are prepared and undecided on the server (${ids.join('; ')}${rows.length > 5 ? '; …' : ''}): ` +
+      'a stream that starts now without a checkpoint (first start, re-snapshot) begins after their XA PREPARE, so if they commit later their changes are not streamed. ' +
+      'Fix: let the transaction manager decide them (XA COMMIT / XA ROLLBACK) before the first start, or run syncline reconcile after they commit',
   );
 }
 

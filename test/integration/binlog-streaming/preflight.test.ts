@@ -4,7 +4,7 @@ import { isSynclineError } from '../../../src/core/errors.js';
 import { assertBinlogPreflight, runBinlogPreflight } from '../../../src/sources/mysql-binlog/preflight.js';
 import { BinlogReader } from '../../../src/sources/mysql-binlog/streaming/binlog-reader.js';
 import { positionOf } from '../../../src/sources/mysql-binlog/streaming/position.js';
-import { MARIADB_PORT, uniqueName } from '../../helpers/stack.js';
+import { MARIADB_PORT, rootConnection, uniqueName } from '../../helpers/stack.js';
 import { BINLOG_CONN, createDatabase, randomServerId } from './helpers.js';
 
 let db: string;
@@ -186,5 +186,32 @@ describe('binlog preflight', () => {
     expect(r.problems).toEqual([]);
     expect(r.warnings.join('\n')).toMatch(/table .*missing does not exist/);
     expect(r.warnings.join('\n')).toMatch(/no table matches '.*zz_\*' yet/);
+  });
+
+  it('warns, when there is no checkpoint, about XA transactions prepared and undecided on the server', async () => {
+    const xid = uniqueName('pf');
+    const c = await rootConnection(db);
+    try {
+      await c.query(`XA START '${xid}'`);
+      await c.query('INSERT INTO good VALUES (1, 1)');
+      await c.query(`XA END '${xid}'`);
+      await c.query(`XA PREPARE '${xid}'`);
+      const r = await runBinlogPreflight({ connection: BINLOG_CONN, tables: [`${db}.good`] });
+      expect(r.problems).toEqual([]);
+      expect(r.warnings.join('\n')).toMatch(
+        new RegExp(`XA transaction\\(s\\) are prepared and undecided on the server \\([^)]*'${xid}'`),
+      );
+      // with a checkpoint the stream re-reads the prepare itself: nothing to warn about
+      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS p');
+      const resumed = await runBinlogPreflight({
+        connection: BINLOG_CONN,
+        tables: [`${db}.good`],
+        checkpoint: positionOf(String(rows[0]!.p)),
+      });
+      expect(resumed.warnings.join('\n')).not.toMatch(/XA transaction/);
+    } finally {
+      await c.query(`XA ROLLBACK '${xid}'`).catch(() => {});
+      await c.end();
+    }
   });
 });
