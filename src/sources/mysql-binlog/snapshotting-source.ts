@@ -336,7 +336,7 @@ export class SnapshottingBinlogSource implements Source {
               this.finishTable(0);
               continue;
             }
-            this.state = { ...this.state!, bounded: true, ...(max !== undefined && { untilKey: max }) };
+            this.state = { ...this.state!, bounded: true, untilKey: max };
           }
           const { lastKey: after, untilKey } = this.state!;
           const w = new ChunkWindow(`${process.pid}-${Date.now()}-${++this.chunkSeq}`, table);

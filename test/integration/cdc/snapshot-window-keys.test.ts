@@ -35,7 +35,11 @@ const CASES: Record<string, KeyCase> = {
     update: [2, 3],
   },
   // The SELECT reads the server's 6-digit print (1.1), the binlog the float32 (1.100000023841858).
-  k_float: { type: 'FLOAT', keys: ['1.1', '2.5', '-851500.5625', '0.3'], update: [1, 3, 4] },
+  // The greatest keys of k_float and k_double print below their stored values: the snapshot's upper bound
+  // must be read exactly, or those rows are never read.
+  k_float: { type: 'FLOAT', keys: ['1.1', '2.5', '-851500.5625', '0.3', '1234561.25'], update: [1, 3, 4] },
+  // mysql2's own text parser reads 977.1706419996917 one ULP off.
+  k_double: { type: 'DOUBLE', keys: ['977.1706419996917', '0.1', '-1e300', '5e-324'], update: [1, 4] },
   // The SELECT reads text, the binlog bytes.
   k_uuid: {
     type: 'UUID',

@@ -124,20 +124,13 @@ export async function readChunk(
 
 /**
  * The table's greatest key now (null when the table is empty): the snapshot's upper bound, so an
- * append-heavy table is not chased forever — rows added later arrive by the stream. Undefined when a key
- * column is FLOAT/DOUBLE: their text rendering is inexact, and a bound read below the stored value would
- * leave the greatest row unread.
+ * append-heavy table is not chased forever — rows added later arrive by the stream. Read like the chunks
+ * (FLOAT/DOUBLE exact): a bound read below the stored value would leave the greatest row unread.
  */
-export async function readMaxKey(pool: Pool, t: ChunkTable): Promise<unknown[] | null | undefined> {
-  if (t.keyTypes?.some((c) => c.type === 'float' || c.type === 'double' || c.type === 'real'))
-    return undefined;
-  const cols = t.keyColumns.map(quoteId);
-  const [rows] = await pool.query(
-    `SELECT ${cols.join(', ')} FROM ${quoteId(t.database)}.${quoteId(t.table)} ORDER BY ${cols
-      .map((c) => `${c} DESC`)
-      .join(', ')} LIMIT 1`,
-  );
-  const row = (rows as Row[])[0];
+export async function readMaxKey(pool: Pool, t: ChunkTable): Promise<unknown[] | null> {
+  const order = t.keyColumns.map((c) => `${quoteId(c)} DESC`).join(', ');
+  const sql = `SELECT * FROM ${quoteId(t.database)}.${quoteId(t.table)} ORDER BY ${order} LIMIT 1`;
+  const row = (await readRows(pool, t.database, t.table, sql))[0];
   return row ? t.keyColumns.map((c) => row[c]) : null;
 }
 
