@@ -38,9 +38,14 @@ export function float32Number(v: number): number {
   return Number(float32Text(Math.fround(v)));
 }
 
-/** What `readRows` runs its SELECTs with: a mysql2/promise Pool, PoolConnection or Connection. */
+/** What the exact reads run their SELECTs with: a mysql2/promise Pool, PoolConnection or Connection. */
 export interface RowQueryable {
-  query(options: { sql: string; values?: unknown; typeCast?: TypeCast }): Promise<[unknown, unknown]>;
+  query(options: {
+    sql: string;
+    values?: unknown;
+    typeCast?: TypeCast;
+    rowsAsArray?: boolean;
+  }): Promise<[unknown, unknown]>;
 }
 
 const FLOAT_COLUMN_TYPE = 4; // MYSQL_TYPE_FLOAT
@@ -51,51 +56,58 @@ const quote = (s: string) => `\`${s.replaceAll('`', '``')}\``;
 /** Per pool, per `database.table`: the FLOAT columns seen by the last read. */
 const plans = new WeakMap<object, Map<string, readonly string[]>>();
 
-function floatColumns(fields: unknown): string[] {
-  if (!Array.isArray(fields)) return [];
-  return (fields as FieldPacket[])
-    .filter((f) => f.columnType === FLOAT_COLUMN_TYPE && f.orgName !== '' && !f.name.startsWith(ALIAS))
+function floatColumns(fields: readonly FieldPacket[]): string[] {
+  return fields
+    .filter((f) => f.columnType === FLOAT_COLUMN_TYPE && !f.name.startsWith(ALIAS))
     .map((f) => f.name);
 }
 
 const sameColumns = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((c, i) => c === b[i]);
 
+export interface SelectExactOptions {
+  /** The alias the statement gives the table (`FROM db.t AS x` → 'x'), so the columns are `x`.* … */
+  readonly qualifier?: string;
+  /** Rows as arrays, aligned with the fields returned (mysql2's rowsAsArray). */
+  readonly rowsAsArray?: boolean;
+}
+
 /**
- * Runs `sql` — a `SELECT * FROM <database>.<table> …` of that one table — with FLOAT and DOUBLE read
- * exactly. The FLOAT columns are learnt from the result's own column metadata (a FLOAT column added or
- * dropped since the last read makes it run again with the new list), so the rows returned are always
- * those of one statement, and exact.
+ * Runs the statement `build(columns)` makes, where `columns` stands for the table's `*` (every column,
+ * FLOAT ones read exactly), with FLOAT and DOUBLE exact. The FLOAT columns are learnt from the result's
+ * own column metadata (a FLOAT column added or dropped since the last read makes the statement run again
+ * with the new list), so the rows returned are always those of one statement, and exact. The result is
+ * what mysql2 returns, without the helper columns.
  */
-export async function readRows(
+export async function selectExact(
   db: RowQueryable,
   database: string,
   table: string,
-  sql: string,
+  build: (columns: string) => string,
   values?: unknown,
-): Promise<Row[]> {
-  if (!/^SELECT \* FROM /.test(sql)) throw new Error('readRows runs "SELECT * FROM <table> …" only');
+  opts: SelectExactOptions = {},
+): Promise<[Row[] | unknown[][], FieldPacket[]]> {
   const byTable = plans.get(db) ?? new Map<string, readonly string[]>();
   plans.set(db, byTable);
   const key = `${database}.${table}`;
+  const prefix = opts.qualifier === undefined ? '' : `${quote(opts.qualifier)}.`;
   for (let attempt = 0; ; attempt++) {
     let floats = byTable.get(key);
     if (floats === undefined) {
-      const [, fields] = await db.query({
-        sql: `SELECT * FROM ${quote(database)}.${quote(table)} LIMIT 0`,
-      });
-      floats = floatColumns(fields);
+      const [, fields] = await db.query({ sql: `SELECT * FROM ${quote(database)}.${quote(table)} LIMIT 0` });
+      floats = floatColumns(fields as FieldPacket[]);
       byTable.set(key, floats);
     }
-    const casts = floats.map((c) => `, CAST(${quote(c)} AS DOUBLE) AS ${quote(ALIAS + c)}`).join('');
+    const casts = floats.map((c) => `, CAST(${prefix}${quote(c)} AS DOUBLE) AS ${quote(ALIAS + c)}`);
     let rows: unknown;
-    let fields: unknown;
+    let fields: FieldPacket[];
     try {
-      [rows, fields] = await db.query({
-        sql: `SELECT *${casts} ${sql.slice('SELECT * '.length)}`,
+      [rows, fields] = (await db.query({
+        sql: build(`${prefix}*${casts.join('')}`),
         values,
         typeCast: exactNumberCast,
-      });
+        ...(opts.rowsAsArray && { rowsAsArray: true }),
+      })) as [unknown, FieldPacket[]];
     } catch (e) {
       if ((e as { errno?: number }).errno === BAD_FIELD && floats.length > 0 && attempt < 3) {
         byTable.delete(key);
@@ -104,19 +116,41 @@ export async function readRows(
       throw e;
     }
     const seen = floatColumns(fields);
-    if (!sameColumns(seen, floats) && attempt < 3) {
-      byTable.set(key, seen);
+    if (!sameColumns([...new Set(seen)], floats) && attempt < 3) {
+      byTable.set(key, [...new Set(seen)]);
       continue;
     }
-    const list = rows as Row[];
-    if (floats.length > 0) {
-      for (const row of list) {
+    if (floats.length === 0) return [rows as Row[], fields];
+    if (!opts.rowsAsArray) {
+      for (const row of rows as Row[]) {
         for (const c of floats) {
           row[c] = row[ALIAS + c];
           delete row[ALIAS + c];
         }
       }
+      return [rows as Row[], fields];
     }
-    return list;
+    const names = fields.map((f) => f.name);
+    const moves = floats.map((c) => [names.lastIndexOf(c), names.indexOf(ALIAS + c)] as const);
+    const keep = names.map((n, i) => (n.startsWith(ALIAS) ? -1 : i)).filter((i) => i >= 0);
+    const arrays = (rows as unknown[][]).map((r) => {
+      for (const [to, from] of moves) r[to] = r[from];
+      return keep.map((i) => r[i]);
+    });
+    return [arrays, keep.map((i) => fields[i]!)];
   }
+}
+
+/** Runs `sql` — a `SELECT * FROM <database>.<table> …` of that one table — with FLOAT and DOUBLE exact. */
+export async function readRows(
+  db: RowQueryable,
+  database: string,
+  table: string,
+  sql: string,
+  values?: unknown,
+): Promise<Row[]> {
+  if (!/^SELECT \* FROM /.test(sql)) throw new Error('readRows runs "SELECT * FROM <table> …" only');
+  const rest = sql.slice('SELECT * '.length);
+  const [rows] = await selectExact(db, database, table, (columns) => `SELECT ${columns} ${rest}`, values);
+  return rows as Row[];
 }

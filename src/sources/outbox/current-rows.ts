@@ -1,5 +1,6 @@
 import type { FieldPacket, Pool } from 'mysql2/promise';
 import type { Row } from '../../core/change-event.js';
+import { selectExact } from '../../mapping/exact-numbers.js';
 import type { ChunkTable } from '../mysql-binlog/snapshot/chunk-reader.js';
 import { quoteId } from '../mysql-binlog/table-patterns.js';
 
@@ -24,13 +25,15 @@ export async function readCurrentRows(
   for (let start = 0; start < keys.length; start += PER_STATEMENT) {
     const chunk = keys.slice(start, start + PER_STATEMENT);
     // the tag is a literal: rows are matched back by position, whatever the table's column names are
-    const sql = chunk
-      .map((_, i) => `SELECT ${start + i} AS syncline_key_no, t.* FROM ${from} WHERE ${where}`)
-      .join(' UNION ALL ');
-    const [rows, fields] = (await pool.query({ sql, values: chunk.flat(), rowsAsArray: true })) as [
-      unknown[][],
-      FieldPacket[],
-    ];
+    const sql = (columns: string) =>
+      chunk
+        .map((_, i) => `SELECT ${start + i} AS syncline_key_no, ${columns} FROM ${from} WHERE ${where}`)
+        .join(' UNION ALL ');
+    // `columns` is t.* with FLOAT and DOUBLE read exactly, as every row read (mapping/exact-numbers.ts)
+    const [rows, fields] = (await selectExact(pool, t.database, t.table, sql, chunk.flat(), {
+      qualifier: 't',
+      rowsAsArray: true,
+    })) as [unknown[][], FieldPacket[]];
     const names = fields.map((f) => f.name);
     for (const values of rows) {
       const row: Row = {};

@@ -1,6 +1,7 @@
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRows } from '../../../src/mapping/exact-numbers.js';
+import { readRows, selectExact } from '../../../src/mapping/exact-numbers.js';
+import { readCurrentRows } from '../../../src/sources/outbox/current-rows.js';
 import { rootConnection, uniqueName } from '../../helpers/stack.js';
 
 /** readRows against a live MariaDB: FLOAT and DOUBLE exact, FLOAT columns followed through ALTER TABLE. */
@@ -34,6 +35,26 @@ describe('readRows', () => {
       { id: 2, f: null, d: null, f52: null, s: null },
       { id: 3, f: Math.fround(1e-45), d: 5e-324, f52: -0.5, s: 'y' },
     ]);
+  });
+
+  it('the outbox relay reads the current rows exactly too (UNION ALL of key look-ups, rows as arrays)', async () => {
+    const t = { qualified: `${db}.t`, database: db, table: 't', keyColumns: ['id'] };
+    const rows = await readCurrentRows(c as never, t, [[3], [9], [1]]);
+    expect(rows).toEqual([
+      [{ id: 3, f: Math.fround(1e-45), d: 5e-324, f52: -0.5, s: 'y' }],
+      [],
+      [{ id: 1, f: -851500.5, d: 977.1706419996917, f52: 1.25, s: 'x' }],
+    ]);
+    const [arrays, fields] = await selectExact(
+      c,
+      db,
+      't',
+      (columns) => `SELECT 7 AS tag, ${columns} FROM \`${db}\`.t AS x WHERE id = 1`,
+      [],
+      { qualifier: 'x', rowsAsArray: true },
+    );
+    expect(fields.map((f) => f.name)).toEqual(['tag', 'id', 'f', 'd', 'f52', 's']);
+    expect(arrays).toEqual([[7, 1, -851500.5, 977.1706419996917, 1.25, 'x']]);
   });
 
   it('follows FLOAT columns added and dropped since its last read', async () => {
