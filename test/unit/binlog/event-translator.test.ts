@@ -210,6 +210,25 @@ describe('event translation of recorded zongji events', () => {
     expect(rows[7]!.rows).toEqual([expect.objectContaining({ id: 5, name: 'after alter', extra: 55 })]);
   });
 
+  it('leaves the zongji events as it got them (adjusted rows are copies)', () => {
+    const t = new EventTranslator(parseGtidPosition(recording.start));
+    const firstInsert = recording.events.findIndex((e) => e.name === 'writerows');
+    const given = recording.events.slice(0, firstInsert + 1).map((e) => ({ e, ev: zongjiEvent(e) }));
+    const out = given.flatMap(({ e, ev }) =>
+      t.translate(ev, e.columnSchemas as ColumnSchemaLike[] | undefined),
+    );
+    const zongjiRows = (given.at(-1)!.ev as unknown as { rows: Array<Record<string, unknown>> }).rows;
+    expect(zongjiRows.map((r) => [r.big, r.tm])).toEqual([
+      ['9007199254740993', '-12:29:64'],
+      [-42, null],
+    ]);
+    const rows = (out.at(-1) as RowsEvent).rows as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.big, r.tm])).toEqual([
+      ['9007199254740993', '-12:30:00'],
+      ['-42', null],
+    ]);
+  });
+
   it('a reset (new connection) drops the open group and resumes at the last commit', () => {
     const events = recording.events;
     const firstXaRow = events.findIndex(

@@ -34,7 +34,7 @@ interface TableInfo {
   readonly table: string;
   readonly columns: readonly string[];
   readonly primaryKey: readonly string[] | undefined;
-  readonly normalize: ((row: Row) => void) | undefined;
+  readonly normalize: ((row: Row) => Row) | undefined;
 }
 
 interface OpenGroup {
@@ -46,12 +46,13 @@ interface OpenGroup {
 
 /**
  * zongji's binlog events → the reader's raw events (raw-event.ts), with the transaction boundaries
- * decided. No I/O and no clock: the output depends only on the events given so far, so it is tested by
- * feeding it events recorded from a real server (test/fixtures/binlog/).
+ * decided. A fold over the event stream: no I/O, no clock, the events given are not modified, and the
+ * output depends only on the events given since construction or reset(), so it is tested by feeding it
+ * events recorded from a real server (test/fixtures/binlog/).
  *
  * State: the GTID position after the last commit (where a reconnect resumes), the open group, the table
- * ids of the current connection and the binlog file. The row arrays of a rows event are handed over, not
- * copied (BIGINT values are normalised in place).
+ * ids of the current connection and the binlog file. Row objects are passed on as zongji made them unless
+ * a value needs adjusting (row-values.ts), which yields a copy.
  */
 export class EventTranslator {
   private done: GtidPosition;
@@ -180,12 +181,13 @@ export class EventTranslator {
     const name = r.getEventName();
     const op = name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
     const normalize = info.normalize;
+    let rows = r.rows as RowsEvent['rows'];
     if (normalize && op === 'update') {
-      for (const pair of r.rows as Array<{ before: Row; after: Row }>) {
-        normalize(pair.before);
-        normalize(pair.after);
-      }
-    } else if (normalize) for (const row of r.rows as Row[]) normalize(row);
+      rows = (r.rows as Array<{ before: Row; after: Row }>).map((p) => ({
+        before: normalize(p.before),
+        after: normalize(p.after),
+      }));
+    } else if (normalize) rows = (r.rows as Row[]).map(normalize);
     return [
       {
         kind: 'rows',
@@ -194,7 +196,7 @@ export class EventTranslator {
         table: info.table,
         columns: info.columns,
         primaryKey: info.primaryKey,
-        rows: r.rows as RowsEvent['rows'],
+        rows,
         timestampMs: r.timestamp,
       },
     ];

@@ -16,11 +16,12 @@ export interface ColumnSchemaLike {
  * server prints it (6 significant digits, or D decimals).
  *   - TIME: a negative value with zero seconds and no fraction arrives wrong (see negativeTime).
  * Everything else already matches (DECIMAL exact strings, DATE/DATETIME/TIMESTAMP strings, JSON text on
- * MariaDB, BLOB/BINARY/BIT Buffers). Returns undefined when a table has nothing to adjust.
+ * MariaDB, BLOB/BINARY/BIT Buffers). Returns undefined when a table has nothing to adjust; else a function
+ * returning the adjusted copy of a row.
  */
 export function rowNormalizer(
   schemas: readonly ColumnSchemaLike[] | undefined,
-): ((row: Row) => void) | undefined {
+): ((row: Row) => Row) | undefined {
   if (!schemas) return undefined;
   const bigints: string[] = [];
   const times: string[] = [];
@@ -30,7 +31,9 @@ export function rowNormalizer(
     else if (/^time\b(?!stamp)/.test(type)) times.push(c.COLUMN_NAME);
   }
   if (bigints.length === 0 && times.length === 0) return undefined;
-  return (row) => {
+  // A copy: the rows belong to the zongji event, which the translation leaves as it got it.
+  return (input) => {
+    const row = { ...input };
     for (const name of bigints) {
       const v = row[name];
       if (typeof v === 'number') row[name] = String(v);
@@ -39,6 +42,7 @@ export function rowNormalizer(
       const v = row[name];
       if (typeof v === 'string' && v.startsWith('-')) row[name] = negativeTime(v);
     }
+    return row;
   };
 }
 
