@@ -245,6 +245,53 @@ describe('event translation of recorded zongji events', () => {
     expect(formatGtidPosition(t.committed)).toBe('0-1-8131');
   });
 
+  it('an XA_PREPARE event flagged one-phase commits at once (MySQL logs XA COMMIT … ONE PHASE that way)', () => {
+    const t = new EventTranslator(parseGtidPosition('0-1-10'));
+    const gtid = {
+      getEventName: () => 'mariadbgtid',
+      seqNo: 11,
+      domainId: 0,
+      serverId: 1,
+      standalone: false,
+    };
+    const prepare = {
+      getEventName: () => 'xaprepare',
+      onePhase: true,
+      xidFormatId: 1,
+      xidGtrid: Buffer.from('one'),
+      xidBqual: Buffer.alloc(0),
+      nextPosition: 900,
+      timestamp: 5000,
+    };
+    t.translate({ ...gtid, timestamp: 5000, nextPosition: 0 } as unknown as AnyBinlogEvent);
+    expect(t.translate(prepare as unknown as AnyBinlogEvent)).toEqual([
+      {
+        kind: 'commit',
+        gtid: { domainId: 0, serverId: 1, seqNo: 11n },
+        position: '0-1-11',
+        file: '',
+        pos: 900,
+        timestampMs: 5000,
+      },
+    ]);
+  });
+
+  it('takes the xid of an XA decision from its statement when the GTID event carries none', () => {
+    const t = new EventTranslator(parseGtidPosition('0-1-10'));
+    const gtid = { getEventName: () => 'mariadbgtid', seqNo: 11, domainId: 0, serverId: 1, standalone: true };
+    t.translate({ ...gtid, timestamp: 1, nextPosition: 0 } as unknown as AnyBinlogEvent);
+    const q = {
+      getEventName: () => 'query',
+      query: "XA ROLLBACK X'6f6c64',X'',1",
+      schema: '',
+      nextPosition: 70,
+      timestamp: 1,
+    };
+    expect(t.translate(q as unknown as AnyBinlogEvent)).toEqual([
+      expect.objectContaining({ kind: 'commit', xa: { xid: "X'6f6c64',X'',1", outcome: 'rollback' } }),
+    ]);
+  });
+
   it('heartbeats pass between groups, not inside one', () => {
     const t = new EventTranslator(parseGtidPosition(recording.start));
     const hb = { getEventName: () => 'heartbeat', binlogName: FILE, nextPosition: 64282373, timestamp: 0 };
