@@ -5,17 +5,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { rng } from '../../../src/demo/seed-data.js';
+import { WatermarkSignals } from '../../../src/sources/mysql-binlog/snapshot/watermark-signals.js';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
 
 /**
- * kill -9 of a real `syncline run --no-api` process at random points — during the snapshot and during
- * streaming — while a 50k-change mixed workload runs; after restarts the index equals the table.
+ * kill -9 of a real `syncline run --no-api` process during the snapshot and at random points while
+ * streaming, while a 50k-change mixed workload runs; after restarts the index equals the table. The
+ * first kill is made to land in the snapshot: it waits until the worker's checkpoint shows the snapshot
+ * under way (chunks done, tables left), and the checkpoint left by the dead worker must still say so —
+ * the restart has to resume the snapshot from the middle (a snapshot that ran through between two
+ * checkpoints is not waited for in vain: another is requested).
  */
 const INITIAL = 5_000;
 const CHANGES = 50_000;
 const h = new Harness({
   tables: ['orders'],
-  chunkSize: 500,
+  // small chunks: the snapshot runs for many chunks, long after its first checkpoint
+  chunkSize: 100,
   setup: `CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(100), total DECIMAL(12,2), status VARCHAR(16), note TEXT);`,
 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-crash-'));
@@ -45,6 +51,54 @@ async function killWorker(p: ChildProcess): Promise<void> {
   p.kill('SIGKILL');
   await gone;
 }
+
+interface SnapshotCheckpoint {
+  queue: string[];
+  rowsDone: number;
+}
+
+/** The worker's committed checkpoint (undefined before the first) and the snapshot state in it. */
+async function checkpoint(): Promise<{ snapshot?: SnapshotCheckpoint } | undefined> {
+  const [rows] = await h.clients.db.query('SELECT position FROM syncline.checkpoints WHERE pipeline = ?', [
+    h.name,
+  ]);
+  const position = (rows as Array<{ position: string | object }>)[0]?.position;
+  if (position === undefined) return undefined;
+  const p = (typeof position === 'string' ? JSON.parse(position) : position) as {
+    checkpoint?: { snapshot?: SnapshotCheckpoint };
+  };
+  return { ...(p.checkpoint?.snapshot && { snapshot: p.checkpoint.snapshot }) };
+}
+
+/**
+ * Waits until the worker's checkpoint shows a snapshot under way (a chunk done, the table not finished).
+ * A snapshot that ran through between two checkpoints (they are at most one a second) was missed: then
+ * another one is requested — a `resnapshot` signal, what `syncline snapshot <table>` writes — and waited for.
+ */
+async function snapshotUnderWay(): Promise<{ resnapshots: number }> {
+  const signals = new WatermarkSignals(h.clients.db, h.config.internalDatabase);
+  const deadline = Date.now() + 120_000;
+  let resnapshots = 0;
+  let expected = true; // the initial snapshot
+  let since = Date.now();
+  for (;;) {
+    const cp = await checkpoint();
+    if (underWay(cp?.snapshot)) return { resnapshots };
+    if (cp?.snapshot)
+      expected = false; // seen: it is under way at the next checkpoint, or it ends
+    else if (cp && (!expected || Date.now() - since > 10_000)) {
+      if (++resnapshots > 5) throw new Error('no snapshot was ever seen under way in a checkpoint');
+      await signals.write({ kind: 'resnapshot', chunkId: `test-${Date.now()}`, table: `${h.db}.orders` });
+      expected = true;
+      since = Date.now();
+    }
+    if (Date.now() > deadline) throw new Error('the snapshot never checkpointed a chunk');
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+const underWay = (s: SnapshotCheckpoint | undefined): s is SnapshotCheckpoint =>
+  s !== undefined && s.queue.length > 0 && s.rowsDone > 0;
 
 beforeAll(async () => {
   await h.createDatabase();
@@ -95,8 +149,16 @@ describe('crash recovery', () => {
 
     child = startWorker();
     let kills = 0;
+    let killedInSnapshot: SnapshotCheckpoint | undefined;
+    let resnapshots = 0;
     const killer = (async () => {
-      await new Promise((res) => setTimeout(res, 800)); // first kill lands in the snapshot
+      // the first kill: once the snapshot has checkpointed a chunk and has rows left
+      resnapshots = (await snapshotUnderWay()).resnapshots;
+      await killWorker(child!);
+      kills++;
+      // what the dead worker left is what the restart resumes from: a snapshot under way
+      killedInSnapshot = (await checkpoint())?.snapshot;
+      child = startWorker();
       while (done < CHANGES) {
         await killWorker(child!);
         kills++;
@@ -105,11 +167,14 @@ describe('crash recovery', () => {
       }
     })();
     await Promise.all([workload, killer]);
+    expect(underWay(killedInSnapshot), JSON.stringify(killedInSnapshot)).toBe(true);
     expect(kills).toBeGreaterThanOrEqual(2);
     expect(unexpectedExits).toEqual([]);
     // after the last restart the worker catches up
     const diff = await h.converge('orders', 120_000);
-    console.log(`[crash] ${kills} kills, ${done} changes, ${diff.rows} rows`);
+    console.log(
+      `[crash] ${kills} kills (the first at ${killedInSnapshot?.rowsDone} snapshot rows, after ${resnapshots} re-snapshots), ${done} changes, ${diff.rows} rows`,
+    );
     expect(clean(diff)).toEqual({ missing: 0, extra: 0, stale: 0 });
     expect(unexpectedExits).toEqual([]);
   }, 300_000);
