@@ -6,7 +6,7 @@ import type { Row } from '../core/change-event.js';
  * polling pages, reconcile look-ups), so that a row read by SELECT and the same row from the binlog
  * (which carries the stored float32 / float64 bits) give the same document:
  * - the text protocol prints FLOAT with 6 significant digits (a stored -851500.5 reads as -851500), so
- *   FLOAT columns are selected a second time as CAST(col AS DOUBLE), which widens the float32 exactly;
+ *   FLOAT columns are selected a second time as `col + 0e0`, a DOUBLE that widens the float32 exactly;
  * - mysql2 3.24.6 parses some DOUBLE text wrongly (977.1706419996917 → 977.1706419996916), so DOUBLE
  *   and FLOAT text is parsed by Number(), which is correctly rounded; the server prints DOUBLE in the
  *   shortest form that reads back to the stored double.
@@ -98,7 +98,8 @@ export async function selectExact(
       floats = floatColumns(fields as FieldPacket[]);
       byTable.set(key, floats);
     }
-    const casts = floats.map((c) => `, CAST(${prefix}${quote(c)} AS DOUBLE) AS ${quote(ALIAS + c)}`);
+    // FLOAT + a DOUBLE zero is a DOUBLE holding the float32 exactly (CAST AS DOUBLE needs MySQL 8.0.17)
+    const casts = floats.map((c) => `, ${prefix}${quote(c)} + 0e0 AS ${quote(ALIAS + c)}`);
     let rows: unknown;
     let fields: FieldPacket[];
     try {
