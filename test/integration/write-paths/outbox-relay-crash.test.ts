@@ -5,31 +5,37 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { composeVersion } from '../../../src/core/change-event.js';
+import { VERSION_SUB_BITS } from '../../../src/core/change-event.js';
 import { rng } from '../../../src/demo/seed-data.js';
 import { MappingSet } from '../../../src/mapping/mapping-set.js';
 import { SearchClient } from '../../../src/sinks/search/client.js';
 import { outboxDdl, outboxInsert } from '../../../src/sources/outbox/outbox-table.js';
 import { diffTableAndIndex } from '../../helpers/compare.js';
+import { FaultProxy, type ProxyRequest } from '../../helpers/fault-proxy.js';
 import { MARIADB_PORT, rootConnection, uniqueName } from '../../helpers/stack.js';
 
 /**
  * A real relay process (`node dist/cli/main.js run --no-api` with only an outbox pipeline) killed with
- * kill -9 while it ships batches, restarted each time, while an application keeps writing entity rows and
- * their outbox rows in the same transactions. Afterwards: documents equal rows, each document carries the
- * version of its key's last outbox row, and the shipped rows are pruned.
+ * kill -9 while it ships a batch, restarted each time, while an application keeps writing entity rows and
+ * their outbox rows in the same transactions. Each kill is made to land mid-shipping: the relay reaches
+ * the engine through a fault proxy that holds one `_bulk` (rows read and handed to the sink, its answer
+ * not back, so the batch can be neither acknowledged nor pruned), and the kill comes while it is held.
+ * Afterwards: documents equal rows, versions come from the relay's sequence, which grew across the
+ * restarts, and the shipped rows are pruned.
  */
 const db = uniqueName('obx');
 const pipeline = db.replaceAll('_', '-');
 const index = `${db}_orders`;
 const outboxTable = `${db}.syncline_outbox`;
-const CHANGES = 10_000;
+const CHANGES = 6_000;
 const BACKLOG = 3_000;
+const KILLS = 4;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-outbox-crash-'));
 const cli = path.resolve('dist/cli/main.js');
 let child: ChildProcess | undefined;
 let pool: mysql.Pool;
 let search: SearchClient;
+let proxy: FaultProxy;
 
 function startRelay(): ChildProcess {
   const out = openSync(path.join(dir, 'relay.log'), 'a');
@@ -59,11 +65,13 @@ beforeAll(async () => {
   );
   await pool.query(outboxDdl(outboxTable));
   search = new SearchClient({ url: 'http://127.0.0.1:9200' });
+  proxy = await FaultProxy.start();
   writeFileSync(
     path.join(dir, 'syncline.yaml'),
     stringify({
       stack: { manage: false },
       mysql: { url: `mysql://root@127.0.0.1:${MARIADB_PORT}/${db}` },
+      search: { url: proxy.url },
       mappings: [{ table: `${db}.orders`, index }],
       // only the relay: no binlog pipeline, no catalog
       pipelines: [
@@ -88,7 +96,11 @@ afterAll(async () => {
   await pool?.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => {});
   await pool?.query('DELETE FROM syncline.checkpoints WHERE pipeline = ?', [pipeline]).catch(() => {});
   await pool?.query('DELETE FROM syncline.dead_letters WHERE pipeline = ?', [pipeline]).catch(() => {});
+  await pool
+    ?.query('DELETE FROM syncline.outbox_sequences WHERE outbox_table = ?', [outboxTable])
+    .catch(() => {});
   await pool?.end();
+  await proxy?.close();
   await search?.request('DELETE', `/${index}_v1`).catch(() => {});
   await search?.close();
 });
@@ -115,11 +127,28 @@ async function versions(): Promise<Map<string, bigint>> {
   }
 }
 
+/** The relay's version sequence as committed in the database. */
+async function sequence(): Promise<bigint> {
+  const [rows] = await pool.query('SELECT seq FROM syncline.outbox_sequences WHERE outbox_table = ?', [
+    outboxTable.toLowerCase(),
+  ]);
+  return BigInt(String((rows as Array<{ seq: string | number }>)[0]?.seq ?? 0));
+}
+
+/** Polls `probe` until it returns a value, or fails after `timeoutMs`. */
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('outbox relay crash recovery', () => {
-  it('kill -9 mid-batch, restart: no loss, documents equal rows, versions = last outbox id, shipped rows pruned', async () => {
+  it('kill -9 mid-shipping, restart: no loss, documents equal rows, versions from a sequence that grows, shipped rows pruned', async () => {
     const r = rng(29);
-    /** order id → outbox id of its last change */
-    const lastOutboxId = new Map<number, bigint>();
     let nextId = 1;
     let done = 0;
     const transaction = async () => {
@@ -155,12 +184,11 @@ describe('outbox relay crash recovery', () => {
             if ((res as mysql.ResultSetHeader).affectedRows === 0) continue;
             op = 'd';
           }
-          // the outbox row: written in the same transaction, after the entity row (which it locks)
+          // the outbox row: written in the same transaction as the entity row
           const [rows] = await conn.query('SELECT * FROM orders WHERE id = ?', [id]);
           const row = (rows as Array<Record<string, unknown>>)[0] ?? null;
           const ins = outboxInsert(outboxTable, `${db}.orders`, op, { id }, op === 'd' ? null : row);
-          const [res] = await conn.query(ins.sql, ins.params);
-          lastOutboxId.set(id, BigInt((res as mysql.ResultSetHeader).insertId));
+          await conn.query(ins.sql, ins.params);
         }
         await conn.commit();
         done += 20;
@@ -168,29 +196,51 @@ describe('outbox relay crash recovery', () => {
         conn.release();
       }
     };
-    // a backlog first, so the first kill lands while batches are in flight
+    // a backlog first, so there is something to ship from the first start on
     while (done < BACKLOG) await transaction();
     child = startRelay();
-    const workload = (async () => {
-      while (done < CHANGES) await transaction();
-    })();
     let kills = 0;
-    let killedMidShipping = 0;
-    const killer = (async () => {
-      await new Promise((res) => setTimeout(res, 2500));
-      while (done < CHANGES || kills < 3) {
-        const waiting = await count('SELECT COUNT(*) AS n FROM syncline_outbox');
-        if (waiting > 0) killedMidShipping++;
-        child!.kill('SIGKILL');
-        kills++;
-        await new Promise((res) => child!.once('exit', res));
-        child = startRelay();
-        await new Promise((res) => setTimeout(res, 2000 + Math.floor(r() * 2000)));
-      }
+    let failed = false;
+    // the application keeps writing until the last kill, so every run of the relay has rows to ship
+    const workload = (async () => {
+      while (!failed && (done < CHANGES || kills < KILLS)) await transaction();
     })();
+    let killedMidShipping = 0;
+    const sequences: bigint[] = [];
+    const killer = (async () => {
+      while (kills < KILLS) {
+        // this run has shipped a few batches (bulk answers came back through the proxy) …
+        const mark = proxy.requests.length;
+        await waitFor('the restarted relay to ship', () =>
+          proxy.bulkRequests().filter((q) => q.seq >= mark && q.status === 200).length >= 3
+            ? true
+            : undefined,
+        );
+        // … then the next `_bulk` is held: the relay has read those rows and handed them to the sink,
+        // and without the answer the batch can be neither acknowledged nor pruned
+        const from = proxy.requests.length;
+        proxy.addRule({ times: 1, fault: { type: 'delay', ms: 120_000, forward: true } });
+        const held: ProxyRequest = await waitFor('a held _bulk', () =>
+          proxy.bulkRequests().find((q) => q.seq >= from && q.fault === 'delay'),
+        );
+        const midShipping = held.status === undefined && held.ids.length > 0;
+        const gone = new Promise((res) => child!.once('exit', res));
+        child!.kill('SIGKILL');
+        await gone;
+        kills++;
+        if (midShipping) killedMidShipping++;
+        sequences.push(await sequence());
+        proxy.clearRules();
+        child = startRelay();
+      }
+    })().catch((e) => {
+      failed = true;
+      throw e;
+    });
     await Promise.all([workload, killer]);
-    expect(kills).toBeGreaterThanOrEqual(3);
-    expect(killedMidShipping).toBeGreaterThanOrEqual(1);
+    expect(kills).toBe(KILLS);
+    // every kill landed while a batch was read and handed to the sink and not yet answered
+    expect(killedMidShipping).toBe(KILLS);
 
     // after the last restart the relay ships the rest and prunes it
     const deadline = Date.now() + 120_000;
@@ -201,24 +251,24 @@ describe('outbox relay crash recovery', () => {
     const mapping = (await MappingSet.load(pool, [{ table: `${db}.orders`, index }])).get(db, 'orders')!;
     const diff = await diffTableAndIndex(pool, mapping, search, index);
     console.log(
-      `[outbox-crash] ${kills} kills (${killedMidShipping} with a backlog), ${done} changes, ${diff.rows} rows`,
+      `[outbox-crash] ${kills} kills (${killedMidShipping} mid-shipping), ${done} changes, ${diff.rows} rows`,
     );
     expect({ missing: diff.missing.length, extra: diff.extra.length, stale: diff.stale.length }).toEqual({
       missing: 0,
       extra: 0,
       stale: 0,
     });
-    const v = await versions();
-    const wrong: string[] = [];
-    for (const [id, version] of v) {
-      const expected = composeVersion(lastOutboxId.get(Number(id))!, 0);
-      if (version !== expected) wrong.push(`${id}: ${version} ≠ ${expected}`);
-    }
-    expect(wrong.slice(0, 5)).toEqual([]);
+    // the sequence is committed before use, so each restart went on above the last run's values
+    sequences.push(await sequence());
+    for (let i = 1; i < sequences.length; i++) expect(sequences[i]!).toBeGreaterThan(sequences[i - 1]!);
+    // every document carries a version taken from it
+    const last = sequences[sequences.length - 1]!;
+    const beyond = [...(await versions())].filter(([, v]) => v >> VERSION_SUB_BITS > last);
+    expect(beyond.slice(0, 5)).toEqual([]);
     expect(
       await count(
         'SELECT COUNT(*) AS n FROM syncline.dead_letters WHERE pipeline = ' + pool.escape(pipeline),
       ),
     ).toBe(0);
-  });
+  }, 300_000);
 });
