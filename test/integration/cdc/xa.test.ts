@@ -140,4 +140,23 @@ describe('XA transactions through a running pipeline', () => {
       expect(d.version > meanwhile.version).toBe(true);
     }
   });
+
+  it('a pipeline restarted while an XA transaction is prepared still indexes it at XA COMMIT', async () => {
+    await prepare('cdc_xa_restart', [`INSERT INTO items VALUES (6, 'prepared before the restart')`]);
+    await h.exec(`INSERT INTO items VALUES (7, 'after the prepare')`);
+    await until(
+      'document 7',
+      () => doc(7),
+      (d) => d.found,
+    );
+    await h.stop(); // commits its last checkpoint: it must not be past the prepare
+    await h.start();
+    await decide("XA COMMIT 'cdc_xa_restart'", 'cdc_xa_restart');
+    const d = await until(
+      'document 6',
+      () => doc(6),
+      (x) => x.found,
+    );
+    expect(d.source).toEqual({ id: 6, name: 'prepared before the restart' });
+  });
 });
