@@ -57,9 +57,33 @@ const quote = (s: string) => `\`${s.replaceAll('`', '``')}\``;
 const plans = new WeakMap<object, Map<string, readonly string[]>>();
 
 function floatColumns(fields: readonly FieldPacket[]): string[] {
+  // mysql2 says columnType; the mysql package (a TypeORM application's driver) says type
+  const typeOf = (f: FieldPacket) => f.columnType ?? (f as { type?: unknown }).type;
   return fields
-    .filter((f) => f.columnType === FLOAT_COLUMN_TYPE && !f.name.startsWith(ALIAS))
+    .filter((f) => typeOf(f) === FLOAT_COLUMN_TYPE && !f.name.startsWith(ALIAS))
     .map((f) => f.name);
+}
+
+/** A connection of a callback-style driver (mysql2's or the mysql package's, as TypeORM holds them). */
+export interface CallbackConnection {
+  query(options: object, callback: (err: unknown, rows: unknown, fields: unknown) => void): unknown;
+}
+
+const adapters = new WeakMap<object, RowQueryable>();
+
+/** The connection as a RowQueryable (one per connection, so what readRows learnt about a table is kept). */
+export function callbackQueryable(conn: CallbackConnection): RowQueryable {
+  let q = adapters.get(conn);
+  if (!q) {
+    q = {
+      query: (options) =>
+        new Promise((resolve, reject) => {
+          conn.query(options, (err, rows, fields) => (err ? reject(err) : resolve([rows, fields])));
+        }),
+    };
+    adapters.set(conn, q);
+  }
+  return q;
 }
 
 const sameColumns = (a: readonly string[], b: readonly string[]) =>

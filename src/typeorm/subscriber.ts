@@ -17,6 +17,7 @@ import type {
 } from 'typeorm';
 import type { Row } from '../core/change-event.js';
 import { errorMessage, SynclineError } from '../core/errors.js';
+import { callbackQueryable, readRows } from '../mapping/exact-numbers.js';
 import { type CommitStamp, readCommitStamp } from '../sdk/commit-stamp.js';
 import type { Sync, SyncReceipt } from '../sdk/sync.js';
 import { quoteId, tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
@@ -267,6 +268,8 @@ export class SynclineSubscriber implements EntitySubscriberInterface {
 
   /** The committed state of each changed row (absent: deleted), read after COMMIT on the same connection. */
   private async reread(qr: QueryRunner, changes: readonly Change[]): Promise<Map<string, Row>> {
+    // its connection (read below) may belong to someone else once released
+    if (qr.isReleased) throw new Error('the query runner was released before the committed rows were read');
     const out = new Map<string, Row>();
     const byTable = new Map<string, Change[]>();
     for (const c of changes) {
@@ -288,7 +291,8 @@ export class SynclineSubscriber implements EntitySubscriberInterface {
                 `SELECT * FROM ${from} WHERE (${cols.join(', ')}) IN (?)`,
                 [chunk.map((c) => keyColumns.map((k) => c.key[k]))],
               ];
-        const rows = (await qr.query(sql, params)) as Row[];
+        // the driver's connection itself: FLOAT and DOUBLE read exactly, as every row read (exact-numbers.ts)
+        const rows = await readRows(callbackQueryable(await qr.connect()), database, table, sql, params);
         for (const r of rows) out.set(rowKey(database, table, keyColumns, r), { ...r });
       }
     }
