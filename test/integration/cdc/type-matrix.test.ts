@@ -8,14 +8,24 @@ import { EVERY_TYPE_DDL, EVERY_TYPE_ROWS } from '../mapping/fixtures.js';
  * documented rules (test/helpers/oracle.ts, used by converge), never by the mapping code under test.
  */
 const h = new Harness({
-  tables: ['every', 'big', 'tz'],
+  tables: ['every', 'big', 'tz', 'opts'],
   setup: `${EVERY_TYPE_DDL('every')};
+    ${EVERY_TYPE_DDL('opts')};
     CREATE TABLE big (id INT PRIMARY KEY, lt LONGTEXT) DEFAULT CHARSET=utf8mb4;
     CREATE TABLE tz (id INT PRIMARY KEY, ts TIMESTAMP(6) NULL, dt DATETIME(6) NULL);
     SET SESSION sql_mode = ''; SET SESSION time_zone = '+00:00';
     ${EVERY_TYPE_ROWS('every')};
+    ${EVERY_TYPE_ROWS('opts')};
     SET SESSION time_zone = '+08:00';
     INSERT INTO tz VALUES (1, '2024-01-02 11:04:05.123456', '2024-01-02 11:04:05.123456');`,
+});
+// 'opts' is mapped with every presentation option; the oracle renders them from the documented rules
+Object.assign(h.config.mappings.find((m) => m.table.endsWith('.opts'))!, {
+  decimal: 'number',
+  tinyint1: 'boolean',
+  datetimeZone: '+08:00',
+  rename: { vc: 'title', price: 'cost' },
+  exclude: ['lt', 'mt'],
 });
 const SIXTEEN_MB = 16 * 1024 * 1024;
 const CHARS = Math.floor(SIXTEEN_MB / 3); // '长' is 3 bytes in utf8mb4
@@ -85,6 +95,22 @@ describe('type fidelity: snapshot = streaming = MySQL read-back', () => {
     ] as const) {
       expect(without(await doc('every', b), 'lang'), b).toEqual(without(await doc('every', a), 'lang'));
     }
+  });
+
+  it('presentation options (decimal, tinyint1, datetimeZone, rename, exclude) give the documented documents', async () => {
+    expect(clean(await h.converge('opts'))).toEqual({ missing: 0, extra: 0, stale: 0 });
+    const d = await doc('opts', '18446744073709551615|zh');
+    expect(d).toMatchObject({
+      cost: 10.5,
+      flag: true,
+      bool_col: false,
+      title: '华为手机 Mate 60 😀',
+      dt: '2024-01-01T19:04:05.123456Z', // written in +08:00
+      dt0: '0999-12-31T16:00:00.000000Z',
+      ts: '2024-01-02T03:04:05.123456Z', // TIMESTAMP ignores datetimeZone
+      f: 123456790,
+    });
+    expect(Object.keys(d).filter((k) => ['lt', 'mt', 'vc', 'price'].includes(k))).toEqual([]);
   });
 
   it('TIMESTAMP written under a +08:00 session is the same instant; DATETIME is read as written', async () => {
