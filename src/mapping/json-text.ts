@@ -1,10 +1,19 @@
 /**
- * JSON text → value without losing 64-bit integers: an integer literal outside ±(2^53−1) becomes its
- * exact decimal string, the convention the binlog reader (zongji) and our integer columns use.
- * JSON.parse alone would round 12345678901234567890 to 12345678901234567000.
+ * Which number literals keep their exact text (as a string) because JSON.parse would round them:
+ * - `big-integers`: integer literals outside ±(2^53−1), the convention the binlog reader (zongji) and
+ *   our integer columns use; a fraction or an exponent is a double in JSON's own terms (JSON columns).
+ * - `long-numbers`: every literal with more than 15 significant digits and no exponent, fractions too
+ *   (ingest bodies and Kafka messages: Maxwell writes a long DECIMAL as a JSON number), which the
+ *   integer and decimal converters read exactly.
  */
-export function parseJsonText(text: string): unknown {
-  if (!/\d{16}/.test(text)) return JSON.parse(text);
+export type ExactNumbers = 'big-integers' | 'long-numbers';
+
+/**
+ * JSON text → value without losing digits: JSON.parse alone would round 12345678901234567890 to
+ * 12345678901234567000. Texts without a run of 16 digits take the JSON.parse fast path.
+ */
+export function parseJsonText(text: string, exact: ExactNumbers = 'big-integers'): unknown {
+  if (!/\d[\d.]{15}/.test(text)) return JSON.parse(text);
   let out = '';
   let last = 0;
   const len = text.length;
@@ -15,18 +24,27 @@ export function parseJsonText(text: string): unknown {
       for (i++; i < len && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
       continue;
     }
-    if (c !== 45 && (c < 48 || c > 57)) continue;
+    if (c !== 45 && !isDigit(c)) continue;
     const start = i;
     let j = c === 45 ? i + 1 : i;
-    while (j < len && isDigit(text.charCodeAt(j))) j++;
-    const intEnd = j;
-    const next = text.charCodeAt(j);
-    if (next === 46 || next === 101 || next === 69) {
-      // a fraction or exponent: a double in JSON's own terms, left to JSON.parse
-      while (j < len && /[0-9.eE+-]/.test(text[j]!)) j++;
-    } else if (intEnd - start >= 16 && !Number.isSafeInteger(Number(text.slice(start, intEnd)))) {
-      out += `${text.slice(last, start)}"${text.slice(start, intEnd)}"`;
-      last = intEnd;
+    let significant = 0;
+    let fraction = false;
+    for (; j < len; j++) {
+      const d = text.charCodeAt(j);
+      if (isDigit(d)) {
+        if (significant > 0 || d !== 48) significant++;
+      } else if (d === 46) fraction = true;
+      else break;
+    }
+    const exponent = j < len && (text.charCodeAt(j) === 101 || text.charCodeAt(j) === 69);
+    if (exponent) for (j++; j < len && /[0-9+-]/.test(text[j]!); j++);
+    const keep =
+      significant > 15 &&
+      !exponent &&
+      (exact === 'long-numbers' || (!fraction && !Number.isSafeInteger(Number(text.slice(start, j)))));
+    if (keep) {
+      out += `${text.slice(last, start)}"${text.slice(start, j)}"`;
+      last = j;
     }
     i = j - 1;
   }

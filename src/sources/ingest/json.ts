@@ -1,48 +1,11 @@
+import { parseJsonText } from '../../mapping/json-text.js';
+
 /**
- * JSON text → value without losing digits: a number literal with more than 15 significant digits (a
- * BIGINT past 2^53, a long DECIMAL that Maxwell writes as a JSON number) becomes its exact text as a
- * string, which the integer and decimal converters read exactly. JSON.parse alone would round them.
- * Used for ingest bodies (HTTP) and messages (Kafka); shorter numbers take the JSON.parse fast path.
+ * An ingest body (HTTP) or message (Kafka) → value, every number literal with more than 15 significant
+ * digits kept as its exact text (a BIGINT past 2^53, a long DECIMAL that Maxwell writes as a number).
  */
 export function parseIngestJson(input: string | Buffer): unknown {
-  const text = typeof input === 'string' ? input : input.toString('utf8');
-  if (!/\d{16}|\d[\d.]{16}/.test(text)) return JSON.parse(text);
-  let out = '';
-  let last = 0;
-  const len = text.length;
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      for (i++; i < len && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
-      continue;
-    }
-    if (c !== 45 && (c < 48 || c > 57)) continue;
-    const start = i;
-    let j = c === 45 ? i + 1 : i;
-    let digits = 0;
-    let significant = false;
-    let exponent = false;
-    for (; j < len; j++) {
-      const d = text.charCodeAt(j);
-      if (d >= 48 && d <= 57) {
-        if (d !== 48) significant = true;
-        if (significant) digits++;
-      } else if (d === 46) {
-        // fraction point: keep counting
-      } else if (d === 101 || d === 69) {
-        exponent = true;
-        j++;
-        while (j < len && /[0-9+-]/.test(text[j]!)) j++;
-        break;
-      } else break;
-    }
-    if (digits > 15 && !exponent) {
-      out += `${text.slice(last, start)}"${text.slice(start, j)}"`;
-      last = j;
-    }
-    i = j - 1;
-  }
-  return JSON.parse(last === 0 ? text : out + text.slice(last));
+  return parseJsonText(typeof input === 'string' ? input : input.toString('utf8'), 'long-numbers');
 }
 
 /**

@@ -18,4 +18,21 @@ describe('lossless JSON text', () => {
     });
     expect(() => parseJsonText('{"a":12345678901234567890')).toThrow();
   });
+
+  it('keeps every long literal exact in the long-numbers mode (ingest), exponents aside', () => {
+    expect(
+      parseJsonText(
+        '[9007199254740991, 12345678901234567.89, 0.0000012345678901234567, 1.5, 1234567890123456789e2]',
+        'long-numbers',
+      ),
+    ).toEqual([
+      '9007199254740991',
+      '12345678901234567.89',
+      '0.0000012345678901234567',
+      1.5,
+      123456789012345680000,
+    ]);
+    // leading zeros are not significant: 15 digits after them stay a number
+    expect(parseJsonText('[0.000000123456789012345]', 'long-numbers')).toEqual([0.000000123456789012345]);
+  });
 });
