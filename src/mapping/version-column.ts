@@ -1,5 +1,6 @@
 import type { ColumnType } from './column-types.js';
 import { integerString } from './convert.js';
+import { microsFromMatch } from './datetime-micros.js';
 import { ConversionError } from './errors.js';
 
 const INTEGER = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
@@ -24,15 +25,7 @@ export function versionSequence(col: ColumnType, converted: unknown, raw: unknow
   if (TEMPORAL.has(col.type)) {
     const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z$/.exec(String(converted));
     if (!m) return fail('not a date/time in 0000–9999');
-    const ms = Date.UTC(
-      Number(m[1]),
-      Number(m[2]) - 1,
-      Number(m[3]),
-      Number(m[4]),
-      Number(m[5]),
-      Number(m[6]),
-    );
-    const micros = BigInt(ms) * 1000n + BigInt(m[7]!);
+    const micros = microsFromMatch(m);
     return micros < 0n ? fail('before 1970') : micros;
   }
   if (INTEGER.has(col.type)) {

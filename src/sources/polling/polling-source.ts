@@ -7,6 +7,7 @@ import type { Batch, Source } from '../../core/interfaces.js';
 import { idle as sleep } from '../../core/timers.js';
 import { type ColumnType, readTableColumns } from '../../mapping/column-types.js';
 import { type Converter, compileConverter } from '../../mapping/convert.js';
+import { microsFromMatch, microsText } from '../../mapping/datetime-micros.js';
 import { readRows } from '../../mapping/exact-numbers.js';
 import { parseZone } from '../../mapping/time-zone.js';
 import { isVersionableType, versionFromSequence, versionSequence } from '../../mapping/version-column.js';
@@ -164,29 +165,18 @@ export class PollingSource implements Source {
   private async dbNowMicros(): Promise<bigint> {
     const [rows] = await this.o.pool.query('SELECT UTC_TIMESTAMP(6) AS now');
     const text = String((rows as Array<{ now: string }>)[0]!.now);
-    const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6})$/.exec(text)!;
-    const ms = Date.UTC(
-      Number(m[1]),
-      Number(m[2]) - 1,
-      Number(m[3]),
-      Number(m[4]),
-      Number(m[5]),
-      Number(m[6]),
-    );
-    return BigInt(ms) * 1000n + BigInt(m[7]!);
+    return microsFromMatch(/^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6})$/.exec(text)!);
   }
 
   /** An instant (µs, UTC) as the column stores it: UTC text for TIMESTAMP (UTC session), wall clock in the zone for DATETIME. */
   private bound(plan: TablePlan, utcMicros: bigint): string | undefined {
     if (!plan.temporal) return undefined;
     let seconds = Number(utcMicros / 1_000_000n);
-    const micros = String(utcMicros % 1_000_000n).padStart(6, '0');
     if (plan.tracking.type === 'datetime') {
       const offset = parseZone(plan.zone);
       seconds += offset(seconds + offset(seconds));
     }
-    const d = new Date(seconds * 1000).toISOString();
-    return `${d.slice(0, 10)} ${d.slice(11, 19)}.${micros}`;
+    return microsText(BigInt(seconds) * 1_000_000n + (utcMicros % 1_000_000n));
   }
 
   private versionOf(plan: TablePlan, raw: unknown, isDelete: boolean): bigint {
@@ -381,8 +371,5 @@ function compareCursor(plan: TablePlan, a: TableCursor, b: TableCursor): number 
 function rescanStart(value: string, windowMs: number): string | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(value);
   if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  const micros = BigInt(ms - windowMs) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0') || '0');
-  const d = new Date(Number(micros / 1000n)).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 19)}.${String(micros % 1_000_000n).padStart(6, '0')}`;
+  return microsText(microsFromMatch(m) - BigInt(windowMs) * 1000n);
 }
