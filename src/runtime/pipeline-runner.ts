@@ -69,9 +69,7 @@ export class PipelineRunner {
       if (p.source.type === 'outbox') {
         const relay = createOutboxPipeline({ name: p.name, source: p.source }, this.deps(checkpoints));
         if (to?.type === 'kafka')
-          this.startKafka(
-            this.kafka().publishToKafka(relay, to, this.kafkaDeps(checkpoints), this.kafkaStop()),
-          );
+          this.startKafka(this.kafka().publishToKafka(relay, to, this.deps(checkpoints), this.kafkaStop()));
         else this.startRelay(relay);
         continue;
       }
@@ -79,7 +77,7 @@ export class PipelineRunner {
         this.startKafka(
           this.kafka().createKafkaIndexPipeline(
             { ...p, source: p.source },
-            this.kafkaDeps(checkpoints),
+            this.deps(checkpoints),
             this.kafkaStop(),
           ),
         );
@@ -112,38 +110,20 @@ export class PipelineRunner {
           this.kafka().createBinlogToKafkaPipeline(
             { ...p, source: p.source },
             to,
-            this.kafkaDeps(checkpoints),
+            this.deps(checkpoints),
             this.kafkaStop(),
           ),
         );
         continue;
       }
-      const handle = createBinlogPipeline(
-        { ...p, source: p.source },
-        {
-          config: this.config,
-          clients: this.clients,
-          search: this.search,
-          mappings: this.mappings,
-          checkpoints,
-          deadLetters: this.deadLetters,
-          logger: this.logger,
-          ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
-        },
-      );
+      const handle = createBinlogPipeline({ ...p, source: p.source }, this.deps(checkpoints));
       this.handles.push(handle);
       this.hooks.onPipeline?.(handle);
-      this.running.push(
-        handle.pipeline.run(this.abort.signal).catch((e: unknown) => {
-          this.logger.error(
-            { pipeline: p.name, err: errorMessage(e) },
-            `pipeline ${p.name} stopped on error`,
-          );
-        }),
-      );
+      this.running.push(this.run(handle.pipeline, 'pipeline'));
     }
   }
 
+  /** What every pipeline is built from; the checkpoint store is shared by the pipelines of one start(). */
   private deps(checkpoints: CheckpointStore): PipelineDeps {
     return {
       config: this.config,
@@ -161,30 +141,12 @@ export class PipelineRunner {
   private startRelay(relay: RelayHandle): void {
     this.relays.push(relay);
     this.hooks.onPipeline?.(relay);
-    const name = relay.pipeline.name;
-    this.running.push(
-      relay.pipeline.run(this.abort.signal).catch((e: unknown) => {
-        this.logger.error({ pipeline: name, err: errorMessage(e) }, `outbox relay ${name} stopped on error`);
-      }),
-    );
+    this.running.push(this.run(relay.pipeline, 'outbox relay'));
   }
 
   private kafka(): typeof import('./kafka-pipelines.js') {
     if (!this.kafkaModule) throw new Error('a Kafka pipeline was not announced by usesKafka()');
     return this.kafkaModule;
-  }
-
-  private kafkaDeps(checkpoints: CheckpointStore) {
-    return {
-      config: this.config,
-      clients: this.clients,
-      search: this.search,
-      mappings: this.mappings!,
-      checkpoints,
-      deadLetters: this.deadLetters,
-      logger: this.logger,
-      ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
-    };
   }
 
   /**
@@ -205,15 +167,7 @@ export class PipelineRunner {
   private startKafka(h: KafkaPipelineHandle): void {
     this.kafkaPipelines.push(h);
     this.hooks.onPipeline?.(h);
-    const name = h.pipeline.name;
-    this.running.push(
-      h.pipeline
-        .run(this.abort.signal)
-        .catch((e: unknown) => {
-          this.logger.error({ pipeline: name, err: errorMessage(e) }, `pipeline ${name} stopped on error`);
-        })
-        .finally(() => h.close().catch(() => {})),
-    );
+    this.running.push(this.run(h.pipeline, 'pipeline').finally(() => h.close().catch(() => {})));
   }
 
   /** A polling pipeline (docs/polling.md): no binlog preflight, its own cursor checkpoint. */
@@ -225,33 +179,25 @@ export class PipelineRunner {
   ): void {
     const handle = createPollingPipeline(
       { name, source },
-      {
-        config: this.config,
-        pool: this.clients.db,
-        search: this.search,
-        mappings: this.mappings!,
-        checkpoints,
-        deadLetters: this.deadLetters,
-        logger: this.logger,
-        ...(this.hooks.onBulk && { onBulk: this.hooks.onBulk }),
-      },
+      { ...this.deps(checkpoints), pool: this.clients.db },
     );
     if (toKafka) {
-      this.startKafka(
-        this.kafka().publishToKafka(handle, toKafka, this.kafkaDeps(checkpoints), this.kafkaStop()),
-      );
+      this.startKafka(this.kafka().publishToKafka(handle, toKafka, this.deps(checkpoints), this.kafkaStop()));
       return;
     }
     this.polling.push(handle);
     this.hooks.onPipeline?.(handle);
-    this.running.push(
-      handle.pipeline.run(this.abort.signal).catch((e: unknown) => {
-        this.logger.error(
-          { pipeline: name, err: errorMessage(e) },
-          `polling pipeline ${name} stopped on error`,
-        );
-      }),
-    );
+    this.running.push(this.run(handle.pipeline, 'polling pipeline'));
+  }
+
+  /** Runs a pipeline until stop(); a failure is logged and shows in its state, the others keep running. */
+  private run(pipeline: Pipeline, what: string): Promise<void> {
+    return pipeline.run(this.abort.signal).catch((e: unknown) => {
+      this.logger.error(
+        { pipeline: pipeline.name, err: errorMessage(e) },
+        `${what} ${pipeline.name} stopped on error`,
+      );
+    });
   }
 
   /** Every pipeline of this process with its source and sink (admin API, metrics). */
