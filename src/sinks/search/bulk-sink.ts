@@ -20,14 +20,9 @@ import {
 } from './bulk-response.js';
 import type { SearchClient } from './client.js';
 import { detectEngine, type EngineProfile } from './engine-compat.js';
-import {
-  bulkBodyBytes,
-  type EncodedOp,
-  encodeOp,
-  TRUNCATE_BYTES,
-  TRUNCATE_QUERY,
-} from './request-builder.js';
+import { bulkBodyBytes, type EncodedOp, encodeOp, TRUNCATE_BYTES } from './request-builder.js';
 import { attemptsExhausted, type BackoffPolicy, RetryState } from './retry-logic.js';
+import { truncateBelowVersion } from './versioned-truncate.js';
 
 /**
  * The `_bulk` sink: a buffer of accepted ops, a dispatcher that cuts batches (maxDocs / maxBytes /
@@ -55,8 +50,6 @@ export interface BulkSinkOptions {
   readonly signal?: AbortSignal;
   /** Jitter source, for tests. */
   readonly random?: () => number;
-  /** Timeout of a truncate's delete-by-query (it can run long on large indexes). */
-  readonly truncateTimeoutMs?: number;
 }
 
 /** What a producer holds once its ops are accepted into the buffer. */
@@ -232,7 +225,6 @@ export class BulkSink implements Sink {
   private readonly onBulk: ((latencyMs: number, items: number) => void) | undefined;
   private readonly random: () => number;
   private readonly policy: BackoffPolicy;
-  private readonly truncateTimeoutMs: number;
   private readonly stop = new AbortController();
 
   private readonly ready = new Fifo<Entry>();
@@ -272,7 +264,6 @@ export class BulkSink implements Sink {
     this.onBulk = opts.onBulk;
     this.random = opts.random ?? Math.random;
     this.policy = opts.config.retry;
-    this.truncateTimeoutMs = opts.truncateTimeoutMs ?? 600_000;
     this.maxBatchBytes = opts.config.batch.maxBytes;
     if (opts.signal) {
       if (opts.signal.aborted) this.stop.abort(opts.signal.reason);
@@ -752,50 +743,37 @@ export class BulkSink implements Sink {
       });
   }
 
-  /** Refresh (delete-by-query only sees refreshed documents), then delete every document; retried inside. */
+  /** Removes the documents below the truncate's version (versioned-truncate.ts); retried inside. */
   private async runTruncate(e: Entry): Promise<void> {
-    const index = e.op.index;
+    const { op } = e;
+    const index = op.index;
     for (;;) {
       if (e.group.aborted) {
         this.drop(e);
         return;
       }
       e.attempts++;
-      let verdict: RequestVerdict | undefined;
+      let verdict: RequestVerdict;
+      let kept = 0;
       try {
-        const p = await this.profile();
-        const signal = this.stop.signal;
-        const r1 = await this.client.request('POST', p.refreshPath(index), undefined, { signal });
-        if (r1.status === 404) verdict = { kind: 'items' };
-        else {
-          verdict = classifyStatus(r1.status, r1.body);
-          if (verdict.kind === 'items') {
-            const r2 = await this.client.request<{ failures?: unknown[] }>(
-              'POST',
-              p.truncatePath(index),
-              TRUNCATE_QUERY,
-              { signal, timeoutMs: this.truncateTimeoutMs },
-            );
-            if (r2.status === 404) verdict = { kind: 'items' };
-            else {
-              verdict = classifyStatus(r2.status, r2.body);
-              const failures = r2.body?.failures;
-              if (verdict.kind === 'items' && Array.isArray(failures) && failures.length > 0) {
-                verdict = {
-                  kind: 'retry',
-                  reason: `delete_by_query failures: ${JSON.stringify(failures[0]).slice(0, 300)}`,
-                };
-              }
-            }
-          }
-        }
+        const outcome = await truncateBelowVersion({
+          client: this.client,
+          profile: await this.profile(),
+          index,
+          version: op.version,
+          event: op.event,
+          log: this.log,
+          signal: this.stop.signal,
+        });
+        verdict = outcome.verdict;
+        kept = outcome.kept;
       } catch (err) {
-        if (this.stop.signal.aborted) return;
         verdict = classifyTransportError(err);
       }
+      if (this.stop.signal.aborted) return;
       if (verdict.kind === 'items') {
         this.counters.truncates++;
-        this.log.info({ index }, 'index truncated');
+        this.log.info({ index, kept }, 'index truncated');
         this.settle(e, 'ok');
         return;
       }

@@ -22,9 +22,7 @@ export interface EngineProfile {
   readonly bulkContentType: string;
   /** Query string of a `_bulk` request (leading "?"). */
   bulkQuery(refresh: 'false' | 'wait_for' | 'true'): string;
-  /** Path of the delete-by-query used for a truncate. */
-  truncatePath(index: string): string;
-  /** Path of the refresh that makes every indexed document visible to the delete-by-query. */
+  /** Path of the refresh that makes every indexed document visible to a truncate's scan. */
   refreshPath(index: string): string;
 }
 
@@ -37,8 +35,6 @@ export function profileFor(info: EngineInfo): EngineProfile {
     info,
     bulkContentType: 'application/x-ndjson',
     bulkQuery: (refresh) => `?${BULK_FILTER}${refresh === 'false' ? '' : `&refresh=${refresh}`}`,
-    truncatePath: (index) =>
-      `/${encodeURIComponent(index)}/_delete_by_query?conflicts=proceed&refresh=true&filter_path=deleted,failures,version_conflicts`,
     refreshPath: (index) => `/${encodeURIComponent(index)}/_refresh`,
   };
 }

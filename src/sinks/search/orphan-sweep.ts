@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ChangeEvent } from '../../core/change-event.js';
 import type { IndexOp, Sink } from '../../core/interfaces.js';
 import type { SearchClient } from './client.js';
+import { mayBeBelow, scanIndex } from './index-scan.js';
 
 /**
  * After a full snapshot of a table that started over documents it did not write (its binlog position was
@@ -20,39 +21,29 @@ export async function sweepOrphans(o: {
   logger: Logger;
   signal?: AbortSignal;
 }): Promise<number> {
-  await o.search.request('POST', `/${o.index}/_refresh`);
-  let after: unknown[] | undefined;
+  await o.search.request('POST', `/${encodeURIComponent(o.index)}/_refresh`);
   let removed = 0;
-  for (;;) {
+  const scan = scanIndex(
+    o.search,
+    o.index,
+    o.signal ? { pageSize: 2000, signal: o.signal } : { pageSize: 2000 },
+  );
+  for await (const page of scan) {
     o.signal?.throwIfAborted();
-    const res = await o.search.request<{
-      hits?: { hits: Array<{ _id: string; _version: number | string; sort: unknown[] }> };
-    }>('POST', `/${o.index}/_search`, {
-      size: 2000,
-      version: true,
-      _source: false,
-      sort: [{ _id: 'asc' }],
-      query: { match_all: {} },
-      ...(after && { search_after: after }),
-    });
-    const hits = res.body.hits?.hits;
-    if (res.status !== 200 || !hits)
-      throw new Error(`orphan sweep of ${o.index}: search answered ${res.status}`);
-    const ops: IndexOp[] = hits
-      .filter((h) => BigInt(h._version) < o.belowVersion)
-      .map((h) => ({
+    const ops: IndexOp[] = page
+      .filter((d) => mayBeBelow(d, o.belowVersion))
+      .map((d) => ({
         action: 'delete',
         index: o.index,
-        id: h._id,
+        id: d.id,
         version: o.belowVersion,
-        event: orphanEvent(o, h._id),
+        ...(d.routing !== undefined && { routing: d.routing }),
+        event: orphanEvent(o, d.id),
       }));
     if (ops.length > 0) {
       const r = await o.sink.write(ops, o.signal);
       removed += r.ok;
     }
-    if (hits.length < 2000) break;
-    after = hits[hits.length - 1]!.sort;
   }
   o.logger.info(
     { index: o.index, table: `${o.database}.${o.table}`, removed },

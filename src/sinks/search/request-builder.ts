@@ -76,9 +76,6 @@ export function bulkBodyBytes(ops: readonly EncodedOp[]): Buffer {
   return out;
 }
 
-/** The `_delete_by_query` body of a truncate: every document of the index. */
-export const TRUNCATE_QUERY = '{"query":{"match_all":{}}}';
-
 /**
  * JSON for a document. The native JSON.stringify is the fast path; only a document holding a bigint
  * (BIGINT columns kept exact by a mapping) takes the slower walk that writes bigints as exact numbers.

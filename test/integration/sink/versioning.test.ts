@@ -102,4 +102,45 @@ describe('external versioning (real node)', () => {
     expect(await countDocs(client, index)).toBe(2);
     await sink.close();
   });
+
+  it('a truncate replayed after newer documents (restart before its checkpoint) removes none of them', async () => {
+    const { index, sink } = await setup({ 'index.gc_deletes': '1h' });
+    const older = Array.from({ length: 5 }, (_, i) => indexOp(index, `o${i}`, BigInt(i + 1), { i }));
+    const newerIds = Array.from({ length: 10 }, (_, i) => `n${i}`);
+    const newer = newerIds.map((id, i) => indexOp(index, id, BigInt(100 + i), { i }));
+    await sink.write([...older, truncateOp(index, 50n), ...newer]);
+    expect((await allIds(client, index)).sort()).toEqual(newerIds);
+
+    // the replay from a checkpoint before the TRUNCATE: the TRUNCATE, then the same inserts again
+    const replay = await sink.write([truncateOp(index, 50n), ...newer]);
+    expect(replay.outcomes).toEqual(['ok', ...newer.map(() => 'stale')]);
+    expect((await allIds(client, index)).sort()).toEqual(newerIds);
+    for (const [i, id] of newerIds.entries()) expect((await getDoc(client, index, id)).version).toBe(100 + i);
+
+    // a replay from before the older inserts: they stay deleted (the truncate's tombstones refuse them)
+    const again = await sink.write([...older, truncateOp(index, 50n)]);
+    expect(again.outcomes).toEqual([...older.map(() => 'stale'), 'ok']);
+    expect(await countDocs(client, index)).toBe(10);
+    await sink.close();
+  });
+
+  it('a truncate removes routed documents on every shard, in pages', async () => {
+    const { index } = await setup({ number_of_shards: 3 });
+    const sink = new BulkSink({
+      client,
+      config: sinkConfig({ lingerMs: 0 }),
+      deadLetters: new MemoryDeadLetters(),
+      pipeline: 'ver',
+    });
+    const docs = Array.from({ length: 2_500 }, (_, i) => ({
+      ...indexOp(index, `r${i}`, BigInt(i + 1), { i }),
+      routing: `tenant-${i % 7}`,
+    }));
+    await sink.write(docs);
+    const late = { ...indexOp(index, 'late', 5_000n, { i: -1 }), routing: 'tenant-3' };
+    await sink.write([late]);
+    expect((await sink.write([truncateOp(index, 4_000n)])).outcomes).toEqual(['ok']);
+    expect(await allIds(client, index)).toEqual(['late']);
+    await sink.close();
+  });
 });

@@ -285,13 +285,22 @@ describe('BulkSink ordering, backpressure, lifecycle', () => {
     ]);
     expect(r.outcomes).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
     const refresh = engine.log.indexOf('refresh:idx');
-    const dbq = engine.log.indexOf('dbq:idx');
+    const scan = engine.log.indexOf('scan:idx');
     expect(refresh).toBeGreaterThan(0);
-    expect(dbq).toBe(refresh + 1);
+    expect(scan).toBe(refresh + 1);
     const before = engine.log.slice(0, refresh).join(';');
     expect(before).toContain('b1'); // first try and the retry both came before
     expect(engine.log.slice(0, refresh).filter((l) => l.includes('b1'))).toHaveLength(2);
-    expect(engine.log.slice(dbq + 1)).toEqual(['bulk:a1,a2']);
+    // the truncate's versioned deletes of what it found, its closing refresh, then what came after it
+    const deletes = engine.bulks.find((b) =>
+      b.items.every((i) => i.action === 'delete' && i.version === '4'),
+    );
+    expect(deletes?.ids.slice().sort()).toEqual(['b1', 'b2', 'b3']);
+    expect(engine.log.slice(scan + 1)).toEqual([
+      `bulk:${deletes!.ids.join(',')}`,
+      'refresh:idx',
+      'bulk:a1,a2',
+    ]);
     expect(sink.counters.truncates).toBe(1);
   });
 

@@ -16,11 +16,8 @@ describe('engine-compat', () => {
     expect(profile.bulkQuery('wait_for')).toMatch(/&refresh=wait_for$/);
   });
 
-  it('truncates with a refresh then a conflict-tolerant delete-by-query', () => {
+  it('refreshes an index by its encoded name', () => {
     expect(profile.refreshPath('my-index')).toBe('/my-index/_refresh');
-    expect(profile.truncatePath('my-index')).toMatch(
-      /^\/my-index\/_delete_by_query\?conflicts=proceed&refresh=true/,
-    );
   });
 
   let engine: MockEngine | undefined;

@@ -30,14 +30,17 @@ export interface MockEngineOptions {
 }
 
 /**
- * A tiny local stand-in for the engine's HTTP API (GET /, _bulk, _refresh, _delete_by_query) for unit
- * tests of batching and concurrency: records every request, the bytes, and the peak number of _bulk
- * requests in flight at the same time.
+ * A tiny local stand-in for the engine's HTTP API (GET /, _bulk, _refresh, a scroll over the documents)
+ * for unit tests of batching and concurrency: records every request, the bytes, and the peak number of
+ * _bulk requests in flight at the same time. It keeps the ids and versions that _bulk wrote (2xx items)
+ * so that a truncate's scan finds them; it does not compare versions.
  */
 export class MockEngine {
   readonly bulks: MockBulk[] = [];
-  /** Order of operations as seen by the engine: "bulk:<ids>", "refresh:<index>", "dbq:<index>". */
+  /** Order of operations as seen by the engine: "bulk:<ids>", "refresh:<index>", "scan:<index>". */
   readonly log: string[] = [];
+  /** index → id → version, as written by successful _bulk items. */
+  readonly docs = new Map<string, Map<string, string>>();
   current = 0;
   maxConcurrent = 0;
   private readonly t0 = performance.now();
@@ -77,14 +80,29 @@ export class MockEngine {
         }
         const items = bulk.items.map((it) => {
           const r = e.opts.item?.(it, bulk) ?? { status: 201 };
+          if (r.status < 300) e.store(it);
           return { [it.action]: r };
         });
         return send(200, { errors: items.some((i) => Object.values(i)[0]!.status >= 300), items });
       }
-      const m = /^\/([^/]+)\/(_refresh|_delete_by_query)/.exec(path);
-      if (m) {
-        e.log.push(`${m[2] === '_refresh' ? 'refresh' : 'dbq'}:${decodeURIComponent(m[1]!)}`);
-        return send(200, m[2] === '_refresh' ? { _shards: {} } : { deleted: 0, failures: [] });
+      const m = /^\/([^/]+)\/(_refresh|_search)/.exec(path);
+      if (m?.[2] === '_refresh') {
+        e.log.push(`refresh:${decodeURIComponent(m[1]!)}`);
+        return send(200, { _shards: {} });
+      }
+      if (m?.[2] === '_search') {
+        // One page holding every document (the scan's second request finds no more).
+        const index = decodeURIComponent(m[1]!);
+        e.log.push(`scan:${index}`);
+        const hits = [...(e.docs.get(index) ?? new Map<string, string>())].map(([id, v]) => ({
+          _id: id,
+          _version: Number(v),
+        }));
+        return send(200, { _scroll_id: 'mock-scroll', hits: { total: { value: hits.length }, hits } });
+      }
+      if (path === '/_search/scroll') {
+        if (req.method === 'DELETE') return send(200, { succeeded: true });
+        return send(200, { _scroll_id: 'mock-scroll', hits: { hits: [] } });
       }
       send(404, { error: { type: 'not_found' }, status: 404 });
     });
@@ -92,6 +110,13 @@ export class MockEngine {
     const { port } = server.address() as AddressInfo;
     engine = new MockEngine(server, `http://127.0.0.1:${port}`, opts);
     return engine;
+  }
+
+  private store(it: MockItem): void {
+    const docs = this.docs.get(it.index) ?? new Map<string, string>();
+    this.docs.set(it.index, docs);
+    if (it.action === 'delete') docs.delete(it.id);
+    else docs.set(it.id, it.version);
   }
 
   private parse(path: string, body: string): MockBulk {
