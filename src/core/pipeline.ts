@@ -60,6 +60,8 @@ export class Pipeline {
   private pending: Pending[] = [];
   /** Acks and checkpoint commits, one after another. */
   private chain: Promise<void> = Promise.resolve();
+  /** Resolves once the latest batch read has been handed to the sink (or failed before it). */
+  private handoff: Promise<void> = Promise.resolve();
   private settleError: unknown;
   private failFast: AbortController | undefined;
   private commitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -124,6 +126,7 @@ export class Pipeline {
     this.pendingEvents = 0;
     this.pending = [];
     this.chain = Promise.resolve();
+    this.handoff = Promise.resolve();
     this.settleError = undefined;
     // The source stops when the caller aborts, or at once when acknowledging a batch failed.
     const inner = new AbortController();
@@ -241,14 +244,46 @@ export class Pipeline {
     }
   }
 
-  private async write(batch: Batch): Promise<WriteResult> {
+  /**
+   * Hands the batch's ops to the sink strictly after the previous batch's, whatever either waits for
+   * before its hand-off (a dead-letter put of a row the mapping rejects): a TRUNCATE in a later batch must
+   * never reach the sink before the inserts of an earlier one. Only the hand-off is ordered; the sink's
+   * writes still run concurrently.
+   */
+  private write(batch: Batch): Promise<WriteResult> {
+    const previous = this.handoff;
+    let handed!: () => void;
+    this.handoff = new Promise<void>((resolve) => {
+      handed = resolve;
+    });
+    return this.writeAfter(batch, previous, handed);
+  }
+
+  private async writeAfter(batch: Batch, previous: Promise<void>, handed: () => void): Promise<WriteResult> {
+    let written: Promise<WriteResult>;
+    let ops: IndexOp[];
+    let t0: number;
+    try {
+      ops = await this.toOps(batch);
+      await previous;
+      t0 = performance.now();
+      written = ops.length > 0 ? this.o.sink.write(ops) : Promise.resolve(NOTHING_WRITTEN);
+    } finally {
+      handed();
+    }
+    const result = await written;
+    this.stats.written(result, ops, performance.now() - t0);
+    return result;
+  }
+
+  /** The batch's index ops; a row the mapping cannot convert is stored, not allowed to stop the pipeline. */
+  private async toOps(batch: Batch): Promise<IndexOp[]> {
     const ops: IndexOp[] = [];
     for (const ev of batch.events) {
       this.stats.eventIn(ev);
       try {
         ops.push(...this.o.mapping.toOps(ev));
       } catch (e) {
-        // A row the mapping cannot convert is stored, not allowed to stop the pipeline.
         this.o.logger.warn(
           { pipeline: this.name, err: errorMessage(e) },
           `dead letter: ${describeEvent(ev)}`,
@@ -266,11 +301,7 @@ export class Pipeline {
         this.stats.dead += 1;
       }
     }
-    const t0 = performance.now();
-    const result =
-      ops.length > 0 ? await this.o.sink.write(ops) : { outcomes: [], ok: 0, stale: 0, dead: 0, retried: 0 };
-    this.stats.written(result, ops, performance.now() - t0);
-    return result;
+    return ops;
   }
 
   private indexFor(database: string, table: string): string {
@@ -345,6 +376,8 @@ export class Pipeline {
     this.commitTimer = undefined;
   }
 }
+
+const NOTHING_WRITTEN: WriteResult = { outcomes: [], ok: 0, stale: 0, dead: 0, retried: 0 };
 
 function isAbort(e: unknown): boolean {
   return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
