@@ -237,6 +237,8 @@ export class BulkSink implements Sink {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly groups = new Set<Group>();
   private readonly waiters: SpaceWaiter[] = [];
+  /** Settles when the write being accepted (and every one called before it) is fully queued. */
+  private accepting: Promise<void> | undefined;
 
   private buffered = 0;
   private highWater = 0;
@@ -323,6 +325,38 @@ export class BulkSink implements Sink {
       g.cleanup = () => this.groups.delete(g);
     }
 
+    // Writes are accepted in call order: a write called while an earlier one waits for space waits
+    // behind all of it, else its ops (a TRUNCATE) could be queued between the earlier write's ops.
+    const earlier = this.accepting;
+    let accepted!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      accepted = resolve;
+    });
+    this.accepting = mine;
+    try {
+      if (earlier) {
+        try {
+          await raceAbort(earlier, signal);
+        } catch (e) {
+          this.abortGroup(g, e);
+          throw e;
+        }
+        if (this.stop.signal.aborted) {
+          this.abortGroup(g, abortError(this.stop.signal));
+          throw abortError(this.stop.signal);
+        }
+      }
+      await this.accept(g, ops, signal);
+    } finally {
+      accepted();
+      if (this.accepting === mine) this.accepting = undefined;
+    }
+    this.schedulePump();
+    return { result: g.result };
+  }
+
+  /** Takes buffer space for each op (waiting when full) and queues it. */
+  private async accept(g: Group, ops: readonly IndexOp[], signal: AbortSignal | undefined): Promise<void> {
     for (let slot = 0; slot < ops.length; slot++) {
       const op = ops[slot]!;
       let enc: EncodedOp | undefined;
@@ -375,8 +409,6 @@ export class BulkSink implements Sink {
         this.readyBytes += bytes;
       }
     }
-    this.schedulePump();
-    return { result: g.result };
   }
 
   /** Sends everything accepted so far without waiting for the linger, and waits until it is settled. */

@@ -304,6 +304,25 @@ describe('BulkSink ordering, backpressure, lifecycle', () => {
     expect(sink.counters.truncates).toBe(1);
   });
 
+  it('accepts concurrent writes in call order under backpressure: a later truncate follows all earlier ops', async () => {
+    const { engine, sink } = await setup(
+      { delayMs: 10 },
+      { maxDocs: 4, lingerMs: 0, maxBufferedBytes: 400, concurrency: 1 },
+    );
+    const earlier = ops(12, 0, 10);
+    // not awaited one after the other: the second write is called while the first waits for space
+    const a = sink.write(earlier);
+    const b = sink.write([truncateOp('idx', 100n), indexOp('idx', 'late', 101n, {})]);
+    await Promise.all([a, b]);
+    const refresh = engine.log.indexOf('refresh:idx');
+    expect(refresh).toBeGreaterThan(0);
+    const sentBefore = engine.log
+      .slice(0, refresh)
+      .flatMap((l) => (l.startsWith('bulk:') ? l.slice(5).split(',') : []));
+    expect(sentBefore.sort()).toEqual(earlier.map((_, i) => String(i)).sort());
+    expect(engine.log.at(-1)).toBe('bulk:late');
+  });
+
   it('makes producers wait when the buffer is full and never exceeds maxBufferedBytes', async () => {
     const { sink } = await setup(
       { delayMs: 30 },
