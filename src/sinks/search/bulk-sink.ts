@@ -2,15 +2,8 @@ import { type Logger, pino } from 'pino';
 import type { SinkConfig } from '../../config/schema.js';
 import { fullJitter } from '../../core/backoff.js';
 import { ErrorCodes, errorMessage } from '../../core/errors.js';
-import type {
-  DeadLetterKind,
-  DeadLetterStore,
-  IndexOp,
-  OpOutcome,
-  Sink,
-  WriteResult,
-} from '../../core/interfaces.js';
-import { abortError, sleep } from '../../core/timers.js';
+import type { DeadLetterStore, IndexOp, OpOutcome, Sink, WriteResult } from '../../core/interfaces.js';
+import { abortError } from '../../core/timers.js';
 import {
   classifyItems,
   classifyStatus,
@@ -18,11 +11,17 @@ import {
   type ItemVerdict,
   type RequestVerdict,
 } from './bulk-response.js';
+import { ByteBudget } from './byte-budget.js';
 import type { SearchClient } from './client.js';
+import { DeadLetterWriter } from './dead-letter-writer.js';
 import { detectEngine, type EngineProfile } from './engine-compat.js';
 import { bulkBodyBytes, type EncodedOp, encodeOp, TRUNCATE_BYTES } from './request-builder.js';
-import { attemptsExhausted, type BackoffPolicy, RetryState } from './retry-logic.js';
-import { truncateBelowVersion } from './versioned-truncate.js';
+import { attemptsExhausted, type BackoffPolicy } from './retry-logic.js';
+import { createSinkCounters, recordLatency, type SinkCounters } from './sink-counters.js';
+import { truncateWithRetries } from './truncate-barrier.js';
+import { docId, type Entry, Fifo, Group, raceAbort } from './write-group.js';
+
+export { LATENCY_BUCKETS_MS, type SinkCounters } from './sink-counters.js';
 
 /**
  * The `_bulk` sink: a buffer of accepted ops, a dispatcher that cuts batches (maxDocs / maxBytes /
@@ -58,174 +57,19 @@ export interface PendingWrite {
   readonly result: Promise<WriteResult>;
 }
 
-/** Upper bounds (ms) of the bulk latency histogram buckets; the last bucket is +Inf. */
-export const LATENCY_BUCKETS_MS: readonly number[] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
-const LATENCY_SAMPLES = 512;
-
-export interface SinkCounters {
-  /** Ops accepted by write()/submit(). */
-  eventsIn: number;
-  docsOk: number;
-  stale: number;
-  dead: number;
-  /** Item re-sends after a transient failure (an item retried 3 times counts 3). */
-  retriedItems: number;
-  /** Backoff rounds (one per failed request or per group of failed items). */
-  retryRounds: number;
-  /** `_bulk` requests sent, including ones that failed as a whole. */
-  bulkRequests: number;
-  /** `_bulk` requests that failed as a whole (transport error or non-2xx). */
-  bulkFailures: number;
-  truncates: number;
-  /** Request body bytes sent to `_bulk`. */
-  bytesSent: number;
-  dlqPutFailures: number;
-  /** Times a producer had to wait for buffer space, and the total time it waited. */
-  backpressureWaits: number;
-  backpressureWaitMs: number;
-  bulkLatency: {
-    count: number;
-    sumMs: number;
-    maxMs: number;
-    /** Non-cumulative counts per LATENCY_BUCKETS_MS bucket, plus one +Inf bucket at the end. */
-    buckets: number[];
-    /** The most recent latencies (ring buffer of LATENCY_SAMPLES; `samplesNext` is the write index). */
-    samples: number[];
-    samplesNext: number;
-  };
-}
-
-type EntryState = 'queued' | 'inflight' | 'delayed' | 'dlq' | 'done' | 'dropped';
-
-interface Entry {
-  readonly op: IndexOp;
-  readonly enc: EncodedOp | undefined;
-  readonly bytes: number;
-  readonly group: Group;
-  readonly slot: number;
-  readonly enqueuedAt: number;
-  state: EntryState;
-  inReady: boolean;
-  attempts: number;
-}
-
-class Group {
-  readonly outcomes: OpOutcome[];
-  readonly entries: Entry[] = [];
-  remaining: number;
-  ok = 0;
-  stale = 0;
-  dead = 0;
-  retried = 0;
-  finished = false;
-  aborted = false;
-  readonly result: Promise<WriteResult>;
-  /** Resolves when the group is finished or aborted; never rejects (flush waits on it). */
-  readonly done: Promise<void>;
-  private resolveResult!: (r: WriteResult) => void;
-  private rejectResult!: (e: unknown) => void;
-  private resolveDone!: () => void;
-  cleanup: (() => void) | undefined;
-
-  constructor(size: number) {
-    this.outcomes = new Array<OpOutcome>(size);
-    this.remaining = size;
-    this.result = new Promise<WriteResult>((res, rej) => {
-      this.resolveResult = res;
-      this.rejectResult = rej;
-    });
-    // A producer that never awaits an aborted write must not crash the process.
-    this.result.catch(() => {});
-    this.done = new Promise<void>((res) => {
-      this.resolveDone = res;
-    });
-  }
-
-  finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.cleanup?.();
-    const { outcomes, ok, stale, dead, retried } = this;
-    this.resolveResult({ outcomes, ok, stale, dead, retried });
-    this.resolveDone();
-  }
-
-  abort(reason: unknown): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.aborted = true;
-    this.cleanup?.();
-    this.rejectResult(reason);
-    this.resolveDone();
-  }
-}
-
-/** Array-backed FIFO with O(1) shift (compacts occasionally). */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(v: T): void {
-    this.items.push(v);
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const v = this.items[this.head];
-    this.items[this.head++] = undefined as T;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-}
-
-interface SpaceWaiter {
-  readonly bytes: number;
-  readonly since: number;
-  resolve(): void;
-  reject(e: unknown): void;
-}
-
 export class BulkSink implements Sink {
-  readonly counters: SinkCounters = {
-    eventsIn: 0,
-    docsOk: 0,
-    stale: 0,
-    dead: 0,
-    retriedItems: 0,
-    retryRounds: 0,
-    bulkRequests: 0,
-    bulkFailures: 0,
-    truncates: 0,
-    bytesSent: 0,
-    dlqPutFailures: 0,
-    backpressureWaits: 0,
-    backpressureWaitMs: 0,
-    bulkLatency: {
-      count: 0,
-      sumMs: 0,
-      maxMs: 0,
-      buckets: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
-      samples: [],
-      samplesNext: 0,
-    },
-  };
+  readonly counters: SinkCounters = createSinkCounters();
 
   private readonly client: SearchClient;
   private readonly config: SinkConfig;
-  private readonly deadLetters: DeadLetterStore;
+  private readonly deadLetters: DeadLetterWriter;
   private readonly pipeline: string;
   private readonly log: Logger;
   private readonly onBulk: ((latencyMs: number, items: number) => void) | undefined;
   private readonly random: () => number;
   private readonly policy: BackoffPolicy;
   private readonly stop = new AbortController();
+  private readonly budget: ByteBudget;
 
   private readonly ready = new Fifo<Entry>();
   private readyDocs = 0;
@@ -236,12 +80,9 @@ export class BulkSink implements Sink {
   private delayedItems = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly groups = new Set<Group>();
-  private readonly waiters: SpaceWaiter[] = [];
   /** Settles when the write being accepted (and every one called before it) is fully queued. */
   private accepting: Promise<void> | undefined;
 
-  private buffered = 0;
-  private highWater = 0;
   private inFlightCount = 0;
   private truncating = false;
   private forcing = 0;
@@ -257,7 +98,6 @@ export class BulkSink implements Sink {
   constructor(opts: BulkSinkOptions) {
     this.client = opts.client;
     this.config = opts.config;
-    this.deadLetters = opts.deadLetters;
     this.pipeline = opts.pipeline;
     this.log = (opts.logger ?? pino({ level: 'silent' })).child({
       component: 'bulk-sink',
@@ -267,6 +107,17 @@ export class BulkSink implements Sink {
     this.random = opts.random ?? Math.random;
     this.policy = opts.config.retry;
     this.maxBatchBytes = opts.config.batch.maxBytes;
+    this.budget = new ByteBudget(opts.config.maxBufferedBytes, this.counters);
+    this.deadLetters = new DeadLetterWriter({
+      store: opts.deadLetters,
+      pipeline: opts.pipeline,
+      policy: this.policy,
+      random: this.random,
+      log: this.log,
+      signal: this.stop.signal,
+      counters: this.counters,
+      settle: (e) => this.settle(e, 'dead'),
+    });
     if (opts.signal) {
       if (opts.signal.aborted) this.stop.abort(opts.signal.reason);
       else opts.signal.addEventListener('abort', () => this.stop.abort(opts.signal?.reason), { once: true });
@@ -276,18 +127,18 @@ export class BulkSink implements Sink {
 
   /** Encoded bytes accepted but not yet settled. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.budget.used;
   }
   /** Highest bufferedBytes seen. */
   get highWaterBytes(): number {
-    return this.highWater;
+    return this.budget.highWater;
   }
   get inFlight(): number {
     return this.inFlightCount;
   }
   /** Producers currently waiting for buffer space. */
   get waitingProducers(): number {
-    return this.waiters.length;
+    return this.budget.waiting;
   }
   /** The detected engine, once the first request has been made. */
   async engine(): Promise<EngineProfile> {
@@ -370,7 +221,7 @@ export class BulkSink implements Sink {
           invalid = errorMessage(e);
         }
       }
-      const wait = this.reserve(bytes, signal);
+      const wait = this.budget.reserve(bytes, signal);
       if (wait) {
         this.schedulePump();
         try {
@@ -381,7 +232,7 @@ export class BulkSink implements Sink {
         }
       }
       if (g.aborted) {
-        this.release(bytes);
+        this.budget.release(bytes);
         throw signal?.aborted ? abortError(signal) : abortError(this.stop.signal);
       }
       const entry: Entry = {
@@ -398,7 +249,7 @@ export class BulkSink implements Sink {
       g.entries.push(entry);
       this.counters.eventsIn++;
       if (invalid !== undefined) {
-        void this.deadLetter(entry, 'rejected', `invalid operation: ${invalid}`);
+        void this.deadLetters.one(entry, 'rejected', `invalid operation: ${invalid}`);
         continue;
       }
       entry.inReady = true;
@@ -434,61 +285,6 @@ export class BulkSink implements Sink {
     }
     this.closed = true;
     this.clearTimers();
-  }
-
-  // ---- buffer accounting -------------------------------------------------------------------------
-
-  private reserve(bytes: number, signal: AbortSignal | undefined): Promise<void> | undefined {
-    const max = this.config.maxBufferedBytes;
-    if (this.waiters.length === 0 && (this.buffered === 0 || this.buffered + bytes <= max)) {
-      this.take(bytes);
-      return undefined;
-    }
-    this.counters.backpressureWaits++;
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        const i = this.waiters.indexOf(w);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(abortError(signal!));
-        this.wake();
-      };
-      const w: SpaceWaiter = {
-        bytes,
-        since: performance.now(),
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          this.counters.backpressureWaitMs += performance.now() - w.since;
-          resolve();
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(w);
-    });
-  }
-
-  private take(bytes: number): void {
-    this.buffered += bytes;
-    if (this.buffered > this.highWater) this.highWater = this.buffered;
-  }
-
-  private release(bytes: number): void {
-    this.buffered -= bytes;
-    this.wake();
-  }
-
-  private wake(): void {
-    const max = this.config.maxBufferedBytes;
-    while (this.waiters.length > 0) {
-      const w = this.waiters[0]!;
-      if (this.buffered !== 0 && this.buffered + w.bytes > max) break;
-      this.waiters.shift();
-      this.take(w.bytes);
-      w.resolve();
-    }
   }
 
   // ---- dispatch ----------------------------------------------------------------------------------
@@ -529,7 +325,7 @@ export class BulkSink implements Sink {
         this.forcing > 0 ||
         this.closing ||
         this.truncatesQueued > 0 ||
-        this.waiters.length > 0 ||
+        this.budget.waiting > 0 ||
         this.readyDocs >= maxDocs ||
         this.readyBytes >= this.maxBatchBytes ||
         now - head.enqueuedAt >= lingerMs;
@@ -640,7 +436,13 @@ export class BulkSink implements Sink {
       this.onRequestFailed(batch, classifyTransportError(e));
       return;
     }
-    this.recordLatency(performance.now() - t0, batch.length);
+    const latencyMs = performance.now() - t0;
+    recordLatency(this.counters, latencyMs);
+    try {
+      this.onBulk?.(latencyMs, batch.length);
+    } catch (e) {
+      this.log.warn({ err: errorMessage(e) }, 'onBulk hook threw');
+    }
     const verdict = classifyStatus(res.status, res.body);
     if (verdict.kind !== 'items') {
       this.counters.bulkFailures++;
@@ -680,7 +482,7 @@ export class BulkSink implements Sink {
         { code: ErrorCodes.SINK_REJECTED.code, items: dead.length, kinds, first: dead[0]!.v.error },
         'bulk items rejected; storing them as dead letters',
       );
-      void this.deadLetterAll(dead.map(({ e, v }) => ({ e, kind: v.deadKind, error: v.error })));
+      void this.deadLetters.all(dead.map(({ e, v }) => ({ e, kind: v.deadKind, error: v.error })));
     }
   }
 
@@ -696,7 +498,7 @@ export class BulkSink implements Sink {
           { code: ErrorCodes.SINK_REJECTED.code, docId: docId(e.op), error: v.error },
           'request refused for a single document; storing it as a dead letter',
         );
-        void this.deadLetter(e, 'rejected', v.error);
+        void this.deadLetters.one(e, 'rejected', v.error);
         return;
       }
       if (v.reason.startsWith('413') && bodyBytes > 0) {
@@ -731,7 +533,11 @@ export class BulkSink implements Sink {
     for (const e of items) {
       if (e.group.aborted) this.drop(e);
       else if (attemptsExhausted(e.attempts, this.policy)) {
-        void this.deadLetter(e, 'retries-exhausted', `gave up after ${e.attempts} attempts: ${lastReason}`);
+        void this.deadLetters.one(
+          e,
+          'retries-exhausted',
+          `gave up after ${e.attempts} attempts: ${lastReason}`,
+        );
       } else live.push(e);
     }
     if (live.length === 0) return;
@@ -766,7 +572,18 @@ export class BulkSink implements Sink {
     this.truncating = true;
     this.inFlightCount++;
     e.state = 'inflight';
-    void this.runTruncate(e)
+    void truncateWithRetries(e, {
+      client: this.client,
+      profile: () => this.profile(),
+      policy: this.policy,
+      random: this.random,
+      log: this.log,
+      signal: this.stop.signal,
+      counters: this.counters,
+      settle: (x, outcome) => this.settle(x, outcome),
+      drop: (x) => this.drop(x),
+      deadLetter: (x, kind, error) => this.deadLetters.one(x, kind, error),
+    })
       .catch((err) => this.log.error({ err, code: ErrorCodes.INTERNAL.code }, 'truncate failed'))
       .finally(() => {
         this.truncating = false;
@@ -775,122 +592,12 @@ export class BulkSink implements Sink {
       });
   }
 
-  /** Removes the documents below the truncate's version (versioned-truncate.ts); retried inside. */
-  private async runTruncate(e: Entry): Promise<void> {
-    const { op } = e;
-    const index = op.index;
-    for (;;) {
-      if (e.group.aborted) {
-        this.drop(e);
-        return;
-      }
-      e.attempts++;
-      let verdict: RequestVerdict;
-      let kept = 0;
-      try {
-        const outcome = await truncateBelowVersion({
-          client: this.client,
-          profile: await this.profile(),
-          index,
-          version: op.version,
-          event: op.event,
-          log: this.log,
-          signal: this.stop.signal,
-        });
-        verdict = outcome.verdict;
-        kept = outcome.kept;
-      } catch (err) {
-        verdict = classifyTransportError(err);
-      }
-      if (this.stop.signal.aborted) return;
-      if (verdict.kind === 'items') {
-        this.counters.truncates++;
-        this.log.info({ index, kept }, 'index truncated');
-        this.settle(e, 'ok');
-        return;
-      }
-      if (verdict.kind === 'split') {
-        void this.deadLetter(e, 'rejected', verdict.error);
-        return;
-      }
-      if (attemptsExhausted(e.attempts, this.policy)) {
-        void this.deadLetter(
-          e,
-          'retries-exhausted',
-          `gave up after ${e.attempts} attempts: ${verdict.reason}`,
-        );
-        return;
-      }
-      const delayMs = fullJitter(e.attempts - 1, this.policy, this.random);
-      e.group.retried++;
-      this.counters.retriedItems++;
-      this.counters.retryRounds++;
-      this.log.warn(
-        {
-          code: ErrorCodes.SINK_UNREACHABLE.code,
-          index,
-          attempt: e.attempts,
-          delayMs,
-          reason: verdict.reason,
-        },
-        'truncate failed transiently; retrying after backoff',
-      );
-      try {
-        await sleep(delayMs, this.stop.signal);
-      } catch {
-        return;
-      }
-    }
-  }
-
-  // ---- dead letters ------------------------------------------------------------------------------
-
-  private async deadLetterAll(list: Array<{ e: Entry; kind: DeadLetterKind; error: string }>): Promise<void> {
-    for (const { e } of list) e.state = 'dlq';
-    // One at a time: a burst of rejected documents should not open a burst of store connections.
-    for (const { e, kind, error } of list) await this.deadLetter(e, kind, error);
-  }
-
-  /** Stores the op as a dead letter, retrying the store until it confirms; only then is the op settled. */
-  private async deadLetter(e: Entry, kind: DeadLetterKind, error: string): Promise<void> {
-    e.state = 'dlq';
-    const retry = new RetryState({ ...this.policy, maxAttempts: 0 }, this.random);
-    for (;;) {
-      if (e.state !== 'dlq' || this.stop.signal.aborted) return;
-      try {
-        await this.deadLetters.put({
-          pipeline: this.pipeline,
-          index: e.op.index,
-          docId: docId(e.op),
-          kind,
-          error,
-          attempts: e.attempts,
-          event: e.op.event,
-        });
-        this.settle(e, 'dead');
-        return;
-      } catch (err) {
-        this.counters.dlqPutFailures++;
-        const delayMs = retry.failed();
-        this.log.warn(
-          { err: errorMessage(err), docId: docId(e.op), attempt: retry.attempts, delayMs },
-          'dead-letter store failed; retrying the put',
-        );
-        try {
-          await sleep(delayMs, this.stop.signal);
-        } catch {
-          return;
-        }
-      }
-    }
-  }
-
   // ---- settlement --------------------------------------------------------------------------------
 
   private settle(e: Entry, outcome: OpOutcome): void {
     if (e.state === 'done' || e.state === 'dropped') return;
     e.state = 'done';
-    this.release(e.bytes);
+    this.budget.release(e.bytes);
     if (outcome === 'ok') this.counters.docsOk++;
     else if (outcome === 'stale') this.counters.stale++;
     else this.counters.dead++;
@@ -912,7 +619,7 @@ export class BulkSink implements Sink {
       }
     }
     e.state = 'dropped';
-    this.release(e.bytes);
+    this.budget.release(e.bytes);
   }
 
   private abortGroup(g: Group, reason: unknown): void {
@@ -923,24 +630,6 @@ export class BulkSink implements Sink {
       if (e.state !== 'inflight') this.drop(e);
     }
     this.schedulePump();
-  }
-
-  private recordLatency(ms: number, items: number): void {
-    const h = this.counters.bulkLatency;
-    h.count++;
-    h.sumMs += ms;
-    if (ms > h.maxMs) h.maxMs = ms;
-    let i = 0;
-    while (i < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[i]!) i++;
-    h.buckets[i]!++;
-    if (h.samples.length < LATENCY_SAMPLES) h.samples.push(ms);
-    else h.samples[h.samplesNext] = ms;
-    h.samplesNext = (h.samplesNext + 1) % LATENCY_SAMPLES;
-    try {
-      this.onBulk?.(ms, items);
-    } catch (e) {
-      this.log.warn({ err: errorMessage(e) }, 'onBulk hook threw');
-    }
   }
 
   private clearTimers(): void {
@@ -954,30 +643,7 @@ export class BulkSink implements Sink {
     const reason = abortError(this.stop.signal);
     this.clearTimers();
     this.delayedItems = 0;
-    for (const w of this.waiters.splice(0)) w.reject(reason);
+    this.budget.rejectAll(reason);
     for (const g of [...this.groups]) this.abortGroup(g, reason);
   }
-}
-
-function docId(op: IndexOp): string | null {
-  return op.action === 'truncate' ? null : op.id;
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
