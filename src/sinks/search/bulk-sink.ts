@@ -1,6 +1,5 @@
 import { type Logger, pino } from 'pino';
 import type { SinkConfig } from '../../config/schema.js';
-import { fullJitter } from '../../core/backoff.js';
 import { ErrorCodes, errorMessage } from '../../core/errors.js';
 import type { DeadLetterStore, IndexOp, OpOutcome, Sink, WriteResult } from '../../core/interfaces.js';
 import { abortError } from '../../core/timers.js';
@@ -16,7 +15,8 @@ import type { SearchClient } from './client.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { detectEngine, type EngineProfile } from './engine-compat.js';
 import { bulkBodyBytes, type EncodedOp, encodeOp, TRUNCATE_BYTES } from './request-builder.js';
-import { attemptsExhausted, type BackoffPolicy } from './retry-logic.js';
+import type { BackoffPolicy } from './retry-logic.js';
+import { RetryScheduler } from './retry-scheduler.js';
 import { createSinkCounters, recordLatency, type SinkCounters } from './sink-counters.js';
 import { truncateWithRetries } from './truncate-barrier.js';
 import { docId, type Entry, Fifo, Group, raceAbort } from './write-group.js';
@@ -76,9 +76,7 @@ export class BulkSink implements Sink {
   private readyBytes = 0;
   private truncatesQueued = 0;
   /** Failed items whose backoff has elapsed, sent as their own batches (split halves too). */
-  private readonly retryBatches = new Fifo<Entry[]>();
-  private delayedItems = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly retries: RetryScheduler;
   private readonly groups = new Set<Group>();
   /** Settles when the write being accepted (and every one called before it) is fully queued. */
   private accepting: Promise<void> | undefined;
@@ -108,6 +106,15 @@ export class BulkSink implements Sink {
     this.policy = opts.config.retry;
     this.maxBatchBytes = opts.config.batch.maxBytes;
     this.budget = new ByteBudget(opts.config.maxBufferedBytes, this.counters);
+    this.retries = new RetryScheduler({
+      policy: this.policy,
+      random: this.random,
+      log: this.log,
+      counters: this.counters,
+      drop: (e) => this.drop(e),
+      deadLetter: (e, kind, error) => this.deadLetters.one(e, kind, error),
+      wake: () => this.schedulePump(),
+    });
     this.deadLetters = new DeadLetterWriter({
       store: opts.deadLetters,
       pipeline: opts.pipeline,
@@ -302,7 +309,7 @@ export class BulkSink implements Sink {
     if (this.stop.signal.aborted) return;
     const { maxDocs, lingerMs } = this.config.batch;
     while (this.inFlightCount < this.config.concurrency && !this.truncating) {
-      const retry = this.retryBatches.shift();
+      const retry = this.retries.nextDue();
       if (retry) {
         const live = retry.filter((e) => e.state === 'queued');
         if (live.length > 0) this.sendBulk(live);
@@ -312,7 +319,7 @@ export class BulkSink implements Sink {
       if (!head) return;
       if (head.op.action === 'truncate') {
         // Barrier: whatever came before it must be settled on the index first.
-        if (this.inFlightCount > 0 || this.delayedItems > 0) return;
+        if (this.inFlightCount > 0 || this.retries.delayed > 0) return;
         this.ready.shift();
         head.inReady = false;
         this.truncatesQueued--;
@@ -474,7 +481,7 @@ export class BulkSink implements Sink {
         reasons[v.reason] = (reasons[v.reason] ?? 0) + 1;
       } else dead.push({ e, v });
     }
-    if (retry.length > 0) this.retryLater(retry, reasons);
+    if (retry.length > 0) this.retries.later(retry, reasons);
     if (dead.length > 0) {
       const kinds: Record<string, number> = {};
       for (const { v } of dead) kinds[v.deadKind] = (kinds[v.deadKind] ?? 0) + 1;
@@ -488,7 +495,7 @@ export class BulkSink implements Sink {
 
   private onRequestFailed(batch: Entry[], v: RequestVerdict, bodyBytes = 0): void {
     if (v.kind === 'retry') {
-      this.retryLater(batch, { [v.reason]: batch.length });
+      this.retries.later(batch, { [v.reason]: batch.length });
       return;
     }
     if (v.kind === 'split') {
@@ -517,53 +524,13 @@ export class BulkSink implements Sink {
         e.attempts--;
         e.state = 'queued';
       }
-      this.retryBatches.push(batch.slice(0, mid));
-      this.retryBatches.push(batch.slice(mid));
+      this.retries.now(batch.slice(0, mid));
+      this.retries.now(batch.slice(mid));
       this.log.debug(
         { items: batch.length, reason: v.reason },
         'bulk request refused as a whole; splitting it',
       );
     }
-  }
-
-  /** Re-queues transiently failed items after one backoff, or dead-letters those out of attempts. */
-  private retryLater(items: Entry[], reasons: Record<string, number>): void {
-    const live: Entry[] = [];
-    const lastReason = Object.keys(reasons).join(', ');
-    for (const e of items) {
-      if (e.group.aborted) this.drop(e);
-      else if (attemptsExhausted(e.attempts, this.policy)) {
-        void this.deadLetters.one(
-          e,
-          'retries-exhausted',
-          `gave up after ${e.attempts} attempts: ${lastReason}`,
-        );
-      } else live.push(e);
-    }
-    if (live.length === 0) return;
-    let attempt = 0;
-    for (const e of live) {
-      if (e.attempts > attempt) attempt = e.attempts;
-      e.state = 'delayed';
-      e.group.retried++;
-    }
-    const delayMs = fullJitter(attempt - 1, this.policy, this.random);
-    this.counters.retriedItems += live.length;
-    this.counters.retryRounds++;
-    this.delayedItems += live.length;
-    this.log.warn(
-      { code: ErrorCodes.SINK_UNREACHABLE.code, items: live.length, attempt, delayMs, reasons },
-      'bulk items failed transiently; retrying after backoff',
-    );
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.delayedItems -= live.length;
-      const due = live.filter((e) => e.state === 'delayed');
-      for (const e of due) e.state = 'queued';
-      if (due.length > 0) this.retryBatches.push(due);
-      this.schedulePump();
-    }, delayMs);
-    this.timers.add(timer);
   }
 
   // ---- truncate ----------------------------------------------------------------------------------
@@ -633,8 +600,7 @@ export class BulkSink implements Sink {
   }
 
   private clearTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.retries.clear();
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
   }
@@ -642,7 +608,6 @@ export class BulkSink implements Sink {
   private shutdown(): void {
     const reason = abortError(this.stop.signal);
     this.clearTimers();
-    this.delayedItems = 0;
     this.budget.rejectAll(reason);
     for (const g of [...this.groups]) this.abortGroup(g, reason);
   }
