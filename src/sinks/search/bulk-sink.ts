@@ -3,23 +3,17 @@ import type { SinkConfig } from '../../config/schema.js';
 import { ErrorCodes, errorMessage } from '../../core/errors.js';
 import type { DeadLetterStore, IndexOp, OpOutcome, Sink, WriteResult } from '../../core/interfaces.js';
 import { abortError } from '../../core/timers.js';
-import {
-  classifyItems,
-  classifyStatus,
-  classifyTransportError,
-  type ItemVerdict,
-  type RequestVerdict,
-} from './bulk-response.js';
+import { BulkRequests } from './bulk-requests.js';
 import { ByteBudget } from './byte-budget.js';
 import type { SearchClient } from './client.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { detectEngine, type EngineProfile } from './engine-compat.js';
-import { bulkBodyBytes, type EncodedOp, encodeOp, TRUNCATE_BYTES } from './request-builder.js';
+import { type EncodedOp, encodeOp, TRUNCATE_BYTES } from './request-builder.js';
 import type { BackoffPolicy } from './retry-logic.js';
 import { RetryScheduler } from './retry-scheduler.js';
-import { createSinkCounters, recordLatency, type SinkCounters } from './sink-counters.js';
+import { createSinkCounters, type SinkCounters } from './sink-counters.js';
 import { truncateWithRetries } from './truncate-barrier.js';
-import { docId, type Entry, Fifo, Group, raceAbort } from './write-group.js';
+import { type Entry, Fifo, Group, raceAbort } from './write-group.js';
 
 export { LATENCY_BUCKETS_MS, type SinkCounters } from './sink-counters.js';
 
@@ -90,7 +84,8 @@ export class BulkSink implements Sink {
   private lingerTimer: NodeJS.Timeout | undefined;
   private lingerAt = 0;
   /** Lowered after a 413 so later batches fit the engine's http.max_content_length. */
-  private maxBatchBytes: number;
+  private readonly batchLimit: { maxBytes: number };
+  private readonly requests: BulkRequests;
   private profilePromise: Promise<EngineProfile> | undefined;
 
   constructor(opts: BulkSinkOptions) {
@@ -104,7 +99,7 @@ export class BulkSink implements Sink {
     this.onBulk = opts.onBulk;
     this.random = opts.random ?? Math.random;
     this.policy = opts.config.retry;
-    this.maxBatchBytes = opts.config.batch.maxBytes;
+    this.batchLimit = { maxBytes: opts.config.batch.maxBytes };
     this.budget = new ByteBudget(opts.config.maxBufferedBytes, this.counters);
     this.retries = new RetryScheduler({
       policy: this.policy,
@@ -114,6 +109,20 @@ export class BulkSink implements Sink {
       drop: (e) => this.drop(e),
       deadLetter: (e, kind, error) => this.deadLetters.one(e, kind, error),
       wake: () => this.schedulePump(),
+    });
+    this.requests = new BulkRequests({
+      client: this.client,
+      profile: () => this.profile(),
+      config: this.config,
+      batchLimit: this.batchLimit,
+      signal: this.stop.signal,
+      log: this.log,
+      counters: this.counters,
+      onBulk: this.onBulk,
+      retries: this.retries,
+      deadLetters: () => this.deadLetters,
+      settle: (e, outcome) => this.settle(e, outcome),
+      drop: (e) => this.drop(e),
     });
     this.deadLetters = new DeadLetterWriter({
       store: opts.deadLetters,
@@ -334,7 +343,7 @@ export class BulkSink implements Sink {
         this.truncatesQueued > 0 ||
         this.budget.waiting > 0 ||
         this.readyDocs >= maxDocs ||
-        this.readyBytes >= this.maxBatchBytes ||
+        this.readyBytes >= this.batchLimit.maxBytes ||
         now - head.enqueuedAt >= lingerMs;
       if (!due) {
         this.armLinger(head.enqueuedAt + lingerMs);
@@ -361,7 +370,7 @@ export class BulkSink implements Sink {
     while (batch.length < maxDocs) {
       const e = this.peekReady();
       if (!e || e.op.action === 'truncate') break;
-      if (batch.length > 0 && bytes + e.bytes > this.maxBatchBytes) break;
+      if (batch.length > 0 && bytes + e.bytes > this.batchLimit.maxBytes) break;
       this.ready.shift();
       e.inReady = false;
       this.readyDocs--;
@@ -406,131 +415,13 @@ export class BulkSink implements Sink {
       e.state = 'inflight';
       e.attempts++;
     }
-    void this.runBulk(batch)
+    void this.requests
+      .run(batch)
       .catch((e) => this.log.error({ err: e, code: ErrorCodes.INTERNAL.code }, 'bulk dispatch failed'))
       .finally(() => {
         this.inFlightCount--;
         this.schedulePump();
       });
-  }
-
-  private async runBulk(batch: Entry[]): Promise<void> {
-    const encoded = batch.map((e) => e.enc!);
-    let profile: EngineProfile;
-    try {
-      profile = await this.profile();
-    } catch (e) {
-      this.onRequestFailed(batch, { kind: 'retry', reason: `engine unreachable: ${errorMessage(e)}` });
-      return;
-    }
-    const body = bulkBodyBytes(encoded);
-    const bodyBytes = body.length;
-    this.counters.bulkRequests++;
-    this.counters.bytesSent += bodyBytes;
-    const t0 = performance.now();
-    let res: Awaited<ReturnType<SearchClient['request']>>;
-    try {
-      res = await this.client.request('POST', `/_bulk${profile.bulkQuery(this.config.refresh)}`, body, {
-        contentType: profile.bulkContentType,
-        signal: this.stop.signal,
-      });
-    } catch (e) {
-      if (this.stop.signal.aborted) {
-        for (const entry of batch) this.drop(entry);
-        return;
-      }
-      this.counters.bulkFailures++;
-      this.onRequestFailed(batch, classifyTransportError(e));
-      return;
-    }
-    const latencyMs = performance.now() - t0;
-    recordLatency(this.counters, latencyMs);
-    try {
-      this.onBulk?.(latencyMs, batch.length);
-    } catch (e) {
-      this.log.warn({ err: errorMessage(e) }, 'onBulk hook threw');
-    }
-    const verdict = classifyStatus(res.status, res.body);
-    if (verdict.kind !== 'items') {
-      this.counters.bulkFailures++;
-      this.onRequestFailed(batch, verdict, bodyBytes);
-      return;
-    }
-    const verdicts = classifyItems(
-      encoded.map((e) => e.action),
-      res.body,
-    );
-    if (!verdicts) {
-      this.counters.bulkFailures++;
-      this.log.error(
-        { code: ErrorCodes.SINK_UNREACHABLE.code, status: res.status },
-        '_bulk response does not match the request; retrying the whole batch',
-      );
-      this.onRequestFailed(batch, { kind: 'retry', reason: 'malformed _bulk response' });
-      return;
-    }
-    const retry: Entry[] = [];
-    const reasons: Record<string, number> = {};
-    const dead: Array<{ e: Entry; v: Extract<ItemVerdict, { kind: 'dead' }> }> = [];
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i]!;
-      const v = verdicts[i]!;
-      if (v.kind === 'ok' || v.kind === 'stale') this.settle(e, v.kind);
-      else if (v.kind === 'retry') {
-        retry.push(e);
-        reasons[v.reason] = (reasons[v.reason] ?? 0) + 1;
-      } else dead.push({ e, v });
-    }
-    if (retry.length > 0) this.retries.later(retry, reasons);
-    if (dead.length > 0) {
-      const kinds: Record<string, number> = {};
-      for (const { v } of dead) kinds[v.deadKind] = (kinds[v.deadKind] ?? 0) + 1;
-      this.log.warn(
-        { code: ErrorCodes.SINK_REJECTED.code, items: dead.length, kinds, first: dead[0]!.v.error },
-        'bulk items rejected; storing them as dead letters',
-      );
-      void this.deadLetters.all(dead.map(({ e, v }) => ({ e, kind: v.deadKind, error: v.error })));
-    }
-  }
-
-  private onRequestFailed(batch: Entry[], v: RequestVerdict, bodyBytes = 0): void {
-    if (v.kind === 'retry') {
-      this.retries.later(batch, { [v.reason]: batch.length });
-      return;
-    }
-    if (v.kind === 'split') {
-      if (batch.length === 1) {
-        const e = batch[0]!;
-        this.log.warn(
-          { code: ErrorCodes.SINK_REJECTED.code, docId: docId(e.op), error: v.error },
-          'request refused for a single document; storing it as a dead letter',
-        );
-        void this.deadLetters.one(e, 'rejected', v.error);
-        return;
-      }
-      if (v.reason.startsWith('413') && bodyBytes > 0) {
-        const next = Math.max(1024, Math.floor(bodyBytes / 2));
-        if (next < this.maxBatchBytes) {
-          this.maxBatchBytes = next;
-          this.log.warn(
-            { maxBytes: next, configured: this.config.batch.maxBytes },
-            '413 from the engine: lowering the batch size limit; set sink.batch.maxBytes below http.max_content_length',
-          );
-        }
-      }
-      // Not the items' fault: a split is not an attempt.
-      const mid = Math.ceil(batch.length / 2);
-      for (const e of batch) {
-        e.attempts--;
-        e.state = 'queued';
-      }
-      this.retries.now(batch.slice(0, mid));
-      this.retries.now(batch.slice(mid));
-      this.log.debug(
-        { items: batch.length, reason: v.reason },
-        'bulk request refused as a whole; splitting it',
-      );
-    }
   }
 
   // ---- truncate ----------------------------------------------------------------------------------
