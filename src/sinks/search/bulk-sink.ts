@@ -8,12 +8,13 @@ import { ByteBudget } from './byte-budget.js';
 import type { SearchClient } from './client.js';
 import { DeadLetterWriter } from './dead-letter-writer.js';
 import { detectEngine, type EngineProfile } from './engine-compat.js';
+import { ReadyQueue } from './ready-queue.js';
 import { type EncodedOp, encodeOp, TRUNCATE_BYTES } from './request-builder.js';
 import type { BackoffPolicy } from './retry-logic.js';
 import { RetryScheduler } from './retry-scheduler.js';
 import { createSinkCounters, type SinkCounters } from './sink-counters.js';
 import { truncateWithRetries } from './truncate-barrier.js';
-import { type Entry, Fifo, Group, raceAbort } from './write-group.js';
+import { type Entry, Group, raceAbort } from './write-group.js';
 
 export { LATENCY_BUCKETS_MS, type SinkCounters } from './sink-counters.js';
 
@@ -65,10 +66,7 @@ export class BulkSink implements Sink {
   private readonly stop = new AbortController();
   private readonly budget: ByteBudget;
 
-  private readonly ready = new Fifo<Entry>();
-  private readyDocs = 0;
-  private readyBytes = 0;
-  private truncatesQueued = 0;
+  private readonly ready = new ReadyQueue();
   /** Failed items whose backoff has elapsed, sent as their own batches (split halves too). */
   private readonly retries: RetryScheduler;
   private readonly groups = new Set<Group>();
@@ -268,13 +266,7 @@ export class BulkSink implements Sink {
         void this.deadLetters.one(entry, 'rejected', `invalid operation: ${invalid}`);
         continue;
       }
-      entry.inReady = true;
       this.ready.push(entry);
-      if (op.action === 'truncate') this.truncatesQueued++;
-      else {
-        this.readyDocs++;
-        this.readyBytes += bytes;
-      }
     }
   }
 
@@ -324,14 +316,12 @@ export class BulkSink implements Sink {
         if (live.length > 0) this.sendBulk(live);
         continue;
       }
-      const head = this.peekReady();
+      const head = this.ready.peek();
       if (!head) return;
       if (head.op.action === 'truncate') {
         // Barrier: whatever came before it must be settled on the index first.
         if (this.inFlightCount > 0 || this.retries.delayed > 0) return;
-        this.ready.shift();
-        head.inReady = false;
-        this.truncatesQueued--;
+        this.ready.remove(head);
         this.startTruncate(head);
         return;
       }
@@ -340,45 +330,19 @@ export class BulkSink implements Sink {
         lingerMs === 0 ||
         this.forcing > 0 ||
         this.closing ||
-        this.truncatesQueued > 0 ||
+        this.ready.truncates > 0 ||
         this.budget.waiting > 0 ||
-        this.readyDocs >= maxDocs ||
-        this.readyBytes >= this.batchLimit.maxBytes ||
+        this.ready.docs >= maxDocs ||
+        this.ready.bytes >= this.batchLimit.maxBytes ||
         now - head.enqueuedAt >= lingerMs;
       if (!due) {
         this.armLinger(head.enqueuedAt + lingerMs);
         return;
       }
-      const batch = this.takeBatch();
+      const batch = this.ready.takeBatch(maxDocs, this.batchLimit.maxBytes);
       if (batch.length === 0) return;
       this.sendBulk(batch);
     }
-  }
-
-  private peekReady(): Entry | undefined {
-    for (;;) {
-      const e = this.ready.peek();
-      if (e?.state !== 'dropped') return e;
-      this.ready.shift();
-    }
-  }
-
-  private takeBatch(): Entry[] {
-    const { maxDocs } = this.config.batch;
-    const batch: Entry[] = [];
-    let bytes = 0;
-    while (batch.length < maxDocs) {
-      const e = this.peekReady();
-      if (!e || e.op.action === 'truncate') break;
-      if (batch.length > 0 && bytes + e.bytes > this.batchLimit.maxBytes) break;
-      this.ready.shift();
-      e.inReady = false;
-      this.readyDocs--;
-      this.readyBytes -= e.bytes;
-      batch.push(e);
-      bytes += e.bytes;
-    }
-    return batch;
   }
 
   private armLinger(at: number): void {
@@ -468,14 +432,7 @@ export class BulkSink implements Sink {
   /** Forgets an op whose write was aborted: the source replays it from its checkpoint. */
   private drop(e: Entry): void {
     if (e.state === 'done' || e.state === 'dropped') return;
-    if (e.inReady) {
-      e.inReady = false;
-      if (e.op.action === 'truncate') this.truncatesQueued--;
-      else {
-        this.readyDocs--;
-        this.readyBytes -= e.bytes;
-      }
-    }
+    this.ready.forget(e);
     e.state = 'dropped';
     this.budget.release(e.bytes);
   }
