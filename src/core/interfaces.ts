@@ -20,7 +20,7 @@ export type IndexOp =
       readonly event: ChangeEvent;
     }
   | {
-      /** TRUNCATE: remove every document that came from the table (delete-by-query on the index). */
+      /** TRUNCATE: remove every document of the index older than the TRUNCATE (versioned deletes; newer documents stay). */
       readonly action: 'truncate';
       readonly index: string;
       readonly version: bigint;
