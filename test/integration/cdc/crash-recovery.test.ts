@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { rng } from '../../../src/demo/seed-data.js';
 import { WatermarkSignals } from '../../../src/sources/mysql-binlog/snapshot/watermark-signals.js';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
+import { WorkerProcesses } from '../../helpers/worker-process.js';
 
 /**
  * kill -9 of a real `syncline run --no-api` process during the snapshot and at random points while
@@ -25,32 +26,14 @@ const h = new Harness({
   setup: `CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(100), total DECIMAL(12,2), status VARCHAR(16), note TEXT);`,
 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-crash-'));
-const cli = path.resolve('dist/cli/main.js');
 let child: ChildProcess | undefined;
 
-/** Exits that were not our kill -9 (a worker must never stop on its own): code and the log's tail. */
-const unexpectedExits: string[] = [];
+const workers = new WorkerProcesses(dir);
+const unexpectedExits = workers.unexpectedExits;
 
-function startWorker(): ChildProcess {
-  const log = path.join(dir, 'worker.log');
-  const out = openSync(log, 'a');
-  const p = spawn(process.execPath, [cli, '-c', path.join(dir, 'syncline.yaml'), 'run', '--no-api'], {
-    stdio: ['ignore', out, out],
-  });
-  p.once('exit', (code, signal) => {
-    if (signal !== 'SIGKILL')
-      unexpectedExits.push(`exit ${code ?? signal}: ${readFileSync(log, 'utf8').slice(-2000)}`);
-  });
-  return p;
-}
+const startWorker = () => workers.start();
 
-/** Kills the worker and waits until it is gone (at once when it already exited). */
-async function killWorker(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((res) => p.once('exit', res));
-  p.kill('SIGKILL');
-  await gone;
-}
+const killWorker = (p: ChildProcess) => workers.kill(p);
 
 interface SnapshotCheckpoint {
   queue: string[];

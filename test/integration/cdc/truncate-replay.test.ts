@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { rootConnection } from '../../helpers/stack.js';
+import { WorkerProcesses } from '../../helpers/worker-process.js';
 
 /**
  * TRUNCATE, then 10 inserts, all indexed; the worker is killed with kill -9 while its checkpoint is still
@@ -22,29 +23,13 @@ const h = new Harness({
   setup: 'CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50), qty INT);',
 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-truncate-'));
-const cli = path.resolve('dist/cli/main.js');
 let child: ChildProcess | undefined;
-const unexpectedExits: string[] = [];
+const workers = new WorkerProcesses(dir);
+const unexpectedExits = workers.unexpectedExits;
 
-function startWorker(): ChildProcess {
-  const log = path.join(dir, 'worker.log');
-  const out = openSync(log, 'a');
-  const p = spawn(process.execPath, [cli, '-c', path.join(dir, 'syncline.yaml'), 'run', '--no-api'], {
-    stdio: ['ignore', out, out],
-  });
-  p.once('exit', (code, signal) => {
-    if (signal !== 'SIGKILL')
-      unexpectedExits.push(`exit ${code ?? signal}: ${readFileSync(log, 'utf8').slice(-2000)}`);
-  });
-  return p;
-}
+const startWorker = () => workers.start();
 
-async function killWorker(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((res) => p.once('exit', res));
-  p.kill('SIGKILL');
-  await gone;
-}
+const killWorker = (p: ChildProcess) => workers.kill(p);
 
 /** Polls `probe` until it returns a value (not undefined) or the bound passes. */
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
