@@ -1,6 +1,5 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import type { ChangeEvent, Position } from '../../../src/core/change-event.js';
 import type {
   Batch,
   CheckpointStore,
@@ -12,6 +11,7 @@ import type {
   WriteResult,
 } from '../../../src/core/interfaces.js';
 import { Pipeline } from '../../../src/core/pipeline.js';
+import { event, position } from './pipeline-fixtures.js';
 
 /**
  * Batches reach the sink in source order even when an earlier batch waits before its hand-off: a row the
@@ -19,27 +19,6 @@ import { Pipeline } from '../../../src/core/pipeline.js';
  * still come after that batch's inserts (else they would survive the truncate).
  */
 const logger = pino({ level: 'silent' });
-
-function position(n: number): Position {
-  return { version: BigInt(n), checkpoint: { n }, label: `p${n}` };
-}
-
-function event(n: number, op: 'c' | 't'): ChangeEvent {
-  return {
-    op,
-    before: null,
-    after: op === 't' ? null : { id: n },
-    key: op === 't' ? {} : { id: n },
-    source: {
-      connector: 'polling',
-      database: 'db',
-      table: 't',
-      position: position(n),
-      snapshot: false,
-      tsMs: 0,
-    },
-  } as ChangeEvent;
-}
 
 const mapping: Mapping = {
   handles: () => true,

@@ -1,6 +1,5 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import type { ChangeEvent, Position } from '../../../src/core/change-event.js';
 import type {
   Batch,
   CheckpointStore,
@@ -12,29 +11,9 @@ import type {
   WriteResult,
 } from '../../../src/core/interfaces.js';
 import { Pipeline, type PipelineOptions } from '../../../src/core/pipeline.js';
+import { event, position } from './pipeline-fixtures.js';
 
 const logger = pino({ level: 'silent' });
-
-function position(n: number): Position {
-  return { version: BigInt(n), checkpoint: { n }, label: `p${n}` };
-}
-
-function event(n: number): ChangeEvent {
-  return {
-    op: 'c',
-    before: null,
-    after: { id: n },
-    key: { id: n },
-    source: {
-      connector: 'polling',
-      database: 'db',
-      table: 't',
-      position: position(n),
-      snapshot: false,
-      tsMs: 0,
-    },
-  } as ChangeEvent;
-}
 
 /** A source that yields the given batches, then stays idle until aborted (like a quiet database). */
 function idleAfter(batches: Batch[]): Source {

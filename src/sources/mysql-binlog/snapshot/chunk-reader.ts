@@ -25,22 +25,8 @@ export async function describeChunkTable(
   keyColumns?: readonly string[],
 ): Promise<ChunkTable> {
   const { database, table } = splitTable(qualified);
-  if (keyColumns && keyColumns.length > 0) {
-    const cols = [...keyColumns];
-    return {
-      qualified,
-      database,
-      table,
-      keyColumns: cols,
-      keyTypes: await keyTypes(pool, database, table, cols),
-    };
-  }
-  const [rows] = await pool.query(
-    `SELECT COLUMN_NAME AS c FROM information_schema.KEY_COLUMN_USAGE
-     WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
-    [database, table],
-  );
-  const cols = (rows as Array<{ c: string }>).map((r) => r.c);
+  const cols =
+    keyColumns && keyColumns.length > 0 ? [...keyColumns] : await primaryKey(pool, database, table);
   if (cols.length === 0) {
     throw new SynclineError(
       'NO_PRIMARY_KEY',
@@ -54,6 +40,15 @@ export async function describeChunkTable(
     keyColumns: cols,
     keyTypes: await keyTypes(pool, database, table, cols),
   };
+}
+
+async function primaryKey(pool: Pool, database: string, table: string): Promise<string[]> {
+  const [rows] = await pool.query(
+    `SELECT COLUMN_NAME AS c FROM information_schema.KEY_COLUMN_USAGE
+     WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION`,
+    [database, table],
+  );
+  return (rows as Array<{ c: string }>).map((r) => r.c);
 }
 
 async function keyTypes(
