@@ -5,6 +5,7 @@ import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { parseGtid, parseGtidPosition } from '../../../src/sources/mysql-binlog/streaming/gtid.js';
 import { currentBinlogPosition } from '../../../src/sources/mysql-binlog/streaming/position.js';
 import { rootConnection } from '../../helpers/stack.js';
+import { decideXa as decideXaOn } from '../../helpers/xa.js';
 import { createDatabase, SourceRun } from './helpers.js';
 
 /**
@@ -59,25 +60,10 @@ async function prepareXa(xid: string, statements: readonly string[]): Promise<st
   }
 }
 
-/**
- * Runs the XA decision from another session (as a transaction manager does) and returns its GTID. The
- * prepared branch is detached from its session only once the server has finished closing that session,
- * a moment after the client's end(): until then the decision fails with XAER_NOTA (1397), so it retries.
- */
 async function decideXa(sql: string, xid: string): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await conn.query(sql);
-      break;
-    } catch (e) {
-      if ((e as { errno?: number }).errno !== 1397 || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const gtid = await decideXaOn(conn, sql);
   pending.delete(xid);
-  const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
-  return String(rows[0]?.g);
+  return gtid;
 }
 
 async function lastGtid(): Promise<string> {

@@ -1,7 +1,7 @@
-import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { rootConnection } from '../../helpers/stack.js';
+import { decideXa } from '../../helpers/xa.js';
 
 /**
  * XA transactions end to end (MariaDB → pipeline → OpenSearch): MariaDB writes an XA transaction's rows
@@ -67,26 +67,12 @@ async function prepare(xid: string, statements: readonly string[]): Promise<void
   }
 }
 
-/**
- * The decision from another session, as a transaction manager makes it; returns its GTID. Until the
- * server has finished closing the preparing session the branch is not detached (XAER_NOTA): retried.
- */
 async function decide(sql: string, xid: string): Promise<string> {
   const c = await rootConnection(h.db);
   try {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        await c.query(sql);
-        break;
-      } catch (e) {
-        if ((e as { errno?: number }).errno !== 1397 || Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    const gtid = await decideXa(c, sql);
     pending.delete(xid);
-    const [rows] = await c.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
-    return String(rows[0]?.g);
+    return gtid;
   } finally {
     await c.end();
   }
