@@ -35,3 +35,17 @@ export function searchClient(url = SEARCH_URL): SearchClient {
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.toLowerCase();
 }
+
+/** Creates database `db` on the local MariaDB and returns a small root pool on it. */
+export async function createDatabasePool(db: string, connectionLimit = 4): Promise<mysql.Pool> {
+  const c = await rootConnection();
+  await c.query(`CREATE DATABASE ${db}`);
+  await c.end();
+  return mysql.createPool({
+    host: '127.0.0.1',
+    port: MARIADB_PORT,
+    user: 'root',
+    database: db,
+    connectionLimit,
+  });
+}

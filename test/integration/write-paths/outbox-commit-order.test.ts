@@ -6,7 +6,7 @@ import { type Clients, createClients } from '../../../src/runtime/clients.js';
 import { PipelineRunner } from '../../../src/runtime/pipeline-runner.js';
 import { SearchClient } from '../../../src/sinks/search/client.js';
 import { outboxDdl, outboxInsert } from '../../../src/sources/outbox/outbox-table.js';
-import { MARIADB_PORT, rootConnection, testConfig, uniqueName } from '../../helpers/stack.js';
+import { createDatabasePool, MARIADB_PORT, testConfig, uniqueName } from '../../helpers/stack.js';
 
 /**
  * Outbox versions follow the commits, whatever the order of statements in the writing transactions
@@ -22,16 +22,7 @@ let search: SearchClient;
 const pipelines: string[] = [];
 
 beforeAll(async () => {
-  const c = await rootConnection();
-  await c.query(`CREATE DATABASE ${db}`);
-  await c.end();
-  pool = mysql.createPool({
-    host: '127.0.0.1',
-    port: MARIADB_PORT,
-    user: 'root',
-    database: db,
-    connectionLimit: 4,
-  });
+  pool = await createDatabasePool(db);
   await pool.query('CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(32) NOT NULL)');
   await pool.query(outboxDdl(outboxTable));
   search = new SearchClient({ url: 'http://127.0.0.1:9200' });

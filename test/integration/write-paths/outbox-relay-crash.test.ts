@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { VERSION_SUB_BITS } from '../../../src/core/change-event.js';
@@ -12,7 +12,7 @@ import { SearchClient } from '../../../src/sinks/search/client.js';
 import { outboxDdl, outboxInsert } from '../../../src/sources/outbox/outbox-table.js';
 import { diffTableAndIndex } from '../../helpers/compare.js';
 import { FaultProxy, type ProxyRequest } from '../../helpers/fault-proxy.js';
-import { MARIADB_PORT, rootConnection, uniqueName } from '../../helpers/stack.js';
+import { createDatabasePool, MARIADB_PORT, uniqueName } from '../../helpers/stack.js';
 
 /**
  * A real relay process (`node dist/cli/main.js run --no-api` with only an outbox pipeline) killed with
@@ -50,16 +50,7 @@ async function count(sql: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  const c = await rootConnection();
-  await c.query(`CREATE DATABASE ${db}`);
-  await c.end();
-  pool = mysql.createPool({
-    host: '127.0.0.1',
-    port: MARIADB_PORT,
-    user: 'root',
-    database: db,
-    connectionLimit: 4,
-  });
+  pool = await createDatabasePool(db);
   await pool.query(
     'CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(100), total DECIMAL(12,2), status VARCHAR(16), note TEXT)',
   );
