@@ -1,9 +1,21 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SynclineError } from '../core/errors.js';
 
-/** engines/ of the package (works from src/ under vitest and from dist/). */
-export const ENGINES_DIR = fileURLToPath(new URL('../../engines/', import.meta.url));
+/**
+ * engines/ of the package: the nearest ancestor of this file that holds engines/prepare-java-engine.sh, so it
+ * is found from src/ (vitest), dist/ (the CLI) and bench/.build/src/ (the benchmark harness) alike.
+ */
+export const ENGINES_DIR = findEnginesDir(dirname(fileURLToPath(import.meta.url)));
+
+function findEnginesDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'engines', 'prepare-java-engine.sh'))) return `${join(dir, 'engines')}/`;
+    if (dirname(dir) === dir) return fileURLToPath(new URL('../../engines/', import.meta.url));
+  }
+}
 
 /**
  * Runs engines/<name>/prepare.sh: resolves the engine's classpath from Maven Central once (cached under
