@@ -37,6 +37,7 @@ import type { IndexOp, Sink, WriteResult } from '../src/core/interfaces.js';
 import { createClients } from '../src/runtime/clients.js';
 import { PipelineRunner } from '../src/runtime/pipeline-runner.js';
 import { SearchClient } from '../src/sinks/search/client.js';
+import { benchStack, loadBenchConfig } from './harness/context.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const args = new Map<string, string>();
@@ -46,7 +47,8 @@ const CHANGES = Number(args.get('changes') ?? 100_000);
 const PACED = Number(args.get('paced') ?? 20_000);
 const RATE = Number(args.get('rate') ?? 1_000);
 const PARTITIONS = Number(args.get('partitions') ?? 6);
-const BROKERS = (args.get('brokers') ?? '127.0.0.1:9092').split(',');
+loadBenchConfig(process.env.SYNCLINE_BENCH_CONFIG);
+const BROKERS = (args.get('brokers') ?? benchStack.kafkaBrokers).split(',');
 const PATHS = (args.get('paths') ?? 'direct,kafka,kafka-split').split(',') as PathName[];
 
 const stamp = Date.now().toString(36);
@@ -73,7 +75,10 @@ function configFor(p: PathName, part: 'all' | 'capture' | 'index' = 'all'): Sync
   };
   return resolveConfig({
     stack: { manage: false },
-    mysql: { url: `mysql://root@127.0.0.1:3307/${db}`, serverId: 61000 + Math.floor(Math.random() * 3000) },
+    mysql: {
+      url: `mysql://root@127.0.0.1:${benchStack.mysqlPort}/${db}`,
+      serverId: 61000 + Math.floor(Math.random() * 3000),
+    },
     kafka: { brokers: BROKERS, clientId: 'syncline-bench' },
     mappings: [{ table: `${db}.events`, index: indexOf(p) }],
     logLevel: 'warn',
@@ -266,7 +271,7 @@ const pct = (sorted: number[], q: number) =>
 async function main(): Promise<void> {
   const root = await mysql.createConnection({
     host: '127.0.0.1',
-    port: 3307,
+    port: benchStack.mysqlPort,
     user: 'root',
     database: 'mysql',
   });
@@ -392,7 +397,7 @@ async function main(): Promise<void> {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 async function cleanup(root: mysql.Connection): Promise<void> {
-  const search = new SearchClient({ url: 'http://127.0.0.1:9200' });
+  const search = new SearchClient({ url: benchStack.searchUrl });
   for (const p of PATHS) await search.request('DELETE', `/${indexOf(p)}_v1`).catch(() => {});
   await search.close();
   await root.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => {});

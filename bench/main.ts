@@ -9,8 +9,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveConfig } from '../src/config/load.js';
 import { type ComponentName, LocalStack } from '../src/stack/stack.js';
+import { loadBenchConfig } from './harness/context.js';
 import { runBench } from './harness/run.js';
 import { type Mode, SIZES } from './harness/sizes.js';
 
@@ -24,6 +24,8 @@ interface Options {
   /** --rows / --changes: the mode's table and workload sizes, overridden (for A/B runs). */
   rows?: number;
   changes?: number;
+  /** --config <file>: a Syncline config whose `stack` section says where the local servers run. */
+  config?: string;
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -53,7 +55,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--rows') o.rows = positiveInt(a, argv[++i]);
     else if (a === '--changes') o.changes = positiveInt(a, argv[++i]);
-    else if (a === '--out') {
+    else if (a === '--config') {
+      const v = argv[++i];
+      if (!v) throw new Error('--config needs a file (a Syncline config; its stack section is used)');
+      o.config = path.resolve(v);
+    } else if (a === '--out') {
       const v = argv[++i];
       if (!v) throw new Error('--out needs a directory');
       o.out = path.resolve(v);
@@ -65,11 +71,12 @@ function parseArgs(argv: string[]): Options {
       o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--rows N] [--changes N] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--rows N] [--changes N] [--config <file>] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
           '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
           "  --rows N / --changes N: table rows and mixed changes instead of the mode's sizes\n" +
+          '  --config <file>: a Syncline config whose stack section (ports, dataDir) says where the servers run\n' +
           '  --keep: leave the bench_* database, indexes and scratch files for inspection\n',
       );
       process.exit(0);
@@ -83,7 +90,8 @@ async function main(): Promise<void> {
   if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js')))
     throw new Error('dist/ is not built: run `npm run build` (./syncline bench does it for you)');
   mkdirSync(o.out, { recursive: true });
-  const config = resolveConfig({}, process.env);
+  if (o.config) process.env.SYNCLINE_BENCH_CONFIG = o.config;
+  const config = loadBenchConfig(o.config);
   const stack = new LocalStack(config, repoRoot);
   // Kafka joins once the harness drives the Kafka path (see kafka.* figures).
   const wanted: ComponentName[] = ['mariadb', 'opensearch'];

@@ -7,7 +7,7 @@ import { columnProperties } from '../../src/mapping/field-types.js';
 import { ensureIndex } from '../../src/mapping/index-definitions.js';
 import { TableMapping } from '../../src/mapping/table-mapping.js';
 import { encodeOp } from '../../src/sinks/search/request-builder.js';
-import { type BenchContext, MYSQL_HOST, MYSQL_PORT, SEARCH_URL } from './context.js';
+import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
 import { type BinlogMark, binlogFiles, bytesBetween } from './dataset.js';
 import { deleteIndex } from './search-helpers.js';
 import { BULK_BATCH_DOCS, C1_CONCURRENCY } from './sizes.js';
@@ -67,7 +67,7 @@ export async function measureC1(
     bodies.push(buf);
   }
   const byConcurrency: Record<string, number> = {};
-  const http = new HttpPool(SEARCH_URL, { connections: 8, keepAliveTimeout: 30_000 });
+  const http = new HttpPool(benchStack.searchUrl, { connections: 8, keepAliveTimeout: 30_000 });
   try {
     for (const concurrency of levels) {
       const name = `${ctx.db}_c1_${concurrency}`;
@@ -153,7 +153,7 @@ export async function measureC1Mixed(
     bodies.push(replaceAll(raw.subarray(at + 8, at + 8 + len), from, to));
     at += 8 + len;
   }
-  const http = new HttpPool(SEARCH_URL, { connections: 8, keepAliveTimeout: 30_000 });
+  const http = new HttpPool(benchStack.searchUrl, { connections: 8, keepAliveTimeout: 30_000 });
   try {
     let next = 0;
     const t0 = performance.now();
@@ -222,7 +222,7 @@ export async function measureC2(
   const args = [
     '--read-from-remote-server',
     `--host=${MYSQL_HOST}`,
-    `--port=${MYSQL_PORT}`,
+    `--port=${benchStack.mysqlPort}`,
     '--user=root',
     `--start-position=${range.from.pos}`,
     `--stop-position=${range.to.pos}`,
@@ -248,7 +248,7 @@ export async function measureC2(
 export async function measureC3(ctx: BenchContext): Promise<{ rowsPerSec: number; rows: number }> {
   const conn = mysqlCore.createConnection({
     host: MYSQL_HOST,
-    port: MYSQL_PORT,
+    port: benchStack.mysqlPort,
     user: 'root',
     database: ctx.db,
     dateStrings: true,

@@ -1,12 +1,35 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { loadConfig, resolveConfig } from '../../src/config/load.js';
+import type { SynclineConfig } from '../../src/config/schema.js';
 import { SearchClient } from '../../src/sinks/search/client.js';
 import type { Mode, Sizes } from './sizes.js';
 
 export const MYSQL_HOST = '127.0.0.1';
-export const MYSQL_PORT = 3307;
-export const SEARCH_URL = 'http://127.0.0.1:9200';
+
+/**
+ * Where the benchmark's servers listen: the local stack's ports from the resolved config (the defaults,
+ * or `--config <file>`'s `stack` section), set once by bench/main.ts before anything connects.
+ */
+export const benchStack = {
+  mysqlPort: 3307,
+  searchUrl: 'http://127.0.0.1:9200',
+  kafkaBrokers: '127.0.0.1:9092',
+};
+
+/** `--config <file>` of the run (passed to child harness processes as SYNCLINE_BENCH_CONFIG). */
+export function loadBenchConfig(file: string | undefined): SynclineConfig {
+  const config = file ? loadConfig({ file }) : resolveConfig({}, process.env);
+  useStackPorts(config.stack);
+  return config;
+}
+
+export function useStackPorts(stack: SynclineConfig['stack']): void {
+  benchStack.mysqlPort = stack.mariadb.port;
+  benchStack.searchUrl = `http://127.0.0.1:${stack.opensearch.port}`;
+  benchStack.kafkaBrokers = `127.0.0.1:${stack.kafka.port}`;
+}
 
 /** Everything one benchmark run shares: names (all `bench_*`), pools, where files go, the log. */
 export interface BenchContext {
@@ -50,7 +73,7 @@ export function createContext(o: {
   const tmpDir = path.join(o.repoRoot, 'bench', 'results', 'tmp', runId);
   mkdirSync(tmpDir, { recursive: true });
   const pool = createBenchPool(db, 8);
-  const search = new SearchClient({ url: SEARCH_URL, connections: 8, requestTimeoutMs: 120_000 });
+  const search = new SearchClient({ url: benchStack.searchUrl, connections: 8, requestTimeoutMs: 120_000 });
   const t0 = Date.now();
   const notes: string[] = [];
   return {
@@ -88,7 +111,7 @@ export function createContext(o: {
 export function createBenchPool(database: string | undefined, connections: number): mysql.Pool {
   const pool = mysql.createPool({
     host: MYSQL_HOST,
-    port: MYSQL_PORT,
+    port: benchStack.mysqlPort,
     user: 'root',
     connectionLimit: connections,
     dateStrings: true,

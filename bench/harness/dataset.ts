@@ -2,7 +2,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { demoProduct } from '../../src/demo/demo-catalog.js';
 import { DEMO_SCHEMA } from '../../src/demo/schema.js';
 import { rng } from '../../src/demo/seed-data.js';
-import { type BenchContext, MYSQL_HOST, MYSQL_PORT } from './context.js';
+import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
 
 /** The row that marks the end of a workload: never deleted, its bench_seq set last. */
 export const SENTINEL_ID = 1;
@@ -38,7 +38,7 @@ const PRODUCTS_DDL = DEMO_SCHEMA.find((s) => s.includes('TABLE IF NOT EXISTS pro
  * checks look for (8 bytes; the rows stay in the 300–500 byte demo shape).
  */
 export async function createSchema(ctx: BenchContext): Promise<void> {
-  const c = await mysql.createConnection({ host: MYSQL_HOST, port: MYSQL_PORT, user: 'root' });
+  const c = await mysql.createConnection({ host: MYSQL_HOST, port: benchStack.mysqlPort, user: 'root' });
   try {
     await c.query(`CREATE DATABASE \`${ctx.db}\` CHARACTER SET utf8mb4`);
     await c.query(`USE \`${ctx.db}\``);
@@ -50,7 +50,7 @@ export async function createSchema(ctx: BenchContext): Promise<void> {
 
 /** Everything the run created in MariaDB. */
 export async function dropSchema(ctx: BenchContext): Promise<void> {
-  const c = await mysql.createConnection({ host: MYSQL_HOST, port: MYSQL_PORT, user: 'root' });
+  const c = await mysql.createConnection({ host: MYSQL_HOST, port: benchStack.mysqlPort, user: 'root' });
   try {
     await c.query(`DROP DATABASE IF EXISTS \`${ctx.db}\``);
     await c.query(`DROP DATABASE IF EXISTS \`${ctx.sysDb}\``);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BenchContext, MYSQL_HOST, MYSQL_PORT } from './context.js';
+import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
 
 /** What Debezium's version and connector are; README of engines/debezium says why these. */
 export const DEBEZIUM = { version: '3.5.0.Final', connector: 'debezium-connector-mariadb' } as const;
@@ -47,7 +47,7 @@ export async function runDebezium(
     `bench.table=${ctx.table}`,
     `bench.timeoutMs=${ctx.sizes.timeoutMs}`,
     `database.hostname=${MYSQL_HOST}`,
-    `database.port=${MYSQL_PORT}`,
+    `database.port=${benchStack.mysqlPort}`,
     'database.user=root',
     'database.password=',
     `database.server.id=${90_000 + Math.floor(Math.random() * 9_000)}`,

@@ -15,7 +15,7 @@ import { MappingSet } from '../../src/mapping/mapping-set.js';
 import { encodeOp } from '../../src/sinks/search/request-builder.js';
 import { BinlogSource } from '../../src/sources/mysql-binlog/streaming/binlog-source.js';
 import { positionOf } from '../../src/sources/mysql-binlog/streaming/position.js';
-import { createBenchPool } from './context.js';
+import { createBenchPool, loadBenchConfig } from './context.js';
 
 interface Args {
   url: string;
@@ -33,6 +33,7 @@ interface Args {
 
 async function main(): Promise<void> {
   const a = JSON.parse(process.argv[2] ?? '{}') as Args;
+  loadBenchConfig(process.env.SYNCLINE_BENCH_CONFIG);
   const pool = createBenchPool(a.database, 2);
   const mappings =
     a.mode === 'map' ? await MappingSet.load(pool, [{ table: a.table, index: a.index }]) : undefined;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type BenchContext, MYSQL_HOST, MYSQL_PORT } from './context.js';
+import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
 import type { Workload } from './dataset.js';
 
 export interface DecodeResult {
@@ -23,7 +23,7 @@ export async function measureDecode(
 ): Promise<DecodeResult> {
   const child = fileURLToPath(new URL('./decode-child.js', import.meta.url));
   const args = {
-    url: `mysql://root@${MYSQL_HOST}:${MYSQL_PORT}/${ctx.db}`,
+    url: `mysql://root@${MYSQL_HOST}:${benchStack.mysqlPort}/${ctx.db}`,
     database: ctx.db,
     table: ctx.table,
     index: ctx.index,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
-import type { BenchContext } from './context.js';
+import { type BenchContext, benchStack } from './context.js';
 
 export interface KafkaPathResult {
   readonly kafkaEventsPerSec: number;
@@ -32,14 +32,17 @@ export async function measureKafkaPath(ctx: BenchContext): Promise<KafkaPathResu
     throw new Error('not available yet (no Kafka sink in src/kafka/sink or no bench/kafka-path.ts)');
   // The broker is shared and started by `./syncline stack up --with kafka`; this run only checks it is there.
   await new Promise<void>((resolve, reject) => {
-    const sock = connect({ host: '127.0.0.1', port: 9092 }, () => {
+    const [host = '127.0.0.1', port = '9092'] = benchStack.kafkaBrokers.split(':');
+    const sock = connect({ host, port: Number(port) }, () => {
       sock.end();
       resolve();
     });
     sock.setTimeout(3000, () => sock.destroy(new Error('timed out')));
     sock.on('error', (e) =>
       reject(
-        new Error(`no Kafka broker on 127.0.0.1:9092 (${e.message}): run ./syncline stack up --with kafka`),
+        new Error(
+          `no Kafka broker on ${benchStack.kafkaBrokers} (${e.message}): run ./syncline stack up --with kafka`,
+        ),
       ),
     );
   });

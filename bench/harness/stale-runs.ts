@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { type BenchContext, MYSQL_HOST, MYSQL_PORT } from './context.js';
+import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
 
 /** A run this much older than now is not running any more (the full run takes well under an hour). */
 const STALE_AFTER_MS = 6 * 3600_000;
@@ -23,7 +23,7 @@ export async function removeStaleRuns(ctx: BenchContext, now = Date.now()): Prom
     return t !== undefined && now - t > STALE_AFTER_MS && !name.startsWith(ctx.db);
   };
   const removed: string[] = [];
-  const c = await mysql.createConnection({ host: MYSQL_HOST, port: MYSQL_PORT, user: 'root' });
+  const c = await mysql.createConnection({ host: MYSQL_HOST, port: benchStack.mysqlPort, user: 'root' });
   try {
     const [rows] = (await c.query("SHOW DATABASES LIKE 'bench\\_%'")) as unknown as [
       Array<Record<string, string>>,

@@ -3,7 +3,7 @@ import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { type BenchContext, MYSQL_HOST, MYSQL_PORT, SEARCH_URL } from './context.js';
+import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
 
 export interface LogLine {
   readonly time: number;
@@ -16,8 +16,8 @@ export interface LogLine {
 export function workerConfig(ctx: BenchContext, serverId: number): Record<string, unknown> {
   const config: Record<string, unknown> = {
     stack: { manage: false },
-    mysql: { url: `mysql://root@${MYSQL_HOST}:${MYSQL_PORT}/${ctx.db}`, serverId },
-    search: { url: SEARCH_URL },
+    mysql: { url: `mysql://root@${MYSQL_HOST}:${benchStack.mysqlPort}/${ctx.db}`, serverId },
+    search: { url: benchStack.searchUrl },
     internalDatabase: ctx.sysDb,
     mappings: [{ table: ctx.table, index: ctx.index }],
     pipelines: [{ name: ctx.db.replaceAll('_', '-'), source: { type: 'mysql-binlog', tables: [ctx.table] } }],

@@ -1,23 +1,42 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIGURE_IDS, type Results } from '../../../bench/harness/report.js';
+import { resolveConfig } from '../../../src/config/load.js';
+import { isListening } from '../../../src/stack/ports.js';
+import { LocalStack } from '../../../src/stack/stack.js';
 
 /**
- * The benchmark harness end to end on tiny sizes (`bench --dry`): it must bring the stack up, run every
- * measurement and write both result files with every figure — a value, or `unavailable` saying why.
+ * The benchmark harness end to end on tiny sizes (`bench --dry`), started the way someone who just cloned
+ * starts it: no server of its stack is running (its own ports and data dir, so the suite's shared stack is
+ * left alone), so it must prepare and start MariaDB and OpenSearch itself, run every measurement and write
+ * both result files with every figure — a value, or `unavailable` saying why.
  * No timing is asserted here: speed belongs to the benchmark's own results.
  */
 const out = mkdtempSync(path.join(os.tmpdir(), 'syncline-bench-dry-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const stackSection = {
+  dataDir: path.join(out, 'data'),
+  mariadb: { port: 3327 },
+  opensearch: { port: 9230, heap: '512m' },
+};
+const configFile = path.join(out, 'bench-stack.yaml');
+writeFileSync(configFile, JSON.stringify({ stack: stackSection }));
+const ownStack = new LocalStack(resolveConfig({ stack: stackSection }, {}));
+afterAll(async () => {
+  await ownStack.down(['opensearch', 'mariadb']);
+  rmSync(out, { recursive: true, force: true });
+});
 
 /** Figures the dry run always measures (only the Kafka path and the Debezium peer may be unavailable). */
 const MEASURED = FIGURE_IDS.filter((id) => !id.startsWith('kafka.') && !id.startsWith('debezium.'));
 
 describe('bench --dry', () => {
   it('writes the .md and .json results with every figure', { timeout: 300_000 }, async () => {
+    // precondition: nothing of this run's stack is up
+    expect(await isListening(3327)).toBe(false);
+    expect(await isListening(9230)).toBe(false);
     execFileSync('npx', ['--no-install', 'tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
     const main = path.resolve('bench/.build/bench/main.js');
     const { code, stdout, stderr } = await new Promise<{
@@ -25,7 +44,9 @@ describe('bench --dry', () => {
       stdout: string;
       stderr: string;
     }>((resolve) => {
-      const p = spawn(process.execPath, [main, '--dry', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [main, '--dry', '--config', configFile, '--out', out], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let so = '';
       let se = '';
       p.stdout.on('data', (d: Buffer) => {
@@ -38,6 +59,9 @@ describe('bench --dry', () => {
     });
     if (code !== 0) console.error(stderr);
     expect(code).toBe(0);
+    // it started both servers itself
+    expect(stderr).toMatch(/mariadb: .*started/);
+    expect(stderr).toMatch(/opensearch: .*started/);
     const [mdFile, jsonFile] = stdout.trim().split('\n').slice(-2);
     expect(mdFile).toMatch(/-dry\.md$/);
     expect(existsSync(mdFile!)).toBe(true);
