@@ -48,6 +48,38 @@ export const SearchSchema = Type.Object(
     password: Type.Optional(
       Type.String({ description: 'Basic-auth password. Env: SYNCLINE_SEARCH_PASSWORD.' }),
     ),
+    apiKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'API key, sent as `Authorization: ApiKey <apiKey>`: the `encoded` value Elasticsearch answers to POST /_security/api_key. One credential only: not with username or bearerToken. Env: SYNCLINE_SEARCH_API_KEY.',
+      }),
+    ),
+    bearerToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Token sent as `Authorization: Bearer <bearerToken>` (ES service or OAuth tokens, a proxy in front of OpenSearch). One credential only. Env: SYNCLINE_SEARCH_BEARER_TOKEN.',
+      }),
+    ),
+    tls: Type.Object(
+      {
+        caFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "PEM file of the CA that signed the engine's certificate (ES 8/9: config/certs/http_ca.crt); trusted instead of the system store. Env: SYNCLINE_SEARCH_CA_FILE.",
+          }),
+        ),
+        fingerprint: Type.Optional(
+          Type.String({
+            description:
+              "SHA-256 fingerprint of the engine's certificate or of a CA in its chain (hex, colons optional; ES 8/9 prints it at first start). Pins the certificate: checked on every connection instead of the chain. Env: SYNCLINE_SEARCH_CA_FINGERPRINT.",
+          }),
+        ),
+      },
+      { ...strict, description: 'HTTPS to the engine (search.url https://): whom to trust.' },
+    ),
     requestTimeoutMs: Type.Integer({ minimum: 100, default: 30_000, description: 'Per-request timeout.' }),
     connections: Type.Integer({
       minimum: 1,
@@ -905,6 +937,10 @@ export const envOverrides: ReadonlyArray<{
   { env: 'SYNCLINE_SEARCH_URL', path: ['search', 'url'] },
   { env: 'SYNCLINE_SEARCH_USERNAME', path: ['search', 'username'] },
   { env: 'SYNCLINE_SEARCH_PASSWORD', path: ['search', 'password'] },
+  { env: 'SYNCLINE_SEARCH_API_KEY', path: ['search', 'apiKey'] },
+  { env: 'SYNCLINE_SEARCH_BEARER_TOKEN', path: ['search', 'bearerToken'] },
+  { env: 'SYNCLINE_SEARCH_CA_FILE', path: ['search', 'tls', 'caFile'] },
+  { env: 'SYNCLINE_SEARCH_CA_FINGERPRINT', path: ['search', 'tls', 'fingerprint'] },
   {
     env: 'SYNCLINE_KAFKA_BROKERS',
     path: ['kafka', 'brokers'],

@@ -70,6 +70,11 @@ export const ErrorCodes = {
     code: 'SYNC_S1111',
     hint: 'The outbox row went to the dead-letter store; write outbox rows through Syncline (outbox write path), then replay.',
   },
+  // high availability (docs/ha.md)
+  HA_FENCED: {
+    code: 'SYNC_S1201',
+    hint: 'Another worker took this pipeline over (its fencing token is newer): this worker stepped down and waits as a standby; nothing to do.',
+  },
 
   // sink
   SINK_UNREACHABLE: {
@@ -89,6 +94,10 @@ export const ErrorCodes = {
   KAFKA_TOPIC_SETUP_FAILED: {
     code: 'SYNC_S2006',
     hint: 'Create the topic yourself (or allow CreateTopics for this client), or fix partitions/replicationFactor.',
+  },
+  SINK_AUTH_FAILED: {
+    code: 'SYNC_S2007',
+    hint: 'Fix the credential named above (search.username/password, search.apiKey or search.bearerToken) or grant it the index privileges; see docs/sink.md#authentication-and-tls.',
   },
 
   // API

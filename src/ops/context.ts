@@ -35,13 +35,7 @@ export interface OwnedOpsContext extends OpsContext {
 /** A context with pools of its own (the CLI); positions come from the checkpoint store. */
 export function createOpsContext(config: SynclineConfig, logger?: Logger): OwnedOpsContext {
   const db = createDbPool(config);
-  const search = new SearchClient({
-    url: config.search.url,
-    username: config.search.username,
-    password: config.search.password,
-    connections: config.search.connections,
-    requestTimeoutMs: config.search.requestTimeoutMs,
-  });
+  const search = new SearchClient(config.search);
   const checkpoints = createCheckpointStore(config, db);
   return {
     config,

@@ -368,13 +368,7 @@ export async function createSync(options: SyncOptions = {}): Promise<Sync> {
   if (!options.db && needDb) owned.db = createDbPool(config);
   const db = options.db ?? owned.db;
   if (!options.search) {
-    owned.search = new SearchClient({
-      url: config.search.url,
-      username: config.search.username,
-      password: config.search.password,
-      connections: config.search.connections,
-      requestTimeoutMs: config.search.requestTimeoutMs,
-    });
+    owned.search = new SearchClient(config.search);
   }
   const search = options.search ?? owned.search!;
   try {

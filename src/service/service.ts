@@ -55,13 +55,7 @@ export class SynclineService {
       });
     }
     this.clients = createClients(this.config);
-    this.searchClient = new SearchClient({
-      url: this.config.search.url,
-      username: this.config.search.username,
-      password: this.config.search.password,
-      connections: this.config.search.connections,
-      requestTimeoutMs: this.config.search.requestTimeoutMs,
-    });
+    this.searchClient = new SearchClient(this.config.search);
     if (this.config.demo) {
       const { seedDemoCatalog } = await import('../demo/demo-catalog.js');
       const seeded = await seedDemoCatalog(this.clients.db);

@@ -1,5 +1,13 @@
 import { type Dispatcher, Pool } from 'undici';
 import { SynclineError } from '../../core/errors.js';
+import {
+  type AuthKind,
+  authFailed,
+  authorization,
+  type SearchCredentials,
+  type SearchTlsOptions,
+  tlsConnector,
+} from './connection-security.js';
 
 export interface EngineInfo {
   engine: 'opensearch' | 'elasticsearch';
@@ -12,10 +20,9 @@ export interface SearchResponse<T = unknown> {
   body: T;
 }
 
-export interface SearchClientOptions {
+export interface SearchClientOptions extends SearchCredentials {
   url: string;
-  username?: string | undefined;
-  password?: string | undefined;
+  tls?: SearchTlsOptions | undefined;
   connections?: number;
   requestTimeoutMs?: number;
 }
@@ -29,22 +36,24 @@ export class SearchClient {
   readonly pool: Pool;
   readonly base: URL;
   private readonly auth: string | undefined;
+  private readonly authKind: AuthKind;
   private readonly timeoutMs: number;
   private infoCache: EngineInfo | undefined;
 
   constructor(opts: SearchClientOptions) {
     this.base = new URL(opts.url);
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const { kind, header } = authorization(opts, this.base);
+    this.authKind = kind;
+    this.auth = header;
+    const connect = tlsConnector(opts.tls, this.base);
     this.pool = new Pool(this.base.origin, {
       connections: opts.connections ?? 8,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
       keepAliveTimeout: 30_000,
+      ...(connect && { connect }),
     });
-    const user = opts.username ?? (decodeURIComponent(this.base.username) || undefined);
-    const pass = opts.password ?? (decodeURIComponent(this.base.password) || undefined);
-    this.auth =
-      user !== undefined ? `Basic ${Buffer.from(`${user}:${pass ?? ''}`).toString('base64')}` : undefined;
   }
 
   private path(p: string): string {
@@ -100,6 +109,8 @@ export class SearchClient {
         `search engine at ${this.base.origin} unreachable: ${(e as Error).message}`,
       );
     }
+    if (res.status === 401 || res.status === 403)
+      throw authFailed(res.status, this.base.origin, this.authKind);
     const number = res.body?.version?.number;
     if (res.status !== 200 || typeof number !== 'string') {
       throw new SynclineError('SINK_UNREACHABLE', `GET / on ${this.base.origin} answered ${res.status}`);
