@@ -9,7 +9,12 @@
 # Cache dir: ${SYNCLINE_ENGINE_CACHE:-$HOME/.cache/syncline/engines}/<name>-<sha256(pom.xml + java sources)[:12]>
 # containing classes/, lib/*.jar (copies/hard links of the resolved jars), classpath.txt and a `ready` stamp.
 # Once `ready` exists nothing touches Maven again, so later starts need no network and no ~/.m2.
-# Env: SYNCLINE_MVN_TIMEOUT (seconds per mvn attempt, default 900).
+# Env: SYNCLINE_MVN_TIMEOUT (seconds per mvn attempt, default 900); SYNCLINE_JAVA_RELEASE (javac --release and the
+# minimum Java major, default 17; 21 for OpenSearch 3 and Elasticsearch 9); JAVA_HOME (when set, its bin/java and
+# bin/javac are used instead of the ones on PATH); SYNCLINE_ENGINE_SOURCES (the launcher's Java source root,
+# relative to the engine dir, default src/main/java: the Elasticsearch engines share one launcher);
+# SYNCLINE_ENGINE_MODULE_JARS (space-separated jar name globs that go to <dir>/module-lib instead of the classpath:
+# jars the engine loads itself as a module, in their own class loader).
 set -euo pipefail
 
 [[ $# -eq 4 ]] || { echo "usage: prepare-java-engine.sh <name> <engine dir> <artifact> <launcher>" >&2; exit 2; }
@@ -31,14 +36,26 @@ fail() { # fail "one-line message" [logfile]
   exit 2
 }
 
-mapfile -t SOURCES < <(find src/main/java -type f -name '*.java' | LC_ALL=C sort)
-[[ ${#SOURCES[@]} -gt 0 ]] || fail "no Java sources under $SCRIPT_DIR/src/main/java"
+RELEASE="${SYNCLINE_JAVA_RELEASE:-17}"
+if [[ -n "${JAVA_HOME:-}" ]]; then
+  export PATH="$JAVA_HOME/bin:$PATH"
+fi
+
+SOURCE_ROOT="${SYNCLINE_ENGINE_SOURCES:-src/main/java}"
+MODULE_JARS="${SYNCLINE_ENGINE_MODULE_JARS:-}"
+read -r -a MODULE_PATTERNS <<<"$MODULE_JARS" || true
+mapfile -t SOURCES < <(find "$SOURCE_ROOT" -type f -name '*.java' | LC_ALL=C sort)
+[[ ${#SOURCES[@]} -gt 0 ]] || fail "no Java sources under $SCRIPT_DIR/$SOURCE_ROOT"
 
 HASH="$(
-  for f in pom.xml "${SOURCES[@]}"; do
-    printf '== %s\n' "$f"
-    cat "$f"
-  done | sha256sum | cut -c1-12
+  {
+    [[ "$RELEASE" == 17 ]] || printf 'release %s\n' "$RELEASE"
+    [[ -z "$MODULE_JARS" ]] || printf 'module jars %s\n' "$MODULE_JARS"
+    for f in pom.xml "${SOURCES[@]}"; do
+      printf '== %s\n' "$f"
+      cat "$f"
+    done
+  } | sha256sum | cut -c1-12
 )"
 DIR="$CACHE_ROOT/$NAME-$HASH"
 
@@ -48,12 +65,12 @@ if [[ -f "$DIR/ready" ]]; then
 fi
 
 # --- tools -------------------------------------------------------------------
-command -v java >/dev/null 2>&1 || fail "Java 17 not found: install openjdk-17-jdk"
-command -v javac >/dev/null 2>&1 || fail "javac (Java 17 JDK) not found: install openjdk-17-jdk"
+command -v java >/dev/null 2>&1 || fail "Java $RELEASE not found: install openjdk-$RELEASE-jdk (or set JAVA_HOME)"
+command -v javac >/dev/null 2>&1 || fail "javac (Java $RELEASE JDK) not found: install openjdk-$RELEASE-jdk (or set JAVA_HOME)"
 JAVA_MAJOR="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)"
 JAVA_MAJOR="${JAVA_MAJOR#1.}"
-if ! [[ "$JAVA_MAJOR" =~ ^[0-9]+$ ]] || (( JAVA_MAJOR < 17 )); then
-  fail "Java 17 not found (java is version '${JAVA_MAJOR:-unknown}'): install openjdk-17-jdk"
+if ! [[ "$JAVA_MAJOR" =~ ^[0-9]+$ ]] || (( JAVA_MAJOR < RELEASE )); then
+  fail "Java $RELEASE+ not found (java is version '${JAVA_MAJOR:-unknown}'): install a JDK $RELEASE or newer and set JAVA_HOME to it"
 fi
 command -v mvn >/dev/null 2>&1 || fail "Maven not found: install maven"
 command -v timeout >/dev/null 2>&1 || fail "timeout (coreutils) not found"
@@ -89,12 +106,22 @@ for jar in "${JARS[@]}"; do
   [[ -n "$jar" ]] || continue
   [[ -f "$jar" ]] || fail "resolved jar is missing: $jar"
   name="$(basename "$jar")"
+  module_jar=""
+  for pattern in "${MODULE_PATTERNS[@]}"; do
+    # shellcheck disable=SC2053 # glob match on purpose
+    if [[ "$name" == $pattern ]]; then module_jar=yes; fi
+  done
+  if [[ -n "$module_jar" ]]; then
+    mkdir -p "$TMP/module-lib"
+    ln "$jar" "$TMP/module-lib/$name" 2>/dev/null || cp "$jar" "$TMP/module-lib/$name"
+    continue
+  fi
   ln "$jar" "$TMP/lib/$name" 2>/dev/null || cp "$jar" "$TMP/lib/$name"
   CP="${CP:+$CP:}$DIR/lib/$name"
 done
 printf '%s\n' "$CP" > "$TMP/classpath.txt"
 
-if ! javac --release 17 -encoding UTF-8 -nowarn -d "$TMP/classes" \
+if ! javac --release "$RELEASE" -encoding UTF-8 -nowarn -d "$TMP/classes" \
     -cp "$TMP/lib/*" "${SOURCES[@]}" >"$TMP/javac.log" 2>&1; then
   fail "javac could not compile $LAUNCHER" "$TMP/javac.log"
 fi
