@@ -896,6 +896,43 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    ha: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description:
+            "Run several workers with this config, one active: the active one holds GET_LOCK('<internalDatabase>:<pipeline>') of the source database, the others wait (docs/ha.md). Needs checkpoint.store: mysql.",
+        }),
+        workerId: Type.Optional(
+          Type.String({
+            maxLength: 200,
+            description:
+              'How this worker names itself in /readyz and the admin API. Unset: <hostname>:<pid>.',
+          }),
+        ),
+        sessionTimeoutMs: Type.Integer({
+          minimum: 1000,
+          maximum: 60_000,
+          default: 3000,
+          description:
+            'wait_timeout/net_read_timeout of the lock connection (rounded up to seconds): a frozen or cut-off active worker loses its lock this long after its last ping.',
+        }),
+        pingIntervalMs: Type.Integer({
+          minimum: 100,
+          maximum: 30_000,
+          default: 1000,
+          description:
+            'How often the active worker checks it still holds its lock (must be below sessionTimeoutMs).',
+        }),
+        retryIntervalMs: Type.Integer({
+          minimum: 50,
+          maximum: 30_000,
+          default: 500,
+          description: 'How often a standby worker tries to take the lock.',
+        }),
+      },
+      strict,
+    ),
     internalDatabase: Type.String({
       default: 'syncline',
       description: 'Schema in the source MariaDB for checkpoints, dead letters and snapshot signals.',

@@ -32,6 +32,7 @@ export class SynclineMetrics {
   private views: () => PipelineView[] = () => [];
   private deadLetterStore: DeadLetterStore | undefined;
   private cacheStats: (() => CacheStats) | undefined;
+  private haStatus: (() => { role: string; failovers: number; stepDowns: number }) | undefined;
   private dlqCounts: { at: number; rows: Array<{ index: string; kind: string; count: number }> } | undefined;
   private readonly http: Histogram<'route' | 'method' | 'status'>;
   private readonly bulk: Histogram<'pipeline'>;
@@ -67,6 +68,7 @@ export class SynclineMetrics {
     this.deadLetterMetrics();
     this.driftMetrics();
     this.cacheMetrics();
+    this.haMetrics();
   }
 
   get contentType(): string {
@@ -86,6 +88,47 @@ export class SynclineMetrics {
       const child = this.freshness.labels({ pipeline: h.pipeline.name });
       h.pipeline.stats.onFreshness = (ms) => child.observe(ms / 1000);
     };
+  }
+
+  /** With ha.enabled: this worker's role and failover counts (docs/ha.md). */
+  watchLeadership(status: () => { role: string; failovers: number; stepDowns: number }): void {
+    this.haStatus = status;
+  }
+
+  private haMetrics(): void {
+    const registers = [this.registry];
+    const leader: Gauge = new Gauge({
+      name: 'syncline_leader',
+      help: "HA: 1 while this worker is the active one (holds the pipelines' database lock), 0 while standby; absent without ha.enabled.",
+      registers,
+      collect: () => {
+        leader.reset();
+        const s = this.haStatus?.();
+        if (s) leader.set(s.role === 'active' ? 1 : 0);
+      },
+    });
+    const counter = (name: string, help: string, key: 'failovers' | 'stepDowns') => {
+      const c: Counter = new Counter({
+        name,
+        help,
+        registers,
+        collect: () => {
+          c.reset();
+          const s = this.haStatus?.();
+          if (s) c.inc(s[key]);
+        },
+      });
+    };
+    counter(
+      'syncline_failovers_total',
+      'HA: times this worker took the pipelines over from another worker (a fencing token existed).',
+      'failovers',
+    );
+    counter(
+      'syncline_leader_step_downs_total',
+      'HA: times this worker lost its lock (connection gone, ping late) and stopped its pipelines.',
+      'stepDowns',
+    );
   }
 
   watchSearchCache(stats: () => CacheStats): void {

@@ -28,6 +28,8 @@ export interface RunnerHooks {
   onPipeline?: (handle: { readonly pipeline: Pipeline }) => void;
   /** After every answered `_bulk` request of a pipeline's sink. */
   onBulk?: (pipeline: string, latencyMs: number, items: number) => void;
+  /** Wraps the checkpoint store of each start() (HA: fenced commits, docs/ha.md). */
+  checkpoints?: (store: CheckpointStore) => CheckpointStore;
 }
 
 /**
@@ -46,7 +48,7 @@ export class PipelineRunner {
   mappings: MappingSet | undefined;
   readonly deadLetters: MysqlDeadLetterStore;
   readonly hooks: RunnerHooks = {};
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
   private readonly running: Promise<void>[] = [];
   private kafkaModule: typeof import('./kafka-pipelines.js') | undefined;
 
@@ -60,10 +62,17 @@ export class PipelineRunner {
   }
 
   async start(): Promise<void> {
+    // a runner stopped by a step-down (docs/ha.md) starts again with fresh pipelines
+    if (this.abort.signal.aborted) {
+      this.abort = new AbortController();
+      for (const list of [this.handles, this.polling, this.relays, this.kafkaPipelines, this.running])
+        list.length = 0;
+    }
     // The Kafka client is loaded only when a pipeline uses Kafka (it costs ~35 MB and half a second).
     if (usesKafka(this.config)) this.kafkaModule = await import('./kafka-pipelines.js');
     this.mappings = await prepareMappings(this.config, this.clients, this.search, this.logger);
-    const checkpoints = createCheckpointStore(this.config, this.clients.db);
+    const base = createCheckpointStore(this.config, this.clients.db);
+    const checkpoints = this.hooks.checkpoints?.(base) ?? base;
     for (const p of [...this.config.pipelines, ...implicitOutboxPipelines(this.config)]) {
       const to = 'sink' in p ? p.sink : undefined;
       if (p.source.type === 'outbox') {

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { assertTokensSafeToServe } from '../config/admin-token.js';
 import type { SynclineConfig } from '../config/schema.js';
+import { SynclineError } from '../core/errors.js';
+import { Leadership } from '../ha/leadership.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import { type OpsContext, opsContextFor } from '../ops/context.js';
 import { JobRegistry } from '../ops/jobs.js';
@@ -24,6 +26,8 @@ export class SynclineService {
   private catalogDb: DataSource | undefined;
   private searchClient: SearchClient | undefined;
   runner: PipelineRunner | undefined;
+  /** With ha.enabled: the lock that decides whether this worker's pipelines run (docs/ha.md). */
+  leadership: Leadership | undefined;
   /** Operations over this process's pipelines (admin routes, scheduled reconcile); see src/ops. */
   ops: OpsContext | undefined;
   readonly jobs = new JobRegistry();
@@ -45,6 +49,16 @@ export class SynclineService {
   async start(signal?: AbortSignal): Promise<void> {
     // Before anything starts: a refused token must not leave a half-started stack behind.
     if (this.options.api !== false) assertTokensSafeToServe(this.config);
+    if (this.config.ha.enabled && this.config.checkpoint.store !== 'mysql')
+      throw new SynclineError(
+        'CONFIG_INVALID',
+        'ha.enabled needs checkpoint.store: mysql (the fencing token is checked in the source database)',
+      );
+    if (this.config.ha.enabled && this.config.ha.pingIntervalMs >= this.config.ha.sessionTimeoutMs)
+      throw new SynclineError(
+        'CONFIG_INVALID',
+        `ha.pingIntervalMs (${this.config.ha.pingIntervalMs}) must be below ha.sessionTimeoutMs (${this.config.ha.sessionTimeoutMs})`,
+      );
     if (this.config.stack.manage) {
       const stack = new LocalStack(this.config);
       this.logger.info('starting the local stack (stack.manage=true)');
@@ -63,7 +77,11 @@ export class SynclineService {
     }
     this.runner = new PipelineRunner(this.config, this.clients, this.searchClient, this.logger);
     this.metrics.watchRunner(this.runner);
-    await this.runner.start();
+    if (this.config.ha.enabled) {
+      this.leadership = new Leadership(this.config, this.runner, this.clients.db, this.logger);
+      this.metrics.watchLeadership(() => this.leadership!.status());
+      this.leadership.start();
+    } else await this.runner.start();
     this.ops = opsContextFor({
       config: this.config,
       db: this.clients.db,
@@ -100,7 +118,10 @@ export class SynclineService {
       db: this.catalogDb,
       search: this.searchClient,
       logger: this.logger,
-      readiness: { pipelines: () => this.runner?.pipelines() ?? [] },
+      readiness: {
+        pipelines: () => this.runner?.pipelines() ?? [],
+        ...(this.leadership && { ha: () => this.leadership!.status() }),
+      },
       ...(this.ingest && { ingest: this.ingest }),
       metrics: this.metrics,
       ops: { context: this.ops, jobs: this.jobs },
@@ -120,7 +141,8 @@ export class SynclineService {
       await this.ingest?.close();
       await this.jobs.stop();
       await this.reconcileScheduler?.stop();
-      await this.runner?.stop();
+      if (this.leadership) await this.leadership.stop();
+      else await this.runner?.stop();
       await Promise.allSettled([
         this.catalogDb?.destroy(),
         this.searchClient?.close(),

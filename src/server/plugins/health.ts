@@ -9,6 +9,8 @@ export interface PipelineState {
 export interface ReadinessSource {
   /** Pipelines and their state; ready only when none has failed. */
   pipelines(): PipelineState[];
+  /** With ha.enabled: this worker's role (active / standby) and the leader's identity (docs/ha.md). */
+  ha?(): { role: string; worker: string };
 }
 
 /** What /readyz probes: each resolves to a short detail (a version, a cluster status) or throws. */
@@ -67,7 +69,13 @@ export async function healthPlugin(
       const failed = pipelines.filter((p) => p.state === 'failed');
       const ready = mysql.ok && search.ok && failed.length === 0;
       reply.code(ready ? 200 : 503);
-      return { status: ready ? 'ready' : 'not-ready', checks: { mysql, search }, pipelines };
+      const ha = readiness.ha?.();
+      return {
+        status: ready ? 'ready' : 'not-ready',
+        checks: { mysql, search },
+        pipelines,
+        ...(ha && { ha }),
+      };
     },
   );
 }

@@ -39,10 +39,19 @@ export function installAdminAuth(app: FastifyInstance, token: string): void {
   });
 }
 
+const HaStatusSchema = Type.Object(
+  {
+    role: Type.Union([Type.Literal('active'), Type.Literal('standby')]),
+    worker: Type.String(),
+    leader: Type.Optional(Type.Object({ holder: Type.String(), token: Type.Number(), since: Type.String() })),
+  },
+  { additionalProperties: true, description: "This worker's role and the leader (docs/ha.md)" },
+);
 const PipelineList = Type.Object({
   pipelines: Type.Array(
     Type.Object({ name: Type.String(), state: Type.String() }, { additionalProperties: true }),
   ),
+  ha: Type.Optional(HaStatusSchema),
 });
 const PipelineStatusSchema = Type.Object(
   { name: Type.String(), state: Type.String() },
@@ -99,7 +108,13 @@ export async function adminRoutes(
         response: { 200: PipelineList, 401: S.ErrorResponse },
       },
     },
-    async () => ({ pipelines: opts.backend ? opts.backend.pipelines() : opts.readiness.pipelines() }),
+    async () => {
+      const ha = opts.readiness.ha?.();
+      return {
+        pipelines: opts.backend ? opts.backend.pipelines() : opts.readiness.pipelines(),
+        ...(ha && { ha }),
+      };
+    },
   );
   app.get<{ Params: { name: string } }>(
     `${ADMIN_PREFIX}/pipelines/:name`,
@@ -113,6 +128,22 @@ export async function adminRoutes(
       },
     },
     async (req) => backend().pipeline(req.params.name),
+  );
+  app.get(
+    `${ADMIN_PREFIX}/ha`,
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "High availability: this worker's role (active / standby), the leader, failovers",
+        security,
+        response: { 200: HaStatusSchema, ...errors(401, 404) },
+      },
+    },
+    async () => {
+      const ha = opts.readiness.ha?.();
+      if (!ha) throw new SynclineError('API_NOT_FOUND', 'ha.enabled is false: this worker runs alone');
+      return ha;
+    },
   );
   for (const action of ['pause', 'resume'] as const) {
     app.post<{ Params: { name: string } }>(
