@@ -3,7 +3,7 @@ import type { AnyBinlogEvent } from '@vlasky/zongji';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { EventTranslator } from '../../../src/sources/mysql-binlog/streaming/event-translator.js';
-import { formatGtidPosition, parseGtidPosition } from '../../../src/sources/mysql-binlog/streaming/gtid.js';
+import { GtidState, gtidText } from '../../../src/sources/mysql-binlog/streaming/gtid-state.js';
 import type { RawBinlogEvent, RowsEvent } from '../../../src/sources/mysql-binlog/streaming/raw-event.js';
 import {
   type ColumnSchemaLike,
@@ -33,10 +33,7 @@ function zongjiEvent(e: RecordedEvent): AnyBinlogEvent {
   return { ...fields, getEventName: () => e.name } as unknown as AnyBinlogEvent;
 }
 
-function translateAll(
-  events = recording.events,
-  t = new EventTranslator(parseGtidPosition(recording.start)),
-) {
+function translateAll(events = recording.events, t = new EventTranslator(GtidState.parse(recording.start))) {
   const out: RawBinlogEvent[] = [];
   for (const e of events) {
     out.push(...t.translate(zongjiEvent(e), e.columnSchemas as ColumnSchemaLike[] | undefined));
@@ -48,7 +45,7 @@ function translateAll(
 function outline(ev: RawBinlogEvent): string {
   switch (ev.kind) {
     case 'begin':
-      return `begin ${formatGtidPosition(new Map([[0, ev.gtid]]))}${ev.standalone ? ' standalone' : ''}${ev.xaPrepare ? ` xa-prepare ${ev.xaPrepare}` : ''}`;
+      return `begin ${gtidText(ev.gtid)}${ev.standalone ? ' standalone' : ''}${ev.xaPrepare ? ` xa-prepare ${ev.xaPrepare}` : ''}`;
     case 'rows':
       return `${ev.op} ${ev.database}.${ev.table} ×${ev.rows.length}`;
     case 'statement':
@@ -116,7 +113,7 @@ describe('event translation of recorded zongji events', () => {
       `insert ${DB}.types ×1`,
       `commit 0-1-8136 ${FILE}:64282373`,
     ]);
-    expect(formatGtidPosition(translator.committed)).toBe('0-1-8136');
+    expect(translator.committed.toString()).toBe('0-1-8136');
     expect(translator.inGroup).toBe(false);
   });
 
@@ -211,7 +208,7 @@ describe('event translation of recorded zongji events', () => {
   });
 
   it('leaves the zongji events as it got them (adjusted rows are copies)', () => {
-    const t = new EventTranslator(parseGtidPosition(recording.start));
+    const t = new EventTranslator(GtidState.parse(recording.start));
     const firstInsert = recording.events.findIndex((e) => e.name === 'writerows');
     const given = recording.events.slice(0, firstInsert + 1).map((e) => ({ e, ev: zongjiEvent(e) }));
     const out = given.flatMap(({ e, ev }) =>
@@ -234,19 +231,19 @@ describe('event translation of recorded zongji events', () => {
     const firstXaRow = events.findIndex(
       (e) => e.name === 'writerows' && JSON.stringify(e.fields).includes('xa rolled back'),
     );
-    const t = new EventTranslator(parseGtidPosition(recording.start));
+    const t = new EventTranslator(GtidState.parse(recording.start));
     translateAll(events.slice(0, firstXaRow), t);
     expect(t.inGroup).toBe(true);
-    expect(formatGtidPosition(t.committed)).toBe('0-1-8131');
+    expect(t.committed.toString()).toBe('0-1-8131');
     t.reset();
     expect(t.inGroup).toBe(false);
     // table ids are forgotten: a rows event without its TableMap yields nothing
     expect(t.translate(zongjiEvent(events[firstXaRow]!))).toEqual([]);
-    expect(formatGtidPosition(t.committed)).toBe('0-1-8131');
+    expect(t.committed.toString()).toBe('0-1-8131');
   });
 
   it('an XA_PREPARE event flagged one-phase commits at once (MySQL logs XA COMMIT … ONE PHASE that way)', () => {
-    const t = new EventTranslator(parseGtidPosition('0-1-10'));
+    const t = new EventTranslator(GtidState.parse('0-1-10'));
     const gtid = {
       getEventName: () => 'mariadbgtid',
       seqNo: 11,
@@ -277,7 +274,7 @@ describe('event translation of recorded zongji events', () => {
   });
 
   it('takes the xid of an XA decision from its statement when the GTID event carries none', () => {
-    const t = new EventTranslator(parseGtidPosition('0-1-10'));
+    const t = new EventTranslator(GtidState.parse('0-1-10'));
     const gtid = { getEventName: () => 'mariadbgtid', seqNo: 11, domainId: 0, serverId: 1, standalone: true };
     t.translate({ ...gtid, timestamp: 1, nextPosition: 0 } as unknown as AnyBinlogEvent);
     const q = {
@@ -293,7 +290,7 @@ describe('event translation of recorded zongji events', () => {
   });
 
   it('heartbeats pass between groups, not inside one', () => {
-    const t = new EventTranslator(parseGtidPosition(recording.start));
+    const t = new EventTranslator(GtidState.parse(recording.start));
     const hb = { getEventName: () => 'heartbeat', binlogName: FILE, nextPosition: 64282373, timestamp: 0 };
     expect(t.translate(hb as unknown as AnyBinlogEvent)).toEqual([
       { kind: 'heartbeat', file: FILE, pos: 64282373 },

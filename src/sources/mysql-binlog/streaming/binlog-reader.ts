@@ -11,7 +11,8 @@ import {
 } from './connection.js';
 import { classifyBinlogError, unreachable } from './errors.js';
 import { EventTranslator, TRANSLATED_EVENTS } from './event-translator.js';
-import { formatGtidPosition, parseGtidPosition } from './gtid.js';
+import { type Flavour, GtidState } from './gtid-state.js';
+import { serverGtids } from './position.js';
 import { eventWeight, type RawBinlogEvent } from './raw-event.js';
 
 /** Where to start: after a GTID position, at binlog coordinates, or at the current end of the binlog. */
@@ -88,7 +89,7 @@ interface Flow {
 }
 
 /**
- * Streams one MariaDB server's binlog through zongji as whole event groups, with bounded buffering and
+ * Streams one MariaDB or MySQL server's binlog through zongji as whole event groups, with bounded buffering and
  * reconnects. This class is the connection (zongji, flow control, watchdog, reconnect); what the events
  * mean is EventTranslator's (event-translator.ts), which does no I/O.
  *
@@ -98,7 +99,7 @@ interface Flow {
  * column metadata, so both hold a lock and the socket resumes only when neither does.
  *
  * Reconnect: the reader tracks the GTID position after the last *commit* it buffered; a new connection
- * resumes there (MariaDB @slave_connect_state), so a group cut by the failure replays whole. A
+ * resumes there (MariaDB @slave_connect_state, MySQL COM_BINLOG_DUMP_GTID), so a group cut by the failure replays whole. A
  * `reconnected` marker tells the consumer to drop the partial group it has seen.
  */
 export class BinlogReader {
@@ -114,7 +115,8 @@ export class BinlogReader {
   private closed = false;
   private started = false;
   /** zongji events → raw events; holds the position after the last commit (where a reconnect resumes). */
-  private translator = new EventTranslator(new Map());
+  private translator = new EventTranslator(GtidState.EMPTY);
+  private flavour: Flavour | undefined;
   private z: ZongJi | undefined;
   private epoch = 0;
   private flow: Flow | undefined;
@@ -135,9 +137,14 @@ export class BinlogReader {
     this.where = `binlog ${describeServer(options.connection)}`;
   }
 
-  /** The GTID position after the last commit received (buffered or consumed). */
+  /** The GTID position (MariaDB) or set (MySQL) after the last commit received (buffered or consumed). */
   get position(): string {
-    return formatGtidPosition(this.translator.committed);
+    return this.translator.committed.toString();
+  }
+
+  /** The server's GTID dialect, once start() resolved it. */
+  get serverFlavour(): Flavour | undefined {
+    return this.flavour;
   }
 
   get stats(): ReaderStats {
@@ -165,7 +172,7 @@ export class BinlogReader {
     this.started = true;
     for (;;) {
       try {
-        this.translator = new EventTranslator(parseGtidPosition(await this.resolveStart()));
+        this.translator = new EventTranslator(GtidState.parse(await this.resolveStart()));
         break;
       } catch (e) {
         const c = classifyBinlogError(e, this.where, describeStart(this.o.start));
@@ -231,22 +238,46 @@ export class BinlogReader {
 
   private async resolveStart(): Promise<string> {
     const start = this.o.start;
+    let given: GtidState | undefined;
+    const coords = typeof start === 'object' && 'file' in start ? start : undefined;
     if (typeof start === 'object' && 'gtid' in start) {
       try {
-        parseGtidPosition(start.gtid);
+        given = GtidState.parse(start.gtid);
       } catch (e) {
         throw new SynclineError(
           'PREFLIGHT_FAILED',
           `${this.where}: checkpoint is unusable: ${(e as Error).message}`,
         );
       }
-      return start.gtid;
     }
     const conn = await controlConnection(this.o.connection);
     try {
-      if (start === 'end') {
-        const [rows] = await conn.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-        return String(rows[0]?.pos ?? '');
+      const server = await serverGtids(conn);
+      this.flavour = server.flavour;
+      if (given) {
+        if (given.flavour !== undefined && given.flavour !== server.flavour) {
+          throw new SynclineError(
+            'POSITION_PURGED',
+            `${this.where}: the checkpoint '${given}' is a ${given.flavour} GTID position but the server is ${server.flavour}: it belongs to another server. Delete the checkpoint to re-snapshot`,
+          );
+        }
+        if (server.flavour === 'mysql' && !given.includes(server.purged)) {
+          // The server would refuse the dump (1236); say which transactions are gone.
+          throw new SynclineError(
+            'POSITION_PURGED',
+            `${this.where}: the server purged transactions the checkpoint has not seen (${server.purged.missingFrom(given)}), from GTID set '${given}': gtid_purged is not contained in the checkpoint`,
+            { details: { from: given.toString(), purged: server.purged.toString() } },
+          );
+        }
+        return given.toString();
+      }
+      if (!coords) return server.executed.toString();
+      const start = coords;
+      if (server.flavour === 'mysql') {
+        throw new SynclineError(
+          'PREFLIGHT_FAILED',
+          `${this.where}: a checkpoint without a GTID set (${start.file}:${start.pos}) cannot be resumed on MySQL: delete it to re-snapshot`,
+        );
       }
       const [rows] = await conn.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS pos', [
         start.file,
@@ -281,19 +312,21 @@ export class BinlogReader {
       if (epoch === this.epoch) this.onBinlog(z, ev);
     });
     z.on('error', (err: Error) => {
-      if (epoch === this.epoch) this.onFailure(err);
-    });
-    z.on('ready', () => {
       if (epoch !== this.epoch) return;
-      if (!z.isMariaDb) {
+      // zongji reports an event type it skips (compressed payload, partial JSON) before that event: stop.
+      const undecoded = /TRANSACTION_PAYLOAD_EVENT|PARTIAL_UPDATE_ROWS_EVENT/.exec(err.message)?.[0];
+      if (undecoded) {
         this.fail(
-          new SynclineError(
-            'PREFLIGHT_FAILED',
-            `${this.where}: the server is ${z.serverVersion}; binlog streaming supports MariaDB (10.5+) only so far`,
+          this.translator.undecodedError(
+            undecoded === 'TRANSACTION_PAYLOAD_EVENT' ? 'transactionpayload' : 'partialupdaterows',
           ),
         );
         return;
       }
+      this.onFailure(err);
+    });
+    z.on('ready', () => {
+      if (epoch !== this.epoch) return;
       this.connected = true;
       this.lastReceivedAt = Date.now();
     });
@@ -446,7 +479,23 @@ export class BinlogReader {
     if (ev.getEventName() === 'heartbeat') this.attempts = 0; // the stream is healthy
     const schemas =
       ev.getEventName() === 'tablemap' ? z.tableMap[(ev as TableMapEvent).tableId]?.columnSchemas : undefined;
-    for (const out of this.translator.translate(ev, schemas)) {
+    let translated: RawBinlogEvent[];
+    try {
+      translated = this.translator.translate(ev, schemas);
+    } catch (e) {
+      // An event that cannot be turned into changes ends the stream before its commit: never skipped.
+      this.fail(
+        e instanceof SynclineError
+          ? e
+          : new SynclineError(
+              'INTERNAL',
+              `${this.where}: cannot translate a ${ev.getEventName()} event: ${(e as Error).message}`,
+              { cause: e },
+            ),
+      );
+      return;
+    }
+    for (const out of translated) {
       if (out.kind === 'statement') {
         // DDL may change a table under an unchanged table id: make zongji re-read column metadata (it only
         // caches on the INFORMATION_SCHEMA path; binlog_row_metadata=FULL rebuilds per TableMap anyway).

@@ -1,6 +1,7 @@
 import type {
   AnyBinlogEvent,
   DeleteRowsEvent,
+  GtidEvent,
   HeartbeatEvent,
   MariadbGtidEvent,
   QueryEvent,
@@ -11,7 +12,8 @@ import type {
   XaPrepareEvent,
 } from '@vlasky/zongji';
 import type { Row } from '../../../core/change-event.js';
-import { advance, formatGtidPosition, type Gtid, type GtidPosition } from './gtid.js';
+import { SynclineError } from '../../../core/errors.js';
+import { type AnyGtid, type GtidState, gtidText, parseAnyGtid } from './gtid-state.js';
 import type { RawBinlogEvent, RowsEvent, XaId, XaOutcome } from './raw-event.js';
 import { type ColumnSchemaLike, rowNormalizer } from './row-values.js';
 
@@ -19,6 +21,8 @@ import { type ColumnSchemaLike, rowNormalizer } from './row-values.js';
 export const TRANSLATED_EVENTS = [
   'rotate',
   'mariadbgtid',
+  'gtid',
+  'anonymousgtid',
   'query',
   'tablemap',
   'writerows',
@@ -27,7 +31,24 @@ export const TRANSLATED_EVENTS = [
   'xid',
   'xaprepare',
   'heartbeat',
+  'transactionpayload',
+  'partialupdaterows',
 ] as const;
+
+/**
+ * MySQL event types zongji 0.9 cannot decode (it skips their bytes): a transaction in one of them must
+ * stop the stream before its commit, never be skipped. Each names the setting that avoids it.
+ */
+const UNDECODED: Record<string, { readonly what: string; readonly fix: string }> = {
+  transactionpayload: {
+    what: 'a compressed transaction (TRANSACTION_PAYLOAD_EVENT, binlog_transaction_compression=ON)',
+    fix: 'SET GLOBAL binlog_transaction_compression=OFF (and in my.cnf); sessions keep their value until they reconnect',
+  },
+  partialupdaterows: {
+    what: 'a partial JSON update (PARTIAL_UPDATE_ROWS_EVENT, binlog_row_value_options=PARTIAL_JSON)',
+    fix: "SET GLOBAL binlog_row_value_options='' (and in my.cnf); sessions keep their value until they reconnect",
+  },
+};
 
 interface TableInfo {
   readonly database: string;
@@ -38,9 +59,10 @@ interface TableInfo {
 }
 
 interface OpenGroup {
-  readonly gtid: Gtid;
-  readonly standalone: boolean;
-  readonly after: GtidPosition;
+  readonly gtid: AnyGtid;
+  /** MariaDB tells it in the GTID event; on MySQL a group whose first statement is not BEGIN / XA START is. */
+  standalone: boolean | undefined;
+  readonly after: GtidState;
   readonly xid?: XaId;
 }
 
@@ -55,17 +77,17 @@ interface OpenGroup {
  * a value needs adjusting (row-values.ts), which yields a copy.
  */
 export class EventTranslator {
-  private done: GtidPosition;
+  private done: GtidState;
   private open: OpenGroup | undefined;
   private readonly tables = new Map<number, TableInfo>();
   private file = '';
 
-  constructor(committed: GtidPosition) {
+  constructor(committed: GtidState) {
     this.done = committed;
   }
 
-  /** The GTID position after the last commit translated. */
-  get committed(): GtidPosition {
+  /** The GTID position (MariaDB) or set (MySQL) after the last commit translated. */
+  get committed(): GtidState {
     return this.done;
   }
 
@@ -96,6 +118,13 @@ export class EventTranslator {
       }
       case 'mariadbgtid':
         return [this.begin(ev as MariadbGtidEvent)];
+      case 'gtid':
+        return [this.beginMysql((ev as GtidEvent).gtid, ev.timestamp)];
+      case 'anonymousgtid':
+        return [this.beginMysql(undefined)];
+      case 'transactionpayload':
+      case 'partialupdaterows':
+        throw this.undecodedError(ev.getEventName());
       case 'query':
         return this.query(ev as QueryEvent);
       case 'xid':
@@ -134,25 +163,67 @@ export class EventTranslator {
   }
 
   private begin(g: MariadbGtidEvent): RawBinlogEvent {
-    const gtid: Gtid = { domainId: g.domainId, serverId: g.serverId, seqNo: BigInt(g.seqNo) };
-    const after = advance(this.done, gtid);
+    const gtid: AnyGtid = { domainId: g.domainId, serverId: g.serverId, seqNo: BigInt(g.seqNo) };
     // XA PREPARE and XA COMMIT/ROLLBACK groups name their XA transaction in the GTID event.
     const xid = g.preparedXa || g.completedXa ? xaId(g.xidGtrid, g.xidBqual, g.xidFormatId) : undefined;
-    this.open = { gtid, standalone: g.standalone, after, ...(xid !== undefined && { xid }) };
+    return this.openGroup(gtid, g.standalone, g.timestamp, xid, g.preparedXa && xid !== undefined);
+  }
+
+  /** MySQL: whether the group is a transaction or a lone DDL is known only from its first statement. */
+  private beginMysql(gtid: string | undefined, timestampMs = 0): RawBinlogEvent {
+    if (gtid === undefined) {
+      throw new SynclineError(
+        'PREFLIGHT_FAILED',
+        'the binlog has an anonymous transaction (no GTID): streaming needs gtid_mode=ON. Fix: SET GLOBAL enforce_gtid_consistency=ON, then gtid_mode through OFF_PERMISSIVE, ON_PERMISSIVE to ON',
+      );
+    }
+    return this.openGroup(parseAnyGtid(gtid), undefined, timestampMs, undefined, false);
+  }
+
+  private openGroup(
+    gtid: AnyGtid,
+    standalone: boolean | undefined,
+    timestampMs: number,
+    xid: XaId | undefined,
+    xaPrepare: boolean,
+  ): RawBinlogEvent {
+    const after = this.done.add(gtid);
+    this.open = { gtid, standalone, after, ...(xid !== undefined && { xid }) };
     return {
       kind: 'begin',
       gtid,
-      positionBefore: formatGtidPosition(this.done),
-      positionAfter: formatGtidPosition(after),
-      standalone: g.standalone,
-      ...(g.preparedXa && xid !== undefined && { xaPrepare: xid }),
-      timestampMs: g.timestamp,
+      positionBefore: this.done.toString(),
+      positionAfter: after.toString(),
+      sequence: after.count,
+      standalone: standalone ?? false,
+      ...(xaPrepare && xid !== undefined && { xaPrepare: xid }),
+      timestampMs,
     };
+  }
+
+  /** The stop for an event type that cannot be decoded (`transactionpayload`, `partialupdaterows`). */
+  undecodedError(name: string): SynclineError {
+    const u = UNDECODED[name]!;
+    const at = this.open ? `transaction ${gtidText(this.open.gtid)}` : 'the next transaction';
+    return new SynclineError(
+      'PREFLIGHT_FAILED',
+      `the binlog holds ${u.what} at ${at}, which this reader cannot decode: streaming stopped before it (the checkpoint stays at ${this.done.toString() || 'the start'}). Fix: ${u.fix}; transactions already written that way stay undecodable, so re-snapshot (delete the checkpoint) after changing it`,
+      {
+        details: {
+          event: name,
+          at: this.open ? gtidText(this.open.gtid) : undefined,
+          checkpoint: this.done.toString(),
+        },
+      },
+    );
   }
 
   private query(q: QueryEvent): RawBinlogEvent[] {
     const head = q.query.trim().toUpperCase();
-    if (head === 'BEGIN' || !this.open) return [];
+    if (!this.open) return [];
+    if (this.open.standalone === undefined)
+      this.open.standalone = !(head === 'BEGIN' || head.startsWith('XA START'));
+    if (head === 'BEGIN') return [];
     if (head === 'COMMIT' || head === 'ROLLBACK') return this.commit(q);
     // The XA decision group: "XA COMMIT X'…',X'…',n" / "XA ROLLBACK …" (the server logs the id in hex).
     if (head.startsWith('XA COMMIT') || head.startsWith('XA ROLLBACK')) {
@@ -165,7 +236,8 @@ export class EventTranslator {
           .trim();
       return this.commit(q, { xid, outcome: rollback ? 'rollback' : 'commit' });
     }
-    if (head.startsWith('XA END')) return []; // closes the XA branch before XA PREPARE: no data
+    // XA START opens (MySQL logs it), XA END closes the XA branch before XA PREPARE: no data
+    if (head.startsWith('XA END') || head.startsWith('XA START')) return [];
     const statement: RawBinlogEvent = {
       kind: 'statement',
       sql: q.query,
@@ -212,7 +284,7 @@ export class EventTranslator {
       {
         kind: 'commit',
         gtid: g.gtid,
-        position: formatGtidPosition(g.after),
+        position: g.after.toString(),
         file: this.file,
         pos: ev.nextPosition,
         timestampMs: ev.timestamp,

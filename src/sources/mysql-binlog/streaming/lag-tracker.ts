@@ -1,14 +1,14 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { formatGtidPosition, type GtidPosition, hasReached, parseGtidPosition } from './gtid.js';
+import { GtidState } from './gtid-state.js';
 
 /**
  * Replication lag as Debezium-style users expect it: now − commit time of the last transaction processed,
- * and 0 when caught up, i.e. when what was processed has reached the server's @@gtid_binlog_pos (polled
+ * and 0 when caught up, i.e. when what was processed has reached the server's @@gtid_binlog_pos / @@gtid_executed (polled
  * every pollMs) or a heartbeat arrived with nothing left to read.
  */
 export class LagTracker {
-  private server: GtidPosition | undefined;
-  private ours: GtidPosition = new Map();
+  private server: GtidState | undefined;
+  private ours: GtidState = GtidState.EMPTY;
   private lastCommitTsMs = 0;
   private startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -20,7 +20,7 @@ export class LagTracker {
   ) {}
 
   start(position: string): void {
-    this.ours = parseGtidPosition(position);
+    this.ours = GtidState.parse(position);
     this.startedAt = Date.now();
     void this.poll();
     this.timer = setInterval(() => void this.poll(), this.pollMs);
@@ -34,7 +34,7 @@ export class LagTracker {
 
   /** A transaction was processed (any table, captured or not). */
   committed(position: string, commitTsMs: number): void {
-    this.ours = parseGtidPosition(position);
+    this.ours = GtidState.parse(position);
     if (commitTsMs > 0) this.lastCommitTsMs = commitTsMs;
   }
 
@@ -44,22 +44,26 @@ export class LagTracker {
   }
 
   lagSeconds(now = Date.now()): number {
-    if (this.server && hasReached(this.ours, this.server)) return 0;
+    if (this.server && this.ours.includes(this.server)) return 0;
     if (this.server === undefined) return 0; // not known yet
     const since = this.lastCommitTsMs > 0 ? this.lastCommitTsMs : this.startedAt;
     return Math.max(0, (now - since) / 1000);
   }
 
   get serverPosition(): string | undefined {
-    return this.server ? formatGtidPosition(this.server) : undefined;
+    return this.server?.toString();
   }
 
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
-      const [rows] = await this.pool.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-      this.server = parseGtidPosition(String(rows[0]?.pos ?? ''));
+      // MariaDB has gtid_binlog_pos, MySQL gtid_executed: whichever the server has.
+      const [rows] = await this.pool.query<RowDataPacket[]>(
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_binlog_pos', 'gtid_executed')",
+      );
+      const pick = rows.find((r) => String(r.Variable_name).toLowerCase() === 'gtid_binlog_pos') ?? rows[0];
+      this.server = GtidState.parse(String(pick?.Value ?? ''));
     } catch {
       // The reader reports connection problems; lag keeps its last basis meanwhile.
     } finally {

@@ -1,12 +1,14 @@
-import type { RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { composeVersion, MAX_SUB, type Position } from '../../../core/change-event.js';
+import { SynclineError } from '../../../core/errors.js';
 import type { ReaderStart } from './binlog-reader.js';
 import { type BinlogConnectionConfig, controlConnection } from './connection.js';
-import { formatGtid, type Gtid, parseGtidPosition } from './gtid.js';
+import { type AnyGtid, type Flavour, GtidState, gtidText } from './gtid-state.js';
 
 /**
- * Binlog checkpoints: `{ gtid: "0-1-1234[,1-2-55…]", file, pos }`. The GTID position is authoritative
- * (valid across failover); file+pos are kept for people and as a fallback when a checkpoint has no gtid.
+ * Binlog checkpoints: `{ gtid, file, pos }` where gtid is a MariaDB GTID position ("0-1-1234[,1-2-55…]")
+ * or a MySQL GTID set ("uuid:1-91[:tag:1-5],…"). The GTID text is authoritative (valid across failover);
+ * file+pos are kept for people and as a fallback when a checkpoint has no gtid.
  */
 export interface BinlogCheckpoint {
   readonly gtid: string;
@@ -36,19 +38,72 @@ export function startPointOf(from: Position | undefined, whenNone: 'end' | 'begi
 }
 
 /**
- * The Position of a GTID position string. `last` is the transaction it ends with (the version's
- * sequence); without it the highest sequence number of any domain is used.
+ * The Position of a GTID position / set text. Its version is the one of the last transaction in it:
+ * composeVersion(count of executed transactions, MAX_SUB) (docs/guarantees.md, "Versions"). `last` only
+ * labels it.
  */
-export function positionOf(gtid: string, file?: string, pos?: number, last?: Gtid): Position {
-  const parsed = parseGtidPosition(gtid);
-  const tail =
-    last ??
-    [...parsed.values()].reduce<Gtid | undefined>((m, g) => (!m || g.seqNo > m.seqNo ? g : m), undefined);
+export function positionOf(gtid: string, file?: string, pos?: number, last?: AnyGtid): Position {
+  const state = GtidState.parse(gtid);
+  const tail = last ? gtidText(last) : state.isEmpty ? undefined : shortLabel(state);
   return {
-    version: composeVersion(tail?.seqNo ?? 0n, Number(MAX_SUB)),
+    version: composeVersion(state.count, Number(MAX_SUB)),
     checkpoint: { gtid, ...(file !== undefined && { file }), ...(pos !== undefined && { pos }) },
-    label: tail ? `gtid ${formatGtid(tail)}` : 'gtid (empty)',
+    label: tail ? `gtid ${tail}` : 'gtid (empty)',
   };
+}
+
+function shortLabel(state: GtidState): string {
+  if (state.flavour === 'mariadb') {
+    return gtidText(state.domains.reduce((m, g) => (g.seqNo > m.seqNo ? g : m)));
+  }
+  const text = state.toString();
+  return text.length > 120 ? `${text.slice(0, 117)}… (${state.count} transactions)` : text;
+}
+
+/** What a server has executed, asked in its own dialect. */
+export interface ServerGtids {
+  readonly flavour: Flavour;
+  /** MariaDB @@gtid_binlog_pos, MySQL @@gtid_executed. */
+  readonly executed: GtidState;
+  /** MySQL @@gtid_purged: transactions no longer in any binlog (MariaDB: empty, see preflight). */
+  readonly purged: GtidState;
+}
+
+/**
+ * Detects the GTID dialect once, by capability (which variables exist), not by version string: MariaDB
+ * has gtid_binlog_pos, MySQL gtid_executed. Refuses a MySQL server without gtid_mode=ON.
+ */
+export async function serverGtids(conn: Connection): Promise<ServerGtids> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_binlog_pos', 'gtid_executed', 'gtid_purged', 'gtid_mode')",
+  );
+  const v = new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value ?? '')]));
+  if (v.has('gtid_binlog_pos')) {
+    return {
+      flavour: 'mariadb',
+      executed: GtidState.parse(v.get('gtid_binlog_pos')!),
+      purged: GtidState.EMPTY,
+    };
+  }
+  if (v.has('gtid_executed')) {
+    const mode = (v.get('gtid_mode') ?? 'OFF').toUpperCase();
+    if (mode !== 'ON') {
+      throw new SynclineError(
+        'PREFLIGHT_FAILED',
+        `gtid_mode is ${mode}: binlog streaming from MySQL needs gtid_mode=ON (positions that survive failover). Fix: SET GLOBAL enforce_gtid_consistency=ON, then step gtid_mode through OFF_PERMISSIVE and ON_PERMISSIVE to ON, and put both in my.cnf`,
+        { details: { variable: 'gtid_mode', value: mode } },
+      );
+    }
+    return {
+      flavour: 'mysql',
+      executed: GtidState.parse(v.get('gtid_executed')!),
+      purged: GtidState.parse(v.get('gtid_purged') ?? ''),
+    };
+  }
+  throw new SynclineError(
+    'PREFLIGHT_FAILED',
+    'the server has neither gtid_binlog_pos (MariaDB) nor gtid_executed (MySQL): binlog streaming needs MariaDB 10.5+ or MySQL 8.0+',
+  );
 }
 
 /**
@@ -58,15 +113,28 @@ export function positionOf(gtid: string, file?: string, pos?: number, last?: Gti
 export async function currentBinlogPosition(cfg: BinlogConnectionConfig): Promise<Position> {
   const conn = await controlConnection(cfg);
   try {
-    const [g] = await conn.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-    const [m] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    const row = m[0];
+    const g = await serverGtids(conn);
+    const row = await binlogStatus(conn, g.flavour);
     return positionOf(
-      String(g[0]?.pos ?? ''),
+      g.executed.toString(),
       row ? String(row.File) : undefined,
       row ? Number(row.Position) : undefined,
     );
   } finally {
     await conn.end().catch(() => {});
   }
+}
+
+/** SHOW MASTER STATUS (MariaDB) / SHOW BINARY LOG STATUS (MySQL 8.2+, the older name is gone in 8.4+). */
+export async function binlogStatus(conn: Connection, flavour: Flavour): Promise<RowDataPacket | undefined> {
+  if (flavour === 'mysql') {
+    try {
+      const [m] = await conn.query<RowDataPacket[]>('SHOW BINARY LOG STATUS');
+      return m[0];
+    } catch {
+      // MySQL 8.0 / 8.1: the old statement
+    }
+  }
+  const [m] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  return m[0];
 }

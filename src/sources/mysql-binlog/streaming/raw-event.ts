@@ -1,5 +1,5 @@
 import type { Row } from '../../../core/change-event.js';
-import type { Gtid } from './gtid.js';
+import type { AnyGtid } from './gtid-state.js';
 
 /**
  * What the reader hands to the transaction assembler: zongji's events reduced to what CDC needs, with
@@ -20,11 +20,16 @@ export type RawBinlogEvent =
 
 export interface BeginEvent {
   readonly kind: 'begin';
-  readonly gtid: Gtid;
-  /** The full GTID position (all domains) before this group: resuming there replays it. */
+  readonly gtid: AnyGtid;
+  /** The full GTID position (all domains / the whole MySQL set) before this group: resuming there replays it. */
   readonly positionBefore: string;
-  /** The full GTID position (all domains) once this group commits. */
+  /** The full GTID position (all domains / the whole MySQL set) once this group commits. */
   readonly positionAfter: string;
+  /**
+   * The version sequence of this group: the number of transactions executed once it commits
+   * (GtidState.count of positionAfter). Defaults to the MariaDB sequence number when absent.
+   */
+  readonly sequence?: bigint;
   /** Standalone group (DDL): no XID, ends after its statement. */
   readonly standalone: boolean;
   /** An XA PREPARE group: its rows are not committed yet (XA COMMIT or XA ROLLBACK decides, later). */
@@ -71,7 +76,7 @@ export interface StatementEvent {
 
 export interface CommitEvent {
   readonly kind: 'commit';
-  readonly gtid: Gtid;
+  readonly gtid: AnyGtid;
   /** The full GTID position after this group. */
   readonly position: string;
   /** Binlog coordinates just after the commit (a safe file+pos resume point). */

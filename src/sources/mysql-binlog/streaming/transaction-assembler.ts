@@ -7,7 +7,7 @@ import {
   type Row,
 } from '../../../core/change-event.js';
 import { parseStatement, type StatementKind, type TableRef } from './ddl.js';
-import { formatGtid, type Gtid } from './gtid.js';
+import { type AnyGtid, gtidText, isMysqlGtid } from './gtid-state.js';
 import type { CommitEvent, RawBinlogEvent, RowsEvent, StatementEvent, XaId } from './raw-event.js';
 import type { TableFilter } from './table-filter.js';
 import type { TableMetadata } from './table-metadata.js';
@@ -75,8 +75,10 @@ interface PendingSchemaChange {
 type Checkpoint = Readonly<Record<string, unknown>> & { readonly gtid: string };
 
 interface OpenTransaction {
-  readonly gtid: Gtid;
+  readonly gtid: AnyGtid;
   readonly id: string;
+  /** The version sequence: transactions executed once this one commits (BeginEvent.sequence). */
+  readonly sequence: bigint;
   /** Where a restart must resume to replay this group (its prepare, for an XA transaction). */
   readonly before: Checkpoint;
   readonly positionAfter: string;
@@ -102,12 +104,11 @@ const XA_HELD_WARN_MS = 60_000;
 /**
  * Turns the reader's event groups into ChangeEvents.
  *
- * Versions: composeVersion(GTID seq_no, order of the change inside its transaction). Within one GTID
- * domain seq_no grows with every transaction (and keeps growing across failover in gtid_strict_mode), so
- * a replayed or reordered older change can never overwrite a newer one. Sequence numbers of different
- * domains are independent counters: with several domains writing the *same* rows, versions of one domain
- * can lag another's and the newer write would be refused as stale. Keep captured tables written from one
- * domain (the usual layout: domains separate independent writers); preflight warns when there are several.
+ * Versions: composeVersion(sequence, order of the change inside its transaction), where sequence is the
+ * number of transactions executed once this one commits (GtidState.count: the size of the MySQL GTID set,
+ * the sum of the MariaDB domains' sequence numbers). It grows with every transaction whichever server
+ * uuid, tag or domain wrote it, so a replayed or reordered older change can never overwrite a newer one,
+ * also after a failover to a server counting under another uuid (docs/guarantees.md, "Versions").
  *
  * XA: MariaDB writes an XA transaction's rows at XA PREPARE, in a group of their own, and the decision
  * later as a separate "XA COMMIT" / "XA ROLLBACK" group. A prepared transaction is held here, keyed by its
@@ -148,10 +149,11 @@ export class TransactionAssembler {
     switch (ev.kind) {
       case 'begin':
         if (this.tx)
-          this.o.onWarning?.(`group ${this.tx.id} had no commit before ${formatGtid(ev.gtid)}; dropped`);
+          this.o.onWarning?.(`group ${this.tx.id} had no commit before ${gtidText(ev.gtid)}; dropped`);
         this.tx = {
           gtid: ev.gtid,
-          id: formatGtid(ev.gtid),
+          id: gtidText(ev.gtid),
+          sequence: ev.sequence ?? (isMysqlGtid(ev.gtid) ? ev.gtid.gno : ev.gtid.seqNo),
           before: this.last?.gtid === ev.positionBefore ? this.last : { gtid: ev.positionBefore },
           positionAfter: ev.positionAfter,
           xaPrepare: ev.xaPrepare !== undefined,
@@ -304,7 +306,7 @@ export class TransactionAssembler {
     out.push({
       ...this.materialize(tx, checkpoint),
       position: {
-        version: composeVersion(tx.gtid.seqNo, Number(MAX_SUB)),
+        version: composeVersion(tx.sequence, Number(MAX_SUB)),
         checkpoint,
         label: `gtid ${tx.id}`,
       },
@@ -350,7 +352,7 @@ export class TransactionAssembler {
           connector: 'mysql-binlog',
           database: p.database,
           table: p.table,
-          position: { version: composeVersion(tx.gtid.seqNo, p.order), checkpoint, label },
+          position: { version: composeVersion(tx.sequence, p.order), checkpoint, label },
           snapshot: false,
           tsMs: p.tsMs,
         },
@@ -364,7 +366,7 @@ export class TransactionAssembler {
         table: s.ref.table,
         ...(s.renamedTo && { renamedTo: s.renamedTo }),
         ddl: s.ddl,
-        position: { version: composeVersion(tx.gtid.seqNo, Number(MAX_SUB)), checkpoint, label },
+        position: { version: composeVersion(tx.sequence, Number(MAX_SUB)), checkpoint, label },
         tsMs: s.tsMs,
       }),
     );
