@@ -143,6 +143,14 @@ export class SyncProcess {
     return readStatusMb(this.pid, 'VmRSS');
   }
 
+  /**
+   * CPU time the worker has used so far (user + sys, ms, from /proc/<pid>/stat): a figure that holds however
+   * busy the rest of the machine is, unlike a rate.
+   */
+  cpuMs(): number {
+    return readCpuMs(this.pid);
+  }
+
   /** Highest RSS the kernel saw for the process (VmHWM). */
   peakRssMb(): number {
     return readStatusMb(this.pid, 'VmHWM');
@@ -183,6 +191,16 @@ export class SyncProcess {
       return '(no log)';
     }
   }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux for every architecture we run on). */
+const USER_HZ = 100;
+
+function readCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the command name (which may hold spaces, hence the last ')'): state is field 3, utime 14, stime 15
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / USER_HZ;
 }
 
 function readStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {

@@ -7,6 +7,8 @@ export interface PhaseResult {
   readonly rate: number;
   readonly seconds: number;
   readonly peakRssMb: number;
+  /** The worker's CPU time (user + sys) from the phase's start line to its end, per event, in µs. */
+  readonly cpuUsPerEvent: number;
   /** Documents in the index afterwards, and what the table holds (a correctness check, not a timing). */
   readonly indexed: number;
   readonly expected: number;
@@ -42,6 +44,7 @@ export async function measureSnapshot(
   const p = SyncProcess.start(ctx, 'snapshot', { profileDir });
   try {
     const start = await p.waitForLog(/snapshot of \d+ table\(s\) starts/, 120_000);
+    const cpu0 = p.cpuMs();
     const end = await pollUntil(
       `row ${rows} in ${ctx.index}`,
       async () => {
@@ -50,11 +53,12 @@ export async function measureSnapshot(
       },
       { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50, onTimeout: () => p.tail() },
     );
+    const cpuUsPerEvent = ((p.cpuMs() - cpu0) * 1000) / rows;
     const seconds = (end - start.time) / 1000;
     await p.waitForLog(/snapshot complete/, 60_000);
     const peakRssMb = p.peakRssMb();
     const indexed = await settleCount(ctx, rows);
-    return { rate: rows / seconds, seconds, peakRssMb, indexed, expected: rows };
+    return { rate: rows / seconds, seconds, peakRssMb, cpuUsPerEvent, indexed, expected: rows };
   } finally {
     await p.stop();
   }
@@ -72,6 +76,7 @@ export async function measureStreaming(
   const p = SyncProcess.start(ctx, 'streaming', { profileDir });
   try {
     const start = await p.waitForLog(/starting from/, 120_000);
+    const cpu0 = p.cpuMs();
     const end = await pollUntil(
       'the end marker in the index',
       async () => {
@@ -90,10 +95,11 @@ export async function measureStreaming(
       throw new Error(
         `the binlog at the worker's checkpoint was purged during the run (by another session on the shared server), so it re-snapshotted instead of streaming: ${resnapshot.msg.slice(0, 200)}`,
       );
+    const cpuUsPerEvent = ((p.cpuMs() - cpu0) * 1000) / w.events;
     const seconds = (end - start.time) / 1000;
     const peakRssMb = p.peakRssMb();
     const indexed = await settleCount(ctx, w.liveRows);
-    return { rate: w.events / seconds, seconds, peakRssMb, indexed, expected: w.liveRows };
+    return { rate: w.events / seconds, seconds, peakRssMb, cpuUsPerEvent, indexed, expected: w.liveRows };
   } finally {
     await p.stop();
   }
