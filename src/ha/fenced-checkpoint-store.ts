@@ -13,6 +13,7 @@ const q = (s: string) => `\`${s.replaceAll('`', '``')}\``;
  * owns. Loads and the pipelines outside the lock set go to the plain store.
  */
 export class FencedCheckpointStore implements CheckpointStore {
+  private tableReady = false;
   constructor(
     private readonly base: CheckpointStore,
     private readonly pool: Pool,
@@ -27,6 +28,10 @@ export class FencedCheckpointStore implements CheckpointStore {
   async commit(pipeline: string, position: Position): Promise<void> {
     const token = this.tokens.get(pipeline);
     if (token === undefined) return this.base.commit(pipeline, position);
+    if (!this.tableReady) {
+      await this.base.load(pipeline); // creates the checkpoints table when missing
+      this.tableReady = true;
+    }
     const db = q(this.database);
     const json = positionToJson(position);
     const label = position.label.slice(0, 512);
