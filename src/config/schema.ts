@@ -373,6 +373,24 @@ export const StackSchema = Type.Object(
     dataDir: Type.String({ default: '.data', description: 'Where the local stack keeps its data and logs.' }),
     mariadb: Type.Object({ port: Port(3307, 'Port of the local MariaDB.') }, strict),
     opensearch: EngineSchema(9200, '1g', 'OpenSearch node', ' (HTTP; its transport port is this + 100)'),
+    search: Type.Object(
+      {
+        engine: Type.Union(
+          [
+            Type.Literal('opensearch-2'),
+            Type.Literal('opensearch-3'),
+            Type.Literal('elasticsearch-8'),
+            Type.Literal('elasticsearch-9'),
+          ],
+          {
+            default: 'opensearch-2',
+            description:
+              'Engine of the local search node (port and heap: stack.opensearch): OpenSearch 2.19.6, OpenSearch 3.9.0 (Java 21+), Elasticsearch 8.19.21 or 9.5.3 (Java 21+); the JDK is chosen automatically (docs/stack.md#search-engines). Env: SYNCLINE_SEARCH_ENGINE.',
+          },
+        ),
+      },
+      strict,
+    ),
     kafka: EngineSchema(9092, '512m', 'Kafka broker', ' (its KRaft controller port is this + 1)'),
     startTimeoutMs: Type.Integer({
       minimum: 5_000,
@@ -989,6 +1007,7 @@ export const envOverrides: ReadonlyArray<{
   { env: 'SYNCLINE_INGEST_TOKEN', path: ['ingest', 'token'] },
   { env: 'SYNCLINE_STACK_MANAGE', path: ['stack', 'manage'], parse: (v) => v === 'true' || v === '1' },
   { env: 'SYNCLINE_DATA_DIR', path: ['stack', 'dataDir'] },
+  { env: 'SYNCLINE_SEARCH_ENGINE', path: ['stack', 'search', 'engine'] },
   { env: 'SYNCLINE_LOG_LEVEL', path: ['logLevel'] },
 ];
 

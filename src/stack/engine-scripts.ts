@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SynclineError } from '../core/errors.js';
+import { type JavaRuntime, javaEnv } from './java-runtime.js';
 
 /**
  * engines/ of the package: the nearest ancestor of this file that holds engines/prepare-java-engine.sh, so it
@@ -19,15 +20,22 @@ function findEnginesDir(from: string): string {
 
 /**
  * Runs engines/<name>/prepare.sh: resolves the engine's classpath from Maven Central once (cached under
- * ~/.cache/syncline/engines) and prints the prepared directory on its last line.
+ * ~/.cache/syncline/engines) and prints the prepared directory on its last line. With `java`, that JDK is used
+ * (JAVA_HOME and PATH of the script); without, the `java` on PATH (Java 17+).
  */
-export async function prepareEngine(name: 'opensearch' | 'kafka', signal?: AbortSignal): Promise<string> {
-  await requireJava();
+export async function prepareEngine(name: string, signal?: AbortSignal, java?: JavaRuntime): Promise<string> {
+  if (!java) await requireJava();
   return new Promise((resolve, reject) => {
     execFile(
       'bash',
       [`${ENGINES_DIR}${name}/prepare.sh`],
-      { cwd: `${ENGINES_DIR}${name}`, timeout: 1_200_000, maxBuffer: 16 << 20, ...(signal && { signal }) },
+      {
+        cwd: `${ENGINES_DIR}${name}`,
+        timeout: 1_200_000,
+        maxBuffer: 16 << 20,
+        ...(java && { env: javaEnv(java) }),
+        ...(signal && { signal }),
+      },
       (err, stdout, stderr) => {
         if (err) {
           const tail = `${stderr}`.trim().split('\n').slice(-12).join('\n    | ');

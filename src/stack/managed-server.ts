@@ -10,6 +10,8 @@ export interface ComponentStatus {
   state: 'up' | 'down' | 'starting' | 'foreign';
   port: number;
   version?: string;
+  /** The search node's engine (stack.search.engine), e.g. elasticsearch-9. */
+  engine?: string;
   pid?: number;
   rssMb?: number;
   dataDir: string;

@@ -3,7 +3,8 @@ import type { SynclineConfig } from '../config/schema.js';
 import { KafkaServer } from './kafka-server.js';
 import type { ComponentStatus, ManagedServer } from './managed-server.js';
 import { MariadbServer } from './mariadb-server.js';
-import { OpensearchServer } from './opensearch-server.js';
+import { SearchEngineServer } from './search-engine-server.js';
+import { SEARCH_ENGINES } from './search-engines.js';
 
 export type ComponentName = 'mariadb' | 'opensearch' | 'kafka';
 export const DEFAULT_COMPONENTS: readonly ComponentName[] = ['mariadb', 'opensearch'];
@@ -17,11 +18,12 @@ export class LocalStack {
     const root = path.resolve(cwd, s.dataDir);
     this.servers = {
       mariadb: new MariadbServer(s.mariadb.port, path.join(root, 'mariadb'), s.startTimeoutMs),
-      opensearch: new OpensearchServer(
+      opensearch: new SearchEngineServer(
         s.opensearch.port,
-        path.join(root, 'opensearch'),
+        path.join(root, SEARCH_ENGINES[s.search.engine].homeDir),
         s.startTimeoutMs,
         s.opensearch.heap,
+        s.search.engine,
       ),
       kafka: new KafkaServer(s.kafka.port, path.join(root, 'kafka'), s.startTimeoutMs, s.kafka.heap),
     };

@@ -57,6 +57,7 @@ export function registerStack(program: Command, loadConfig: () => SynclineConfig
         table(
           rows.map((r) => ({
             component: r.name,
+            engine: r.engine,
             state: r.state,
             port: r.port,
             version: r.version,
