@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ComponentName, LocalStack } from '../src/stack/stack.js';
-import { loadBenchConfig } from './harness/context.js';
+import { benchStack, loadBenchConfig } from './harness/context.js';
+import { applyPlacement, type Placement } from './harness/placement.js';
 import { runBench } from './harness/run.js';
 import { type Mode, SIZES } from './harness/sizes.js';
 
@@ -26,6 +27,7 @@ interface Options {
   changes?: number;
   /** --config <file>: a Syncline config whose `stack` section says where the local servers run. */
   config?: string;
+  placement: Placement;
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -45,6 +47,7 @@ function parseArgs(argv: string[]): Options {
     keep: false,
     out: path.join(repoRoot, 'bench', 'results'),
     overrides: {},
+    placement: 'pinned',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -55,7 +58,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--rows') o.rows = positiveInt(a, argv[++i]);
     else if (a === '--changes') o.changes = positiveInt(a, argv[++i]);
-    else if (a === '--config') {
+    else if (a === '--placement') {
+      const v = argv[++i];
+      if (v !== 'pinned' && v !== 'shared')
+        throw new Error(`--placement is pinned or shared, got '${v ?? ''}'`);
+      o.placement = v;
+    } else if (a === '--config') {
       const v = argv[++i];
       if (!v) throw new Error('--config needs a file (a Syncline config; its stack section is used)');
       o.config = path.resolve(v);
@@ -71,7 +79,7 @@ function parseArgs(argv: string[]): Options {
       o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--rows N] [--changes N] [--config <file>] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--rows N] [--changes N] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
           '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
@@ -100,7 +108,17 @@ async function main(): Promise<void> {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
   });
   const sets = Object.entries(o.overrides).map(([k, v]) => ` --set ${k}=${v}`);
-  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
+  const placement = applyPlacement(o.placement, {
+    engine: Number(new URL(benchStack.searchUrl).port),
+    database: benchStack.mysqlPort,
+  });
+  process.stderr.write(`[bench] ${placement.description}\n`);
+  const restore = () => placement.restore();
+  process.once('SIGINT', () => {
+    restore();
+    process.exit(130);
+  });
   const { files, tmpDir } = await runBench({
     mode: o.mode,
     sizes: {
@@ -115,7 +133,8 @@ async function main(): Promise<void> {
     keep: o.keep,
     command,
     overrides: o.overrides,
-  });
+    placement: { mode: placement.placement, description: placement.description },
+  }).finally(restore);
   if (!o.keep) rmSync(tmpDir, { recursive: true, force: true });
   process.stdout.write(`${files.md}\n${files.json}\n`);
 }

@@ -36,6 +36,8 @@ export interface Results {
   readonly mode: Mode;
   readonly command: string;
   readonly seconds: number;
+  /** Where the processes ran (bench/harness/placement.ts): the figures of `pinned` and `shared` runs differ. */
+  readonly placement: { readonly mode: 'pinned' | 'shared'; readonly description: string };
   readonly machine: Machine | null;
   readonly sizes: Sizes & { readonly avgRowBytes?: number; readonly avgDocBytes?: number };
   readonly figures: readonly Figure[];
@@ -86,7 +88,10 @@ export function ratio(value: number | null | undefined, to: number | null | unde
 
 /** Writes <outDir>/<YYYY-MM-DD>-<mode>.json and .md; returns both paths. */
 export function writeResults(outDir: string, r: Results): { json: string; md: string } {
-  const base = path.join(outDir, `${r.date.slice(0, 10)}-${r.mode}`);
+  const base = path.join(
+    outDir,
+    `${r.date.slice(0, 10)}-${r.mode}${r.placement.mode === 'shared' ? '-shared' : ''}`,
+  );
   const json = `${base}.json`;
   const md = `${base}.md`;
   writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
@@ -102,11 +107,18 @@ const fmt = (n: number | null | undefined, digits = 0): string => {
 
 export function renderMarkdown(r: Results): string {
   const out: string[] = [];
-  out.push(`# Benchmark ${r.date.slice(0, 10)} (${r.mode})`, '');
+  out.push(`# Benchmark ${r.date.slice(0, 10)} (${r.mode}, ${r.placement.mode})`, '');
   out.push(
-    `\`${r.command}\` — ${fmt(r.seconds)} s. Ratios compare figures measured side by side in this run on the same stack and documents; absolute numbers on this shared machine drift.`,
+    `\`${r.command}\` — ${fmt(r.seconds)} s. Ratios compare figures measured side by side in this run on the same stack and documents; absolute numbers on this shared machine drift; CPU per event and RSS do not depend on the load.`,
+    '',
+    `Placement: ${r.placement.description}.`,
     '',
   );
+  if (r.mode !== 'full')
+    out.push(
+      `**Indicative only**: a ${r.mode} run is short, so its rates and ratios vary from run to run by more than the differences they show; take figures from the full run.`,
+      '',
+    );
   if (r.machine) {
     const m = r.machine;
     out.push(

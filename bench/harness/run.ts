@@ -36,6 +36,7 @@ export interface RunOptions {
   command: string;
   /** Worker config overrides (`--set sink.concurrency=4`), for before/after experiments. */
   overrides: Record<string, unknown>;
+  placement: Results['placement'];
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -279,6 +280,7 @@ export async function runBench(
     mode: o.mode,
     command: o.command,
     seconds: Math.round((Date.now() - t0) / 1000),
+    placement: o.placement,
     machine,
     sizes: {
       ...s,

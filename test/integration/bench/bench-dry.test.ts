@@ -69,6 +69,14 @@ describe('bench --dry', () => {
     const md = readFileSync(mdFile!, 'utf8');
 
     expect(results.mode).toBe('dry');
+    // pinned by default (engine on CPU 0, the rest on CPU 1), and every process given back all CPUs at the end
+    if (os.cpus().length >= 2) {
+      expect(results.placement.mode, results.placement.description).toBe('pinned');
+      const enginePid = /search engine \(pid (\d+)\)/.exec(results.placement.description)![1]!;
+      const mask = execFileSync('taskset', ['-p', enginePid], { encoding: 'utf8' });
+      expect(mask).toContain(`: ${((1 << os.cpus().length) - 1).toString(16)}`);
+    }
+    expect(md).toContain('Placement: ');
     expect(results.machine?.cores).toBeGreaterThan(0);
     expect(results.machine?.memoryMb).toBeGreaterThan(0);
     expect(Object.keys(results.machine?.versions ?? {})).toEqual(
