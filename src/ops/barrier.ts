@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import type { SynclineConfig } from '../config/schema.js';
 import { composeVersion, MAX_SUB, type Position } from '../core/change-event.js';
 import { SynclineError } from '../core/errors.js';
 import { sleep } from '../core/timers.js';
+import { readCommitStamp } from '../sdk/commit-stamp.js';
 import { SIGNAL_TABLE, WatermarkSignals } from '../sources/mysql-binlog/snapshot/watermark-signals.js';
-import { hasReached, parseGtid, parseGtidPosition } from '../sources/mysql-binlog/streaming/gtid.js';
+import { GtidState } from '../sources/mysql-binlog/streaming/gtid-state.js';
 import { quoteId, tableMatcher } from '../sources/mysql-binlog/table-patterns.js';
 
 /** A committed transaction of our own in the binlog: a point every later change comes after. */
 export interface Barrier {
-  /** Its GTID (domain-server-sequence). */
+  /** Its GTID (MariaDB domain-server-sequence, MySQL uuid:number). */
   readonly gtid: string;
+  /** Its version sequence: the count of transactions executed up to it (docs/guarantees.md, "Versions"). */
   readonly seq: bigint;
   /**
    * The highest version of its transaction: composeVersion(seq, MAX_SUB). Every change committed before
-   * the barrier has a lower version, every change after it a higher one (a higher GTID sequence).
+   * the barrier has a lower version, every change after it a higher one (a higher sequence).
    */
   readonly version: bigint;
 }
@@ -37,16 +39,17 @@ export async function barrier(pool: Pool, internalDatabase: string): Promise<Bar
       `INSERT INTO ${quoteId(internalDatabase)}.${SIGNAL_TABLE} (kind, chunk_id, table_name) VALUES ('barrier', ?, '')`,
       [randomUUID().slice(0, 32)],
     );
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
-    const text = String(rows[0]?.g ?? '');
-    if (text === '') {
+    let stamp: { gtid: string; seqNo: bigint };
+    try {
+      stamp = await readCommitStamp(conn);
+    } catch (e) {
       throw new SynclineError(
         'PREFLIGHT_FAILED',
-        'the barrier write got no GTID: binary logging is off for this server or session (log_bin, sql_log_bin)',
+        `the barrier write got no GTID: binary logging is off for this server or session (log_bin, sql_log_bin): ${(e as Error).message}`,
+        { cause: e },
       );
     }
-    const g = parseGtid(text);
-    return { gtid: text, seq: g.seqNo, version: composeVersion(g.seqNo, Number(MAX_SUB)) };
+    return { gtid: stamp.gtid, seq: stamp.seqNo, version: composeVersion(stamp.seqNo, Number(MAX_SUB)) };
   } finally {
     conn.release();
   }
@@ -55,12 +58,12 @@ export async function barrier(pool: Pool, internalDatabase: string): Promise<Bar
 /** The version a write made now must carry to be safe (see Barrier.version); reads must follow it. */
 export const safeVersion = (b: Barrier): bigint => b.version;
 
-/** True when a binlog position has reached the GTID position `target`. */
+/** True when a binlog position has reached the GTID position / set `target`. */
 export function positionReached(p: Position | undefined, target: string): boolean {
   const gtid = p?.checkpoint.gtid;
   if (typeof gtid !== 'string') return false;
   try {
-    return hasReached(parseGtidPosition(gtid), parseGtidPosition(target));
+    return GtidState.parse(gtid).includes(GtidState.parse(target));
   } catch {
     return false;
   }

@@ -1,15 +1,23 @@
 import { composeVersion } from '../core/change-event.js';
 import { errorMessage, SynclineError } from '../core/errors.js';
-import { formatGtid, type Gtid, parseGtid } from '../sources/mysql-binlog/streaming/gtid.js';
+import {
+  type AnyGtid,
+  GtidState,
+  gtidText,
+  parseAnyGtid,
+} from '../sources/mysql-binlog/streaming/gtid-state.js';
 
 /**
- * The GTID of one committed transaction: the sequence part of every dual-write version of that
- * transaction. The binlog source versions the same change as composeVersion(seq_no, order) (see
- * transaction-assembler.ts), so a dual-write and the later CDC event of the same change carry the same
- * version, and any later transaction (higher seq_no) a higher one.
+ * The GTID of one committed transaction and its version sequence: the sequence part of every dual-write
+ * version of that transaction. The binlog source versions the same change as composeVersion(sequence,
+ * order) where sequence counts the transactions executed up to this one (see docs/guarantees.md,
+ * "Versions"), so a dual-write and the later CDC event of the same change carry the same version, and any
+ * later transaction a higher one.
  */
 export interface CommitStamp {
+  /** MariaDB `domain-server-seq`, MySQL `uuid[:tag]:number`. */
   readonly gtid: string;
+  /** The version sequence (named after MariaDB's seq_no, which it equals on a one-domain server). */
   readonly seqNo: bigint;
 }
 
@@ -23,54 +31,86 @@ export function versionOf(stamp: CommitStamp, order = 0): bigint {
   return composeVersion(stamp.seqNo, order);
 }
 
-/** A stamp from a GTID text (`domain-server-seq`), e.g. one a caller read itself. */
-export function stampOf(gtid: string): CommitStamp {
-  let g: Gtid;
+/**
+ * A stamp from a GTID text (`domain-server-seq` or `uuid[:tag]:number`), e.g. one a caller read itself.
+ * `executed`: the server's @@gtid_binlog_pos / @@gtid_executed read after the commit; without it the
+ * sequence is the GTID's own number, which is the version sequence only on a server whose history has one
+ * domain (MariaDB) or one server uuid (MySQL).
+ */
+export function stampOf(gtid: string, executed?: string): CommitStamp {
+  let g: AnyGtid;
+  let state: GtidState | undefined;
   try {
-    g = parseGtid(gtid);
+    g = parseAnyGtid(gtid);
+    state = executed === undefined ? undefined : GtidState.parse(executed);
   } catch (e) {
-    throw new SynclineError('DUAL_WRITE_NO_VERSION', `not a MariaDB GTID: ${errorMessage(e)}`);
+    throw new SynclineError('DUAL_WRITE_NO_VERSION', `not a GTID: ${errorMessage(e)}`);
   }
-  return { gtid: formatGtid(g), seqNo: g.seqNo };
+  const own = 'source' in g ? g.gno : g.seqNo;
+  return { gtid: gtidText(g), seqNo: state ? state.sequenceThrough(g) : own };
 }
 
 /**
- * Reads `@@last_gtid` — the GTID MariaDB assigned to this session's last binlogged transaction — on the
- * session that ran COMMIT. Call it right after the commit and before the connection goes back to a
- * pool: another transaction on the same connection would overwrite it. Refuses (SYNC_S1101) when there
- * is no such variable (MySQL), when it is empty (binlog off, or nothing binlogged yet on this
- * connection), and when it is handed a pool instead of a connection.
+ * Reads the GTID the server assigned to this session's last binlogged transaction, on the session that
+ * ran COMMIT, with the server's executed GTIDs in the same statement (for the version sequence):
+ * MariaDB `@@last_gtid`; MySQL the session's last transaction in
+ * performance_schema.events_transactions_current (the value session_track_gtids=OWN_GTID puts in the
+ * COMMIT's OK packet, which a later query cannot see; @@gtid_executed alone would name other sessions'
+ * transactions under concurrency). Call it right after the commit and before the connection goes back
+ * to a pool: another transaction on the same connection would replace it. Refuses (SYNC_S1101) when there
+ * is none (binlog off, nothing binlogged yet on this connection, performance_schema off) and when it is
+ * handed a pool instead of a connection.
  */
 export async function readCommitStamp(session: SqlSession): Promise<CommitStamp> {
   const target = sessionOf(session);
   let result: unknown;
+  let mysql = false;
   try {
-    result = await target.query('SELECT @@SESSION.last_gtid AS last_gtid');
+    result = await target.query(
+      'SELECT @@SESSION.last_gtid AS last_gtid, @@GLOBAL.gtid_binlog_pos AS executed',
+    );
   } catch (e) {
-    const errno = (e as { errno?: number }).errno;
-    if (errno === 1193) {
+    if ((e as { errno?: number }).errno !== 1193) {
+      throw new SynclineError('DUAL_WRITE_NO_VERSION', `reading @@last_gtid failed: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
+    mysql = true; // no @@last_gtid: MySQL
+  }
+  if (mysql) {
+    try {
+      result = await target.query(
+        'SELECT t.GTID AS last_gtid, @@GLOBAL.gtid_executed AS executed FROM performance_schema.events_transactions_current t WHERE t.THREAD_ID = PS_CURRENT_THREAD_ID()',
+      );
+    } catch (e) {
       throw new SynclineError(
         'DUAL_WRITE_NO_VERSION',
-        'this server has no @@last_gtid (MySQL?): dual-write versions need MariaDB GTIDs; on MySQL use the outbox write path or CDC',
+        `reading this session's last GTID from performance_schema.events_transactions_current failed: ${errorMessage(e)}. ` +
+          'Fix: performance_schema=ON (the default) and GRANT SELECT ON performance_schema.* to the application user',
         { cause: e },
       );
     }
-    throw new SynclineError('DUAL_WRITE_NO_VERSION', `reading @@last_gtid failed: ${errorMessage(e)}`, {
-      cause: e,
-    });
   }
   const rows = Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result;
-  const text = Array.isArray(rows) ? (rows[0] as { last_gtid?: unknown } | undefined)?.last_gtid : undefined;
-  const gtid = typeof text === 'string' ? text : Buffer.isBuffer(text) ? text.toString('utf8') : '';
-  if (gtid.trim() === '') {
+  const row = Array.isArray(rows)
+    ? (rows[0] as { last_gtid?: unknown; executed?: unknown } | undefined)
+    : undefined;
+  const gtid = text(row?.last_gtid).trim();
+  if (gtid === '' || (mysql && !gtid.includes(':'))) {
     throw new SynclineError(
       'DUAL_WRITE_NO_VERSION',
-      '@@last_gtid is empty on this connection: binary logging is off (log_bin), or no transaction of this connection has been binlogged',
+      mysql
+        ? `this connection's last transaction has no GTID (${gtid || 'none'}): binary logging or gtid_mode is off, no transaction of this connection has been binlogged, or the transaction instrument of performance_schema is disabled (performance_schema_consumer_events_transactions_current)`
+        : '@@last_gtid is empty on this connection: binary logging is off (log_bin), or no transaction of this connection has been binlogged',
     );
   }
   // Several GTIDs (one per domain) are not possible for one transaction; take the last one if a
   // server ever reports a list.
-  return stampOf(gtid.split(',').pop()!.trim());
+  return stampOf(gtid.split(',').pop()!.trim(), text(row?.executed));
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : '';
 }
 
 /** The session to query: refuses pools and DataSources, unwraps a transactional EntityManager. */
@@ -79,7 +119,7 @@ function sessionOf(s: SqlSession): SqlSession {
   if (typeof o.getConnection === 'function' || typeof o.createQueryRunner === 'function') {
     throw new SynclineError(
       'DUAL_WRITE_NO_VERSION',
-      '@@last_gtid must be read on the connection that ran COMMIT, not on a pool or DataSource (which may pick another connection)',
+      'the commit GTID must be read on the connection that ran COMMIT, not on a pool or DataSource (which may pick another connection)',
     );
   }
   if ('queryRunner' in o && typeof o.transaction === 'function') {

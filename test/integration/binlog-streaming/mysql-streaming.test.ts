@@ -3,8 +3,9 @@ import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SUB, VERSION_SUB_BITS } from '../../../src/core/change-event.js';
 import type { SynclineError } from '../../../src/core/errors.js';
+import { readCommitStamp, versionOf } from '../../../src/sdk/commit-stamp.js';
 import { SourceRun } from './helpers.js';
-import { createMysqlDatabase, MYSQL_CONN } from './mysql-server.js';
+import { createMysqlDatabase, MYSQL_CONN, mysqlRoot } from './mysql-server.js';
 
 /**
  * Binlog streaming from MySQL 9.x: GTID sets as positions, versions that keep growing when a transaction
@@ -113,6 +114,35 @@ describe('binlog streaming from MySQL', () => {
       expect(resumed.events[0]!.source.position.version).toBeGreaterThan(checkpoint!.version);
     } finally {
       await resumed.stop();
+    }
+  });
+
+  it('the SDK commit stamp names each session its own GTID and the version CDC gives the same change, with concurrent commits', async () => {
+    await conn.query(`REPLACE INTO t (id, name) VALUES (30, 'a'), (31, 'b')`);
+    const a = await mysqlRoot(db);
+    const b = await mysqlRoot(db);
+    const run = new SourceRun({ tables: [`${db}.t`], connection: MYSQL_CONN, whenNoPosition: 'end' });
+    try {
+      await run.waitFor((r) => r.source.stats().reader?.connected === true, 15_000, 'the binlog connection');
+      await a.query('BEGIN');
+      await a.query(`UPDATE t SET name = 'a2' WHERE id = 30`);
+      await b.query('BEGIN');
+      await b.query(`UPDATE t SET name = 'b2' WHERE id = 31`);
+      await a.query('COMMIT');
+      await b.query('COMMIT');
+      // Read after both committed: a's stamp must not be b's transaction (@@gtid_executed would say b's).
+      const [sa, sb] = [await readCommitStamp(a), await readCommitStamp(b)];
+      expect(sa.gtid).not.toBe(sb.gtid);
+      await run.waitForEvents(2);
+      const byId = new Map(run.events.map((e) => [e.key.id, e]));
+      expect(byId.get(30)!.transaction?.id).toBe(sa.gtid);
+      expect(byId.get(31)!.transaction?.id).toBe(sb.gtid);
+      expect(byId.get(30)!.source.position.version).toBe(versionOf(sa, 0));
+      expect(byId.get(31)!.source.position.version).toBe(versionOf(sb, 0));
+    } finally {
+      await run.stop();
+      await a.end();
+      await b.end();
     }
   });
 

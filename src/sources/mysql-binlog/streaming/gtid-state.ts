@@ -82,6 +82,18 @@ export class GtidState {
     return n;
   }
 
+  /**
+   * The version sequence of transaction `g`, from a state read after it committed (`this` must contain
+   * it): the count of the state as it was right after g. Exact when nothing of another domain / source
+   * committed between g and the read; a later transaction of g's own domain / source does not matter.
+   */
+  sequenceThrough(g: AnyGtid): bigint {
+    if (isMysqlGtid(g)) return (this.my ?? MysqlGtidSet.EMPTY).add(g).countThrough(g);
+    let n = g.seqNo;
+    for (const d of this.maria?.values() ?? []) if (d.domainId !== g.domainId) n += d.seqNo;
+    return n;
+  }
+
   /** The state after `g` committed. */
   add(g: AnyGtid): GtidState {
     if (isMysqlGtid(g)) {

@@ -99,6 +99,18 @@ export class MysqlGtidSet {
     return true;
   }
 
+  /**
+   * The number of transactions of this set up to `g` in binlog order, taking a source's numbers as
+   * assigned in commit order: every transaction of the other sources, plus those of g's source up to g.
+   */
+  countThrough(g: MysqlGtid): bigint {
+    let later = 0n;
+    for (const [a, b] of this.sources.get(g.source) ?? []) {
+      if (b > g.gno) later += b - (a > g.gno ? a : g.gno + 1n) + 1n;
+    }
+    return this.count - later;
+  }
+
   add(g: MysqlGtid): MysqlGtidSet {
     if (this.contains(g)) return this;
     const next = new Map(this.sources);
