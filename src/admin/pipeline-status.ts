@@ -4,7 +4,7 @@ import { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SnapshotProgress } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
 import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
 import type { BinlogSource } from '../sources/mysql-binlog/streaming/binlog-source.js';
-import { parseGtidPosition } from '../sources/mysql-binlog/streaming/gtid.js';
+import { GtidState } from '../sources/mysql-binlog/streaming/gtid-state.js';
 
 /** Any pipeline of the runner: binlog ones also carry their streaming source (lag). */
 export interface PipelineView {
@@ -112,20 +112,14 @@ export function pipelineStatus(h: PipelineView, now = Date.now(), kind?: string)
 }
 
 /**
- * Transactions between two MariaDB GTID positions: per replication domain, the server's sequence number
- * minus ours (a domain we have not seen counts from 0). Null when either side is unknown.
+ * Transactions between two GTID positions (MariaDB) or sets (MySQL): the server's count of executed
+ * transactions minus ours (GtidState.count, the version sequence). Null when either side is unknown.
  */
 export function gtidDistance(server: string | undefined, ours: string | undefined): number | null {
   if (server === undefined || ours === undefined) return null;
   try {
-    const s = parseGtidPosition(server);
-    const o = parseGtidPosition(ours);
-    let n = 0n;
-    for (const [domain, g] of s) {
-      const mine = o.get(domain)?.seqNo ?? 0n;
-      if (g.seqNo > mine) n += g.seqNo - mine;
-    }
-    return Number(n);
+    const n = GtidState.parse(server).count - GtidState.parse(ours).count;
+    return Number(n > 0n ? n : 0n);
   } catch {
     return null;
   }
