@@ -3,6 +3,7 @@ import type { Position } from '../../core/change-event.js';
 import { SynclineError } from '../../core/errors.js';
 import { type BinlogConnectionConfig, controlConnection, describeServer } from './streaming/connection.js';
 import { formatGtid, type GtidPosition, parseGtidPosition } from './streaming/gtid.js';
+import { GtidState } from './streaming/gtid-state.js';
 import { compileTableFilter, hasWildcard } from './streaming/table-filter.js';
 import type { ConfiguredKeys } from './streaming/table-metadata.js';
 
@@ -40,6 +41,9 @@ const VARIABLES = [
   'binlog_row_metadata',
   'server_id',
   'gtid_mode',
+  'enforce_gtid_consistency',
+  'gtid_executed',
+  'gtid_purged',
   'gtid_binlog_pos',
   'gtid_strict_mode',
   'log_bin_compress',
@@ -70,7 +74,8 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
     );
     const v = new Map(varRows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
     const version = v.get('version') ?? '?';
-    const flavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+    // The dialect by capability, not by version string: only MariaDB has gtid_binlog_pos.
+    const flavor = v.has('gtid_binlog_pos') ? 'mariadb' : 'mysql';
     const [whoRows] = await conn.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u');
     const user = quoteUser(String(whoRows[0]?.u ?? '?'));
     const isOn = (name: string) => /^(on|1|yes)$/i.test(v.get(name) ?? '');
@@ -104,6 +109,12 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
       warnings.push(
         `binlog_row_metadata is not supported by ${version}: column names come from INFORMATION_SCHEMA, which can be wrong for rows written just before an ALTER TABLE. Upgrade to MariaDB 10.5+ / MySQL 8.0+ and set binlog_row_metadata=FULL`,
       );
+    } else if (metadata.toUpperCase() !== 'FULL' && flavor === 'mysql') {
+      fail(
+        `binlog_row_metadata is ${metadata}; on MySQL Syncline needs FULL: without it ENUM and SET columns arrive as numbers and column names and primary keys come from INFORMATION_SCHEMA, which is wrong for rows written before an ALTER TABLE. ` +
+          'Fix: SET GLOBAL binlog_row_metadata=FULL and binlog_row_metadata=FULL in my.cnf',
+        { variable: 'binlog_row_metadata', value: metadata },
+      );
     } else if (metadata.toUpperCase() !== 'FULL') {
       warnings.push(
         `binlog_row_metadata is ${metadata}: column names and primary keys come from INFORMATION_SCHEMA, which can be wrong for rows written just before an ALTER TABLE. ` +
@@ -124,13 +135,8 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
     let serverGtid: GtidPosition = new Map();
     if (flavor === 'mariadb') {
       // MariaDB always has GTIDs; an empty gtid_binlog_pos just means a fresh server.
+      // Several domains are fine: versions count the transactions of every domain (docs/guarantees.md).
       serverGtid = parseGtidPosition(v.get('gtid_binlog_pos') ?? '');
-      if (serverGtid.size > 1) {
-        warnings.push(
-          `gtid_binlog_pos is ${v.get('gtid_binlog_pos')}: ${serverGtid.size} GTID domains. Document versions come from the sequence number of the writing domain; ` +
-            'a row written from two domains can be refused as stale. Write each captured table from one domain',
-        );
-      }
       if (!isOn('gtid_strict_mode')) {
         warnings.push(
           'gtid_strict_mode is OFF: sequence numbers within a domain may go backwards after a failover, and versions with them. Recommended: SET GLOBAL gtid_strict_mode=ON and in my.cnf',
@@ -142,17 +148,23 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
         { variable: 'gtid_mode', value: v.get('gtid_mode') },
       );
     }
+    if (flavor === 'mysql' && (v.get('enforce_gtid_consistency') ?? 'OFF').toUpperCase() !== 'ON') {
+      fail(
+        `enforce_gtid_consistency is ${v.get('enforce_gtid_consistency') ?? 'OFF'}; gtid_mode=ON requires it: SET GLOBAL enforce_gtid_consistency=ON and enforce_gtid_consistency=ON in my.cnf`,
+        { variable: 'enforce_gtid_consistency', value: v.get('enforce_gtid_consistency') },
+      );
+    }
 
     // ---- compression ------------------------------------------------------------------------------------
     if (flavor === 'mysql' && isOn('binlog_transaction_compression')) {
       fail(
-        'binlog_transaction_compression is ON: compressed transaction payloads cannot be decoded, their row changes would be lost. Fix: SET GLOBAL binlog_transaction_compression=OFF and in my.cnf',
+        'binlog_transaction_compression is ON: compressed transaction payloads cannot be decoded; streaming would stop at the first one. Fix: SET GLOBAL binlog_transaction_compression=OFF and in my.cnf',
         { variable: 'binlog_transaction_compression', value: 'ON' },
       );
     }
     if (flavor === 'mysql' && /PARTIAL_JSON/i.test(v.get('binlog_row_value_options') ?? '')) {
       fail(
-        "binlog_row_value_options is PARTIAL_JSON: JSON updates are logged as diffs that cannot be turned into documents. Fix: SET GLOBAL binlog_row_value_options='' and in my.cnf",
+        "binlog_row_value_options is PARTIAL_JSON: JSON updates are logged as diffs that cannot be decoded; streaming would stop at the first one. Fix: SET GLOBAL binlog_row_value_options='' and in my.cnf",
         { variable: 'binlog_row_value_options', value: v.get('binlog_row_value_options') },
       );
     }
@@ -299,7 +311,9 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
     }
 
     // ---- the checkpoint against the binlogs still on the server ----------------------------------------
-    if (o.checkpoint) await checkCheckpoint(conn, o.checkpoint, serverGtid, flavor, problems, warnings, user);
+    if (o.checkpoint && flavor === 'mysql') checkMysqlCheckpoint(o.checkpoint, v, problems);
+    else if (o.checkpoint)
+      await checkCheckpoint(conn, o.checkpoint, serverGtid, flavor, problems, warnings, user);
     else if (flavor === 'mariadb') await checkPreparedXa(conn, warnings);
 
     return { server: { version, flavor, user }, problems, warnings, tables: matched };
@@ -342,6 +356,57 @@ async function checkPreparedXa(conn: Connection, warnings: string[]): Promise<vo
       'a stream that starts now without a checkpoint (first start, re-snapshot) begins after their XA PREPARE, so if they commit later their changes are not streamed. ' +
       'Fix: let the transaction manager decide them (XA COMMIT / XA ROLLBACK) before the first start, or run syncline reconcile after they commit',
   );
+}
+
+/**
+ * A MySQL checkpoint is a GTID set: usable when the server still has every transaction it lacks, i.e.
+ * @@gtid_purged is contained in it, and when the server has executed everything in it.
+ */
+function checkMysqlCheckpoint(checkpoint: Position, v: Map<string, string>, problems: SynclineError[]): void {
+  const cp = checkpoint.checkpoint;
+  if (typeof cp.gtid !== 'string') {
+    problems.push(
+      new SynclineError(
+        'POSITION_PURGED',
+        `checkpoint ${checkpoint.label} has no GTID set, which MySQL streaming needs: Syncline must re-snapshot`,
+        { details: { checkpoint: cp } },
+      ),
+    );
+    return;
+  }
+  let ours: GtidState;
+  try {
+    ours = GtidState.parse(cp.gtid);
+    if (ours.flavour === 'mariadb') throw new Error('it is a MariaDB GTID position and the server is MySQL');
+  } catch (e) {
+    problems.push(
+      new SynclineError(
+        'PREFLIGHT_FAILED',
+        `checkpoint ${checkpoint.label} is unusable: ${(e as Error).message}`,
+      ),
+    );
+    return;
+  }
+  const purged = GtidState.parse(v.get('gtid_purged') ?? '');
+  const executed = GtidState.parse(v.get('gtid_executed') ?? '');
+  if (!ours.includes(purged)) {
+    problems.push(
+      new SynclineError(
+        'POSITION_PURGED',
+        `the server purged transactions the checkpoint has not seen (${purged.missingFrom(ours)}): gtid_purged is not contained in the checkpoint. ` +
+          'Syncline must re-snapshot (onPurged: resnapshot). To keep this from recurring, raise binlog_expire_logs_seconds above the longest time Syncline may be stopped',
+        { details: { checkpoint: cp.gtid, purged: purged.toString() } },
+      ),
+    );
+  } else if (!executed.includes(ours)) {
+    problems.push(
+      new SynclineError(
+        'POSITION_PURGED',
+        `the checkpoint has transactions the server never executed (${ours.missingFrom(executed)}): the binlog was reset (RESET BINARY LOGS AND GTIDS) or this is another server. Syncline must re-snapshot`,
+        { details: { checkpoint: cp.gtid, executed: executed.toString() } },
+      ),
+    );
+  }
 }
 
 async function checkCheckpoint(

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBinlogPreflight } from '../../../src/sources/mysql-binlog/preflight.js';
+import { positionOf } from '../../../src/sources/mysql-binlog/streaming/position.js';
+import { createMysqlDatabase, MYSQL_CONN, MYSQL_URL } from './mysql-server.js';
+
+/** Preflight against MySQL 9.x: the dialect, grants and GTID-set checkpoints, each problem with its fix. */
+describe('binlog preflight on MySQL', () => {
+  let db: string;
+  let conn: mysql.Connection;
+  let drop: () => Promise<void>;
+  const user = `nogrant_${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    ({ db, conn, drop } = await createMysqlDatabase('my_pre'));
+    await conn.query('CREATE TABLE t (id INT PRIMARY KEY, v INT)');
+    await conn.query(`CREATE USER '${user}'@'%' IDENTIFIED WITH caching_sha2_password BY 'pw'`);
+    await conn.query(`GRANT SELECT ON \`${db}\`.* TO '${user}'@'%'`);
+  });
+  afterAll(async () => {
+    await conn.query(`DROP USER IF EXISTS '${user}'@'%'`).catch(() => {});
+    await drop();
+  });
+
+  it('a well-configured server passes; the dialect is told by capability', async () => {
+    const r = await runBinlogPreflight({ connection: MYSQL_CONN, tables: [`${db}.t`] });
+    expect(r.server.flavor).toBe('mysql');
+    expect(r.problems.map((p) => p.message)).toEqual([]);
+    expect(r.tables).toEqual([`${db}.t`]);
+  });
+
+  it('a user without replication grants is told which GRANT to run', async () => {
+    const u = new URL(MYSQL_URL);
+    u.username = user;
+    u.password = 'pw';
+    const r = await runBinlogPreflight({ connection: { url: u.toString() }, tables: [`${db}.t`] });
+    const messages = r.problems.map((p) => p.message).join('\n');
+    expect(messages).toMatch(/lacks REPLICATION SLAVE.*GRANT REPLICATION SLAVE ON \*\.\*/);
+    expect(messages).toMatch(/lacks REPLICATION CLIENT.*GRANT REPLICATION CLIENT ON \*\.\*/);
+  });
+
+  it('a checkpoint with transactions the server never executed (another server, a reset) needs a re-snapshot', async () => {
+    const [[row]] = (await conn.query('SELECT @@GLOBAL.gtid_executed AS g')) as unknown as [
+      Array<{ g: string }>,
+    ];
+    const executed = row!.g.replace(/\s/g, '');
+    const good = await runBinlogPreflight({
+      connection: MYSQL_CONN,
+      tables: [`${db}.t`],
+      checkpoint: positionOf(executed),
+    });
+    expect(good.problems).toEqual([]);
+    const foreign = `${randomUUID()}:1-5`;
+    const r = await runBinlogPreflight({
+      connection: MYSQL_CONN,
+      tables: [`${db}.t`],
+      checkpoint: positionOf(`${executed},${foreign}`),
+    });
+    expect(r.problems.map((p) => p.code)).toEqual(['SYNC_S1003']);
+    expect(r.problems[0]!.message).toContain(foreign);
+    const maria = await runBinlogPreflight({
+      connection: MYSQL_CONN,
+      tables: [`${db}.t`],
+      checkpoint: positionOf('0-1-100'),
+    });
+    expect(maria.problems[0]!.message).toMatch(/MariaDB GTID position and the server is MySQL/);
+  });
+});
