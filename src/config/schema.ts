@@ -372,6 +372,13 @@ export const StackSchema = Type.Object(
     }),
     dataDir: Type.String({ default: '.data', description: 'Where the local stack keeps its data and logs.' }),
     mariadb: Type.Object({ port: Port(3307, 'Port of the local MariaDB.') }, strict),
+    mysql: Type.Object(
+      {
+        port: Port(3308, 'Port of the local MySQL 9.7 (started only with `stack up --with mysql`).'),
+        serverId: Type.Integer({ minimum: 1, default: 3308, description: 'server-id of the local MySQL.' }),
+      },
+      strict,
+    ),
     opensearch: EngineSchema(9200, '1g', 'OpenSearch node', ' (HTTP; its transport port is this + 100)'),
     search: Type.Object(
       {

@@ -38,6 +38,10 @@ export const ErrorCodes = {
     code: 'SYNC_S0015',
     hint: 'Install the MariaDB server package (mariadb-server) or put it on PATH.',
   },
+  MYSQL_ROOT_FAILED: {
+    code: 'SYNC_S0016',
+    hint: 'Building the local MySQL root (debootstrap, once) failed: run `sudo ./syncline stack up --with mysql` once as root, install debootstrap (apt-get install -y debootstrap), or set SYNCLINE_DEBIAN_MIRROR to a reachable Debian mirror.',
+  },
 
   // capture
   SOURCE_UNREACHABLE: { code: 'SYNC_S1001', hint: 'Check mysql.url and that the server is up.' },

@@ -3,10 +3,11 @@ import type { SynclineConfig } from '../config/schema.js';
 import { KafkaServer } from './kafka-server.js';
 import type { ComponentStatus, ManagedServer } from './managed-server.js';
 import { MariadbServer } from './mariadb-server.js';
+import { MysqlServer } from './mysql-server.js';
 import { SearchEngineServer } from './search-engine-server.js';
 import { SEARCH_ENGINES } from './search-engines.js';
 
-export type ComponentName = 'mariadb' | 'opensearch' | 'kafka';
+export type ComponentName = 'mariadb' | 'opensearch' | 'kafka' | 'mysql';
 export const DEFAULT_COMPONENTS: readonly ComponentName[] = ['mariadb', 'opensearch'];
 
 /** The local stack: the servers Syncline starts itself, all data under stack.dataDir. */
@@ -26,6 +27,7 @@ export class LocalStack {
         s.search.engine,
       ),
       kafka: new KafkaServer(s.kafka.port, path.join(root, 'kafka'), s.startTimeoutMs, s.kafka.heap),
+      mysql: new MysqlServer(s.mysql.port, path.join(root, 'mysql'), s.startTimeoutMs, s.mysql.serverId),
     };
   }
 
@@ -45,7 +47,7 @@ export class LocalStack {
     if (failed.length > 0) throw failed[0]!.reason;
   }
 
-  async down(components: readonly ComponentName[] = ['kafka', 'opensearch', 'mariadb']) {
+  async down(components: readonly ComponentName[] = ['kafka', 'mysql', 'opensearch', 'mariadb']) {
     return Promise.all(components.map(async (name) => ({ name, outcome: await this.servers[name].down() })));
   }
 

@@ -3,7 +3,7 @@ import type { SynclineConfig } from '../../config/schema.js';
 import { type ComponentName, DEFAULT_COMPONENTS, LocalStack } from '../../stack/stack.js';
 import { table } from '../output.js';
 
-const ALL: readonly ComponentName[] = ['mariadb', 'opensearch', 'kafka'];
+const ALL: readonly ComponentName[] = ['mariadb', 'opensearch', 'kafka', 'mysql'];
 
 function parseList(v: string): ComponentName[] {
   const names = v.split(',').map((s) => s.trim()) as ComponentName[];
@@ -16,12 +16,12 @@ function parseList(v: string): ComponentName[] {
 export function registerStack(program: Command, loadConfig: () => SynclineConfig): void {
   const stack = program
     .command('stack')
-    .description('start, stop and inspect the local MariaDB / OpenSearch / Kafka');
+    .description('start, stop and inspect the local MariaDB / OpenSearch / Kafka / MySQL');
 
   stack
     .command('up')
     .description('start the local stack and wait until every component is healthy (idempotent)')
-    .option('--with <components>', 'also start these (e.g. kafka)', parseList, [])
+    .option('--with <components>', 'also start these (kafka, mysql)', parseList, [])
     .option('--only <components>', 'start only these', parseList)
     .action(async (opts: { with: ComponentName[]; only?: ComponentName[] }) => {
       const names = opts.only ?? [...new Set([...DEFAULT_COMPONENTS, ...opts.with])];
