@@ -96,6 +96,16 @@ describe(`auth and TLS in front of ${ENGINE}`, () => {
     }
   });
 
+  it('a pinned certificate is checked on every new connection, resumed TLS sessions included', async () => {
+    proxy.closeEachConnection = true;
+    try {
+      const c = client({ apiKey: API_KEY, tls: { fingerprint: pki.caFingerprint }, connections: 1 });
+      for (let i = 0; i < 4; i++) expect((await c.request('GET', '/_cluster/health')).status).toBe(200);
+    } finally {
+      proxy.closeEachConnection = false;
+    }
+  });
+
   it('wrong or missing credentials: a clear error naming the config key, never the secret', async () => {
     const tls = { caFile: pki.caFile };
     const cases: Array<[Omit<SearchClientOptions, 'url'>, string]> = [

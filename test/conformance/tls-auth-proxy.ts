@@ -77,6 +77,8 @@ export function makePki(): TestPki {
 export class TlsAuthProxy {
   readonly seen: Array<string | undefined> = [];
   accepted: Set<string>;
+  /** Answer with `Connection: close`: every request then opens a new TLS connection (sessions resume). */
+  closeEachConnection = false;
 
   private constructor(
     private readonly server: Server,
@@ -121,7 +123,10 @@ export class TlsAuthProxy {
           .then(async (up) => {
             const text = await up.body.text();
             const type = up.headers['content-type'];
-            res.writeHead(up.statusCode, typeof type === 'string' ? { 'content-type': type } : {});
+            res.writeHead(up.statusCode, {
+              ...(typeof type === 'string' && { 'content-type': type }),
+              ...(proxy!.closeEachConnection && { connection: 'close' }),
+            });
             res.end(text);
           })
           .catch(() => res.destroy());

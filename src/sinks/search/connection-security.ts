@@ -148,6 +148,8 @@ export function tlsConnector(
     ...(ca && { ca }),
     // chain and host name are checked unless only a pin is given (then the pin is the check)
     rejectUnauthorized: ca !== undefined || pin === undefined,
+    // a resumed TLS session presents no certificate to check the pin against: always a full handshake
+    ...(pin && { maxCachedSessions: 0 }),
   });
   return (opts, callback) =>
     connect(opts, (err, socket) => {
