@@ -170,7 +170,10 @@ export class LeaderLock {
    */
   private watch(conn: mysql.Connection): void {
     const first = [...this.names.values()][0]!;
-    const timeoutMs = Math.max(250, this.o.sessionTimeoutMs - this.o.pingIntervalMs - 250);
+    // A late answer alone does not mean the lock is gone (the server may be slow, or this process was
+    // starved): the server frees it only after sessionTimeoutMs without a ping. Waiting that long keeps
+    // a loaded machine from stepping down for nothing; a successor's term is fenced either way.
+    const timeoutMs = this.o.sessionTimeoutMs;
     let inFlight = false;
     this.pinger = setInterval(() => {
       if (inFlight) return;

@@ -124,7 +124,8 @@ describe('leader lock and fencing', () => {
     );
     expect(b.holding).toBe(true);
     expect(tookMs).toBeLessThan(5000);
-    // the old holder knew before (or about when) the new one started: no overlap in its own view
-    expect(down.ms).toBeLessThan(tookMs + 500);
+    // the old holder steps down on its own too (its ping goes unanswered for sessionTimeoutMs); the
+    // short overlap before that is what the fencing token covers
+    expect(down.ms).toBeLessThan(5000);
   }, 20_000);
 });
