@@ -56,9 +56,23 @@ export function decodeMaxwell(body: unknown, kafkaKey?: unknown): ChangeEvent[] 
   const xoffset = optionalCount('maxwell', 'xoffset', m.xoffset);
   if (m.commit !== undefined && m.commit !== null && typeof m.commit !== 'boolean')
     throw invalid('maxwell', 'commit', `expected true or false, got ${describe(m.commit)}`);
-  // the commit row has no xoffset: it is the last row of its transaction
+  const at = parsePosition(m.position, op);
+  // the commit row has no xoffset: it is the last row of its transaction. Other rows without one cannot be
+  // ordered: every row of a transaction (of a multi-row statement too) carries the same position.
+  if (xoffset === undefined && m.commit !== true && op !== 'r' && at)
+    throw invalid(
+      'maxwell',
+      'xoffset',
+      'missing: run Maxwell with output_commit_info=true and output_xoffset=true (the rows of one transaction share their position)',
+    );
   const order = xoffset !== undefined ? Number(xoffset) : m.commit === true ? MAX_ROW_ORDER : 0;
-  const position = positionOf(m.position, op, order);
+  const position = at
+    ? {
+        version: binlogVersion(at.index, at.pos, order),
+        checkpoint: { file: at.file, pos: Number(at.pos), xoffset: order },
+        label: `${at.file}:${at.pos}#${order}`,
+      }
+    : { version: 1n, checkpoint: {}, label: 'maxwell bootstrap' };
   return [
     makeEvent({
       connector: 'maxwell',
@@ -75,25 +89,22 @@ export function decodeMaxwell(body: unknown, kafkaKey?: unknown): ChangeEvent[] 
   ];
 }
 
-function positionOf(v: unknown, op: Op, order: number) {
+/** `position` "binlog.000003:4711" (output_binlog_position); undefined for a bootstrap row without one. */
+function parsePosition(v: unknown, op: Op): { file: string; index: bigint; pos: bigint } | undefined {
   if (v === undefined || v === null) {
     // A bootstrap row without a position is a snapshot read: the lowest version, any change wins.
-    if (op === 'r') return { version: 1n, checkpoint: {}, label: 'maxwell bootstrap' };
+    if (op === 'r') return undefined;
     throw invalid('maxwell', 'position', 'missing: run Maxwell with output_binlog_position=true');
   }
   const m = typeof v === 'string' ? /^(.+):(\d{1,10})$/.exec(v) : null;
   const file = m?.[1];
   const index = file ? binlogFileIndex(file) : undefined;
-  if (!m || index === undefined)
+  if (!m || !file || index === undefined)
     throw invalid('maxwell', 'position', `expected "<binlog file>.<number>:<offset>", got ${describe(v)}`);
   const pos = BigInt(m[2]!);
   if (index > MAX_FILE_INDEX || pos > MAX_BINLOG_POS)
     throw invalid('maxwell', 'position', `${v} is beyond the versionable range`);
-  return {
-    version: binlogVersion(index, pos, order),
-    checkpoint: { file, pos: Number(pos), xoffset: order },
-    label: `${file}:${pos}#${order}`,
-  };
+  return { file, index, pos };
 }
 
 function keyOf(m: Record<string, unknown>, kafkaKey: unknown, data: Row): Row {

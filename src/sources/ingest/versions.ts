@@ -21,25 +21,10 @@ export function binlogFileIndex(file: string): bigint | undefined {
 }
 
 /**
- * file index (20 bits) | position in the file (32 bits) | order of the row at that position (11 bits).
+ * Binlog file index (20 bits) | position in the file (32 bits) | order of the row at that position (11 bits).
  * Binlog positions are 32-bit in event headers, and files are numbered with six digits, so both fit.
  */
 export function binlogVersion(fileIndex: bigint, pos: bigint, order: number): bigint {
   const sub = BigInt(Math.max(0, Math.min(order, MAX_ROW_ORDER)));
   return (fileIndex << (POS_BITS + SUB_BITS)) | (pos << SUB_BITS) | sub;
-}
-
-/** Largest `es` second a Canal version can hold (2106-02-07). */
-export const MAX_CANAL_SECONDS = (1n << 32n) - 1n;
-const CANAL_ID_BITS = 20n;
-
-/**
- * Canal: execute time in seconds (32 bits) | batch id modulo 2^20 (20 bits) | row in `data` (11 bits).
- * `es` comes from the binlog event header (second resolution, binlog order); the batch id grows inside
- * one Canal server run and orders messages of the same second.
- */
-export function canalVersion(esSeconds: bigint, batchId: bigint, row: number): bigint {
-  const id = batchId & ((1n << CANAL_ID_BITS) - 1n);
-  const sub = BigInt(Math.max(0, Math.min(row, MAX_ROW_ORDER)));
-  return (esSeconds << (CANAL_ID_BITS + SUB_BITS)) | (id << SUB_BITS) | sub;
 }
