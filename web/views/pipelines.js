@@ -1,8 +1,11 @@
 import { admin } from '../api.js';
 import { ago, bytes, dec, h, num } from '../dom.js';
+import { History, historyCharts } from './history.js';
 
 /** One card per pipeline, created once and updated in place every second (inputs keep their focus). */
 const cards = new Map();
+/** Lag and throughput of the last minutes, per card (drawn under its numbers). */
+const histories = new WeakMap();
 
 function stat(label, field, hint) {
   return h(
@@ -24,6 +27,7 @@ function createCard(name, notify) {
   const datalist = h('datalist', { id: `tables-${name}` });
   const resnapshotBtn = h('button', { type: 'submit' }, 'Re-snapshot');
   const form = h('form', { class: 'inline' }, tableInput, datalist, resnapshotBtn);
+  const charts = historyCharts();
   const card = h(
     'article',
     { class: 'card pipeline', dataset: { pipeline: name } },
@@ -51,6 +55,7 @@ function createCard(name, notify) {
       stat('Retried', 'events-retried', 'item re-sends after transient failures'),
       stat('Buffered', 'buffered', 'bytes in the sink buffer'),
     ),
+    charts.el,
     h(
       'div',
       { class: 'snapshot', dataset: { field: 'snapshot' }, hidden: true },
@@ -69,6 +74,7 @@ function createCard(name, notify) {
     h('details', {}, h('summary', {}, 'Tables'), h('div', { dataset: { field: 'tables' } })),
     form,
   );
+  histories.set(card, { history: new History(), charts });
   pauseBtn.addEventListener('click', async () => {
     const paused = pauseBtn.dataset.action === 'resume';
     pauseBtn.disabled = true;
@@ -125,6 +131,11 @@ function update(card, p) {
   set(card, 'events-dead', num(p.events.dead));
   set(card, 'events-retried', num(p.events.retried));
   set(card, 'buffered', p.sink ? bytes(p.sink.bufferedBytes) : '—');
+  const past = histories.get(card);
+  if (past) {
+    past.history.add(Date.now(), p.lag.seconds, p.throughput.outPerSecond);
+    past.charts.draw(past.history);
+  }
   set(card, 'position', p.position ?? '—');
   set(card, 'checkpoint', p.checkpoint ? ago(p.checkpoint.atMs) : '—');
   const err = set(card, 'error', p.lastError ?? '');
@@ -183,11 +194,41 @@ function update(card, p) {
   }
 }
 
+/** With ha.enabled (docs/ha.md): this worker's role, the leader and the failover counts, above the cards. */
+function renderHa(root, ha) {
+  let banner = root.querySelector(':scope > .ha-banner');
+  if (!ha) {
+    banner?.remove();
+    return;
+  }
+  if (!banner) {
+    banner = h(
+      'p',
+      { class: 'card ha-banner' },
+      h('span', { class: 'badge', dataset: { field: 'ha-role' } }),
+      ' ',
+      h('span', { dataset: { field: 'ha-text' } }),
+    );
+    root.prepend(banner);
+  }
+  const role = banner.querySelector('[data-field="ha-role"]');
+  role.textContent = ha.role;
+  role.className = `badge ha-${ha.role}`;
+  const leader = ha.leader ? `${ha.leader.holder} (token ${ha.leader.token})` : 'none';
+  const text = `this worker: ${ha.worker} · leader: ${leader} · failovers taken: ${ha.failovers ?? 0} · step-downs: ${ha.stepDowns ?? 0}${
+    ha.role === 'standby' ? ' · the pipelines run on the leader' : ''
+  }`;
+  set(banner, 'ha-text', text);
+}
+
 export async function refreshPipelines(root, notify) {
-  const { pipelines } = await admin.pipelines();
+  const { pipelines, ha } = await admin.pipelines();
+  renderHa(root, ha);
   if (pipelines.length === 0) {
-    root.replaceChildren(h('p', { class: 'muted empty-note' }, 'No pipeline runs in this process.'));
+    for (const card of cards.values()) card.remove();
     cards.clear();
+    if (!root.querySelector(':scope > .empty-note'))
+      root.append(h('p', { class: 'muted empty-note' }, 'No pipeline runs in this process.'));
     return;
   }
   const names = new Set(pipelines.map((p) => p.name));
