@@ -5,8 +5,8 @@ import {
   describeRound,
   type IngestCorpus,
   runConformance,
-  totals,
   type Transport,
+  totals,
 } from '../../helpers/ingest-conformance.js';
 
 /**
