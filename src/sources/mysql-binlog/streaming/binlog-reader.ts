@@ -14,6 +14,7 @@ import { EventTranslator, TRANSLATED_EVENTS } from './event-translator.js';
 import { type Flavour, GtidState } from './gtid-state.js';
 import { serverGtids } from './position.js';
 import { eventWeight, type RawBinlogEvent } from './raw-event.js';
+import { decodeTransactionPayloads } from './transaction-payload.js';
 
 /** Where to start: after a GTID position, at binlog coordinates, or at the current end of the binlog. */
 export type ReaderStart = { readonly gtid: string } | { readonly file: string; readonly pos: number } | 'end';
@@ -327,6 +328,22 @@ export class BinlogReader {
     });
     z.on('ready', () => {
       if (epoch !== this.epoch) return;
+      // MySQL's compressed transactions are decoded here (zongji skips them); a payload that cannot be
+      // decoded ends the stream before its commit.
+      decodeTransactionPayloads(
+        z,
+        (e) => {
+          if (epoch !== this.epoch) return;
+          this.fail(
+            new SynclineError(
+              'PREFLIGHT_FAILED',
+              `${this.where}: a compressed transaction (binlog_transaction_compression=ON) after ${this.position || 'the start'} cannot be decoded: ${e.message}; streaming stopped before it. Fix: SET GLOBAL binlog_transaction_compression=OFF and binlog_row_metadata=FULL (and in my.cnf), then re-snapshot`,
+              { cause: e },
+            ),
+          );
+        },
+        () => this.flow?.holds.has('library') ?? false,
+      );
       this.connected = true;
       this.lastReceivedAt = Date.now();
     });

@@ -249,6 +249,14 @@ export class EventTranslator {
 
   private rows(r: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent): RawBinlogEvent[] {
     const info = this.tables.get(r.tableId);
+    if (info && !this.open && this.done.flavour === 'mysql') {
+      // MySQL writes every row event inside a GTID group: rows outside one mean the group's boundaries
+      // were misread, and dropping them would lose changes silently.
+      throw new SynclineError(
+        'INTERNAL',
+        `row event for ${info.database}.${info.table} outside a transaction after ${this.done.toString()}: streaming stopped before it`,
+      );
+    }
     if (!info || !this.open) return [];
     const name = r.getEventName();
     const op = name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
