@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import type { BinlogPipelineConfig, SynclineConfig } from '../config/schema.js';
 import type { CheckpointStore, DeadLetterStore } from '../core/interfaces.js';
 import type { Pipeline } from '../core/pipeline.js';
+import { withSupportedFieldTypes } from '../mapping/field-type-fallback.js';
 import { columnProperties } from '../mapping/field-types.js';
 import { ensureIndex } from '../mapping/index-definitions.js';
 import { MappingSet } from '../mapping/mapping-set.js';
+import { relationProperties } from '../mapping/relations/relation-properties.js';
 import type { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../sinks/search/client.js';
 import { sweepOrphans } from '../sinks/search/orphan-sweep.js';
@@ -45,6 +47,7 @@ export async function prepareMappings(
   logger: Logger,
 ): Promise<MappingSet> {
   const mappings = await MappingSet.load(clients.db, config.mappings, {
+    search,
     onSchemaDrift: (d) =>
       logger.info(d, `schema drift on ${d.database}.${d.table}.${d.column}: ${d.reason}; refreshing columns`),
   });
@@ -53,7 +56,12 @@ export async function prepareMappings(
     const properties: Record<string, unknown> = {};
     for (const m of mappings.mappings)
       if (m.index === index) Object.assign(properties, columnProperties(m, engine));
-    await ensureIndex(search, index, config.indexes[index] ?? {}, { properties, logger });
+    for (const r of mappings.rebuilders)
+      if (r.index === index) Object.assign(properties, relationProperties(r.tree, engine));
+    await ensureIndex(search, index, config.indexes[index] ?? {}, {
+      properties: await withSupportedFieldTypes(search, properties, logger),
+      logger,
+    });
   }
   return mappings;
 }

@@ -10,7 +10,7 @@ import { uniqueName } from '../helpers/stack.js';
 import { countDocs, deleteIndex } from '../integration/sink/support.js';
 import { MemoryDeadLetters } from '../unit/sink/memory-dead-letters.js';
 import { indexOp, sinkConfig } from '../unit/sink/ops.js';
-import { ENGINE, ENGINE_URL, IS_ELASTICSEARCH } from './engine.js';
+import { ENGINE, ENGINE_URL, engineReady, IS_ELASTICSEARCH } from './engine.js';
 import { makePki, type TestPki, TlsAuthProxy } from './tls-auth-proxy.js';
 
 /**
@@ -31,13 +31,14 @@ const created: string[] = [];
 const open: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
+  await engineReady();
   pki = makePki();
   proxy = await TlsAuthProxy.start(pki, ENGINE_URL, [
     `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
     `ApiKey ${API_KEY}`,
     `Bearer ${TOKEN}`,
   ]);
-});
+}, 300_000);
 afterAll(async () => {
   for (const c of open.reverse()) await c.close();
   await proxy?.close();
@@ -124,6 +125,7 @@ describe(`auth and TLS in front of ${ENGINE}`, () => {
   });
 
   it('an untrusted certificate or a wrong pin fails the connection, naming search.tls.caFile / search.tls.fingerprint', async () => {
+    proxy.seen.length = 0;
     const untrusted = await rejection(detectEngine(client({ apiKey: API_KEY })));
     expect(untrusted.code).toBe('SYNC_S2001');
     expect(untrusted.message).toContain('search.tls.caFile');
@@ -193,9 +195,11 @@ describe(`auth and TLS in front of ${ENGINE}`, () => {
     // the token is revoked: the sink retries (an operator fixes credentials) and logs why; then restored
     proxy.accepted.delete(`Bearer ${TOKEN}`);
     const pending = sink.write([indexOp(index, '2', 2n, { a: 2 })]);
+    const refusedBefore = proxy.refused;
     const deadline = Date.now() + 10_000;
-    while (proxy.seen.filter((h) => h === `Bearer ${TOKEN}`).length < 6 && Date.now() < deadline)
+    while (proxy.refused < refusedBefore + 3 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.refused).toBeGreaterThanOrEqual(refusedBefore + 3);
     proxy.accepted.add(`Bearer ${TOKEN}`);
     expect((await pending).outcomes).toEqual(['ok']);
     for (const opts of [

@@ -11,7 +11,7 @@ import { buildApp } from '../../src/server/app.js';
 import { clean, Harness } from '../helpers/pipeline-harness.js';
 import { uniqueName } from '../helpers/stack.js';
 import { opsFor } from '../integration/ops/helpers.js';
-import { ENGINE, ENGINE_URL } from './engine.js';
+import { ENGINE, ENGINE_URL, engineReady } from './engine.js';
 
 /**
  * The catalog on the project's engine, through the real code paths: a binlog pipeline creates the
@@ -28,6 +28,7 @@ let alias: string;
 const logPrefix = `${uniqueName('conf_logs')}-`;
 
 beforeAll(async () => {
+  await engineReady();
   h = new Harness({
     tables: ['products'],
     config: {
@@ -70,7 +71,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     readiness: { pipelines: () => [] },
   });
-}, 120_000);
+}, 360_000);
 
 afterAll(async () => {
   await app?.close();

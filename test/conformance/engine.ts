@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { SEARCH_URL } from '../helpers/stack.js';
 
 /**
@@ -17,3 +18,30 @@ export const IS_ELASTICSEARCH = ENGINE.startsWith('elasticsearch');
 
 /** The major version the project's engine must report. */
 export const ENGINE_MAJOR = Number(ENGINE.split('-')[1]);
+
+/**
+ * Resolves once the project's engine answers healthy; the global setup starts the extra engines in the
+ * background (extra-engine.ts), so every conformance file waits here first.
+ */
+export async function engineReady(timeoutMs = 240_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    try {
+      const res = await request(`${ENGINE_URL}/_cluster/health?timeout=1s`, {
+        headersTimeout: 5_000,
+        bodyTimeout: 5_000,
+      });
+      const body = (await res.body.json()) as { status?: string };
+      if (body.status === 'green' || body.status === 'yellow') return;
+      last = `HTTP ${res.statusCode} ${JSON.stringify(body).slice(0, 200)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${ENGINE} at ${ENGINE_URL} not healthy after ${timeoutMs / 1000} s (${last}); see the [stack] lines of the global setup`,
+      );
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BulkSink } from '../../src/sinks/search/bulk-sink.js';
 import { SearchClient } from '../../src/sinks/search/client.js';
 import { detectEngine } from '../../src/sinks/search/engine-compat.js';
@@ -8,12 +8,13 @@ import { uniqueName } from '../helpers/stack.js';
 import { allIds, countDocs, createIndex, deleteIndex, getDoc } from '../integration/sink/support.js';
 import { MemoryDeadLetters } from '../unit/sink/memory-dead-letters.js';
 import { deleteOp, indexOp, sinkConfig, truncateOp } from '../unit/sink/ops.js';
-import { ENGINE, ENGINE_MAJOR, ENGINE_URL, IS_ELASTICSEARCH } from './engine.js';
+import { ENGINE, ENGINE_MAJOR, ENGINE_URL, engineReady, IS_ELASTICSEARCH } from './engine.js';
 
 /** The bulk sink's write path on the project's engine: versions, 409/404, TRUNCATE, retries. */
 const client = new SearchClient({ url: ENGINE_URL });
 const created: string[] = [];
 const open: Array<{ close(): Promise<void> }> = [];
+beforeAll(() => engineReady(), 300_000);
 afterAll(async () => {
   for (const c of open.reverse()) await c.close();
   await deleteIndex(client, ...created);

@@ -76,6 +76,8 @@ export function makePki(): TestPki {
  */
 export class TlsAuthProxy {
   readonly seen: Array<string | undefined> = [];
+  /** Requests answered 401. */
+  refused = 0;
   accepted: Set<string>;
   /** Answer with `Connection: close`: every request then opens a new TLS connection (sessions resume). */
   closeEachConnection = false;
@@ -99,6 +101,7 @@ export class TlsAuthProxy {
         const auth = req.headers.authorization;
         proxy!.seen.push(auth);
         if (auth === undefined || !proxy!.accepted.has(auth)) {
+          proxy!.refused++;
           res.writeHead(401, {
             'content-type': 'application/json',
             'www-authenticate': 'Basic realm="security", ApiKey, Bearer realm="security"',

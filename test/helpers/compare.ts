@@ -10,29 +10,39 @@ export interface Diff {
   docs: number;
 }
 
-/** Every document of an index (search_after over _id), after a refresh. */
+/**
+ * Every document of an index, after a refresh: a scroll in `_doc` order (sorting on `_id` is refused by
+ * Elasticsearch 8+, where `indices.id_field_data.enabled` is off).
+ */
 export async function readIndex(
   client: SearchClient,
   index: string,
 ): Promise<Map<string, Record<string, unknown>>> {
   await client.request('POST', `/${index}/_refresh`);
   const out = new Map<string, Record<string, unknown>>();
-  let after: unknown[] | undefined;
-  for (;;) {
-    const res = await client.request<{
-      hits: { hits: Array<{ _id: string; _source: Record<string, unknown>; sort: unknown[] }> };
-    }>('POST', `/${index}/_search`, {
-      size: 5000,
-      sort: [{ _id: 'asc' }],
-      query: { match_all: {} },
-      ...(after && { search_after: after }),
-    });
-    if (res.status !== 200)
-      throw new Error(`search on ${index} answered ${res.status}: ${JSON.stringify(res.body)}`);
-    const hits = res.body.hits.hits;
-    for (const h of hits) out.set(h._id, h._source);
-    if (hits.length < 5000) return out;
-    after = hits[hits.length - 1]!.sort;
+  type Page = {
+    _scroll_id?: string;
+    hits: { hits: Array<{ _id: string; _source: Record<string, unknown> }> };
+  };
+  let res = await client.request<Page>('POST', `/${index}/_search?scroll=1m`, {
+    size: 5000,
+    sort: ['_doc'],
+    query: { match_all: {} },
+  });
+  let scrollId: string | undefined;
+  try {
+    for (;;) {
+      if (res.status !== 200)
+        throw new Error(`search on ${index} answered ${res.status}: ${JSON.stringify(res.body)}`);
+      scrollId = res.body._scroll_id ?? scrollId;
+      const hits = res.body.hits.hits;
+      for (const h of hits) out.set(h._id, h._source);
+      if (hits.length === 0 || !scrollId) return out;
+      res = await client.request<Page>('POST', '/_search/scroll', { scroll: '1m', scroll_id: scrollId });
+    }
+  } finally {
+    if (scrollId)
+      await client.request('DELETE', '/_search/scroll', { scroll_id: [scrollId] }).catch(() => {});
   }
 }
 
