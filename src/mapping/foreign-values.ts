@@ -106,9 +106,12 @@ export function adaptForeignValue(connector: Connector, col: ColumnType, v: unkn
       if (BINARY.has(t) && typeof v === 'string') return Buffer.from(v, 'latin1');
       return v;
     case 'maxwell':
-      if ((BINARY.has(t) || t === 'bit') && typeof v === 'string') return base64Bytes(v) ?? v;
-      // Maxwell writes JSON columns parsed; a JSON string value must reach the converter as JSON text
-      if (t === 'json' && typeof v === 'string') return JSON.stringify(v);
+      if (BINARY.has(t) && typeof v === 'string') return base64Bytes(v) ?? v;
+      // BIT is a number (BIT(64) past 2^53 as its exact digits, which are no base64), BIT(1) maybe a boolean
+      if (t === 'bit') return typeof v === 'boolean' ? Number(v) : v;
+      // MySQL's native JSON arrives parsed: a string is a JSON string value, sent on as JSON text. MariaDB's
+      // JSON is LONGTEXT underneath: Maxwell sends the column's text, which is already JSON text.
+      if (t === 'json' && typeof v === 'string') return col.columnType === 'json' ? JSON.stringify(v) : v;
       return v;
     case 'debezium':
       return debeziumByDescriptor(col, v);

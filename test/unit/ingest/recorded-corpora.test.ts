@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
 import { isSynclineError } from '../../../src/core/errors.js';
+import type { ColumnType } from '../../../src/mapping/column-types.js';
+import { convertValue } from '../../../src/mapping/convert.js';
+import { adaptForeignValue } from '../../../src/mapping/foreign-values.js';
 import { decodeCanal, decodeMaxwell, parseIngestJson } from '../../../src/sources/ingest/index.js';
 
 /**
@@ -96,5 +99,47 @@ describe('Maxwell 1.22.6 rows as recorded', () => {
     expect(() => decodeMaxwell(bare)).toThrow(
       /maxwell: xoffset: missing: run Maxwell with .*output_xoffset=true/,
     );
+  });
+});
+
+/** A column as INFORMATION_SCHEMA describes it on MariaDB 10.11. */
+function column(name: string, type: string, columnType: string, precision: number | null = null): ColumnType {
+  return {
+    name,
+    type,
+    columnType,
+    unsigned: false,
+    precision,
+    scale: null,
+    fsp: null,
+    length: null,
+    enumValues: null,
+    setValues: null,
+    isTinyint1: false,
+    charset: null,
+    nullable: true,
+  };
+}
+
+describe('Maxwell values → the document value the binlog path gives', () => {
+  const first = (lines('maxwell') as Array<{ data: Record<string, unknown> }>)[0]!.data;
+  const toDoc = (col: ColumnType, v: unknown) => convertValue(col, adaptForeignValue('maxwell', col, v));
+
+  it('BIT(64) max (exact digits past 2^53) → its eight bytes', () => {
+    expect(first.b64).toBe('18446744073709551615');
+    expect(toDoc(column('b64', 'bit', 'bit(64)', 64), first.b64)).toBe(
+      Buffer.alloc(8, 0xff).toString('base64'),
+    );
+    expect(toDoc(column('b12', 'bit', 'bit(12)', 12), first.b12)).toBe(
+      Buffer.from([0x0a, 0xaa]).toString('base64'),
+    );
+  });
+
+  it("MariaDB's JSON column (LONGTEXT underneath), sent as text → the parsed value", () => {
+    expect(typeof first.js).toBe('string');
+    const mariadbJson = column('js', 'json', 'longtext');
+    expect(toDoc(mariadbJson, first.js)).toEqual(JSON.parse(first.js as string));
+    // MySQL's native JSON arrives parsed: a string there is a JSON string value
+    expect(toDoc(column('js', 'json', 'json'), '{"a":1}')).toBe('{"a":1}');
   });
 });
