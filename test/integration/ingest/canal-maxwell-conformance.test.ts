@@ -45,7 +45,8 @@ const RUNS: Array<['canal' | 'maxwell', Transport]> = [
   ['maxwell', 'kafka'],
 ];
 
-describe('Canal and Maxwell conformance: real tool output → index equals the tables', () => {
+// the four runs share nothing (own database, indexes, topics): concurrent, their start-ups overlap
+describe.concurrent('Canal and Maxwell conformance: real tool output → index equals the tables', () => {
   it.each(RUNS)('%s over %s, fed twice', async (tool, transport) => {
     const { rounds } = await runConformance(CORPORA[tool], transport, { convergeMs: 8_000 });
     for (const [i, r] of rounds.entries()) {
