@@ -4,11 +4,13 @@ import { type ComponentName, LocalStack } from '../src/stack/stack.js';
 
 /**
  * Brings up the real local stack once for the whole run (MariaDB, OpenSearch, Kafka) and stops at the
- * end only what this run started, so a developer's running stack is left alone.
+ * end only what this run started, so a developer's running stack is left alone. The vitest project "mysql"
+ * (vitest.config.ts) runs its suites against MySQL 9.7 instead of MariaDB: it starts MySQL and OpenSearch.
  */
-export default async function setup(_project: TestProject) {
+export default async function setup(project: TestProject) {
   const stack = new LocalStack(resolveConfig({}, process.env));
-  const wanted: ComponentName[] = ['mariadb', 'opensearch', 'kafka'];
+  const wanted: ComponentName[] =
+    project.name === 'mysql' ? ['mysql', 'opensearch'] : ['mariadb', 'opensearch', 'kafka'];
   const before = await stack.status();
   // A healthy server on the port that this checkout did not start (another worktree's stack) is used as is.
   const foreign = before.filter((s) => s.state === 'foreign' && s.version !== undefined).map((s) => s.name);

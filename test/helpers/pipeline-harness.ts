@@ -6,7 +6,7 @@ import { type Clients, createClients } from '../../src/runtime/clients.js';
 import { PipelineRunner } from '../../src/runtime/pipeline-runner.js';
 import { SearchClient } from '../../src/sinks/search/client.js';
 import { type Diff, diffTableAndIndex, summarize } from './compare.js';
-import { rootConnection, testConfig, uniqueName } from './stack.js';
+import { rootConnection, SOURCE_PORT, testConfig, uniqueName } from './stack.js';
 
 export interface HarnessOptions {
   tables: string[];
@@ -31,7 +31,7 @@ export class Harness {
     this.config = testConfig({
       stack: { manage: false },
       mysql: {
-        url: `mysql://root@127.0.0.1:3307/${this.db}`,
+        url: `mysql://root@127.0.0.1:${SOURCE_PORT}/${this.db}`,
         serverId: 60000 + Math.floor(Math.random() * 5000),
       },
       mappings: o.tables.map((t) => ({ table: `${this.db}.${t}`, index: this.index(t) })),

@@ -6,11 +6,11 @@ import {
   type BinlogSourceOptions,
 } from '../../../src/sources/mysql-binlog/streaming/binlog-source.js';
 import type { BinlogConnectionConfig } from '../../../src/sources/mysql-binlog/streaming/connection.js';
-import { MARIADB_PORT, rootConnection, uniqueName } from '../../helpers/stack.js';
+import { rootConnection, SOURCE_PORT, uniqueName } from '../../helpers/stack.js';
 
 /** The least-privilege user the local stack creates (REPLICATION SLAVE, BINLOG MONITOR, SELECT, RELOAD). */
 export const BINLOG_CONN: BinlogConnectionConfig = {
-  url: `mysql://syncline:syncline@127.0.0.1:${MARIADB_PORT}/`,
+  url: `mysql://syncline:syncline@127.0.0.1:${SOURCE_PORT}/`,
   timezone: 'Z',
   connectTimeoutMs: 5000,
 };
