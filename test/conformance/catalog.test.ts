@@ -11,7 +11,7 @@ import { buildApp } from '../../src/server/app.js';
 import { clean, Harness } from '../helpers/pipeline-harness.js';
 import { uniqueName } from '../helpers/stack.js';
 import { opsFor } from '../integration/ops/helpers.js';
-import { ENGINE, ENGINE_URL, engineReady } from './engine.js';
+import { ENGINE, ENGINE_URL, engineReady, IS_ELASTICSEARCH } from './engine.js';
 
 /**
  * The catalog on the project's engine, through the real code paths: a binlog pipeline creates the
@@ -138,6 +138,8 @@ describe(`catalog conformance on ${ENGINE}`, () => {
     >('GET', `/${alias}/_mapping`);
     const props = m.body[`${alias}_v1`]!.mappings.properties;
     expect(props.name).toMatchObject({ type: 'text', fields: { keyword: { type: 'keyword' } } });
+    // DECIMAL(10,2): scaled_float where the engine has mapper-extras, else the documented double fallback
+    expect(props.price!.type).toBe(IS_ELASTICSEARCH ? 'double' : 'scaled_float');
     const tokens = await h.search.request<{ tokens: Array<{ token: string }> }>(
       'POST',
       `/${alias}/_analyze`,
