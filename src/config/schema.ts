@@ -468,6 +468,63 @@ export const SinkSchema = Type.Object(
   strict,
 );
 
+/** Rows of other tables embedded in a mapping's documents (docs/mapping.md#documents-built-from-several-tables). */
+function relationSchema(depth: number): TSchema {
+  return Type.Object(
+    {
+      field: Type.String({ minLength: 1, description: 'Document field that holds the related rows.' }),
+      kind: Type.Union(
+        [Type.Literal('many-to-one'), Type.Literal('one-to-many'), Type.Literal('many-to-many')],
+        {
+          description:
+            'many-to-one: one object (or null); one-to-many and many-to-many: an array of objects in key order.',
+        },
+      ),
+      table: Type.String({
+        pattern: '^[^.\\s]+(\\.[^.\\s]+)?$',
+        description: "Related table, as table (the parent's database) or database.table.",
+      }),
+      on: Type.Record(Type.String(), Type.String(), {
+        description:
+          'Parent column → column of the related table (many-to-many: of the join table); one entry per column of a composite key. many-to-one: {category_id: id}; one-to-many: {id: product_id}.',
+      }),
+      through: Type.Optional(
+        Type.Object(
+          {
+            table: Type.String({
+              pattern: '^[^.\\s]+(\\.[^.\\s]+)?$',
+              description: 'many-to-many: the join table (table or database.table).',
+            }),
+            to: Type.Record(Type.String(), Type.String(), {
+              description:
+                'many-to-many: join-table column → column of the related table, e.g. {tag_id: id}.',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      include: Type.Optional(
+        Type.Array(Type.String(), {
+          description:
+            'Columns of the related row to embed (its key columns are always embedded). Unset: all.',
+        }),
+      ),
+      nested: Type.Boolean({
+        default: false,
+        description: 'Map the array as `nested` in the index (queries match fields of one element together).',
+      }),
+      ...(depth > 1 && {
+        relations: Type.Optional(
+          Type.Array(relationSchema(depth - 1), {
+            description: 'Relations of the related rows (another level).',
+          }),
+        ),
+      }),
+    },
+    { additionalProperties: false },
+  );
+}
+
 export const MappingSchema = Type.Object(
   {
     table: Type.String({
@@ -507,6 +564,12 @@ export const MappingSchema = Type.Object(
         minLength: 1,
         description:
           'Derive document versions from this column for every source of the table (binlog, snapshot, polling, ingest), so sources mixed on one table cannot regress each other. It must grow on every change: DATETIME(6)/TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), or an integer version. See docs/polling.md#versions.',
+      }),
+    ),
+    relations: Type.Optional(
+      Type.Array(relationSchema(3), {
+        description:
+          'Rows of other tables embedded in each document (many-to-one, one-to-many, many-to-many, up to three levels); rebuilt when any of them changes. See docs/mapping.md#documents-built-from-several-tables.',
       }),
     ),
   },

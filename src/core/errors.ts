@@ -43,6 +43,11 @@ export const ErrorCodes = {
     hint: 'Building the local MySQL root (debootstrap, once) failed: run `sudo ./syncline stack up --with mysql` once as root, install debootstrap (apt-get install -y debootstrap), or set SYNCLINE_DEBIAN_MIRROR to a reachable Debian mirror.',
   },
 
+  RELATION_MISMATCH: {
+    code: 'SYNC_S0020',
+    hint: 'Fix the relation named above (mappings[].relations[]) so that its tables and columns exist and its `on`/`through` columns pair up; docs/mapping.md#documents-built-from-several-tables.',
+  },
+
   // capture
   SOURCE_UNREACHABLE: { code: 'SYNC_S1001', hint: 'Check mysql.url and that the server is up.' },
   PREFLIGHT_FAILED: {

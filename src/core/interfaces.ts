@@ -71,6 +71,22 @@ export interface Mapping {
   toOps(ev: ChangeEvent): IndexOp[];
   /** Target index of a table, when mapped (for dead letters of rows that failed before becoming ops). */
   indexOf?(database: string, table: string): string | undefined;
+  /**
+   * Documents built from several tables (mappings[].relations): rebuilds, from the current rows, the
+   * documents the batch's events affect and hands them to `ctx.write` page by page. Undefined when
+   * nothing was written.
+   */
+  rebuild?(events: readonly ChangeEvent[], ctx: RebuildContext): Promise<WriteResult | undefined>;
+}
+
+/** What a rebuild writes through (the pipeline's sink). */
+export interface RebuildContext {
+  /** Hands a page of ops to the sink; resolves when they are applied (or stale / dead-lettered). */
+  write(ops: IndexOp[]): Promise<WriteResult>;
+  /** Waits until every op handed to the sink so far is applied (before an index look-up). */
+  flush(): Promise<void>;
+  readonly signal?: AbortSignal;
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface CheckpointStore {

@@ -10,6 +10,7 @@ import type {
   DeadLetterStore,
   IndexOp,
   Mapping,
+  RebuildContext,
   Sink,
   Source,
   WriteResult,
@@ -263,17 +264,35 @@ export class Pipeline {
     let written: Promise<WriteResult>;
     let ops: IndexOp[];
     let t0: number;
+    let rebuilt: WriteResult | undefined;
     try {
       ops = await this.toOps(batch);
       await previous;
       t0 = performance.now();
       written = ops.length > 0 ? this.o.sink.write(ops) : Promise.resolve(NOTHING_WRITTEN);
+      // documents built from several tables: rebuilt from current rows, page by page, before the next
+      // batch is handed over (a later TRUNCATE must not overtake them)
+      if (this.o.mapping.rebuild) rebuilt = await this.o.mapping.rebuild(batch.events, this.rebuildContext());
     } finally {
       handed();
     }
     const result = await written;
     this.stats.written(result, ops, performance.now() - t0);
-    return result;
+    return rebuilt ? sumResults(result, rebuilt) : result;
+  }
+
+  private rebuildContext(): RebuildContext {
+    return {
+      write: async (ops) => {
+        const t0 = performance.now();
+        const r = await this.o.sink.write(ops);
+        this.stats.written(r, ops, performance.now() - t0);
+        return r;
+      },
+      flush: () => this.o.sink.flush(),
+      ...(this.runSignal && { signal: this.runSignal }),
+      onWarning: (message) => this.o.logger.warn({ pipeline: this.name }, message),
+    };
   }
 
   /** The batch's index ops; a row the mapping cannot convert is stored, not allowed to stop the pipeline. */
@@ -378,6 +397,16 @@ export class Pipeline {
 }
 
 const NOTHING_WRITTEN: WriteResult = { outcomes: [], ok: 0, stale: 0, dead: 0, retried: 0 };
+
+function sumResults(a: WriteResult, b: WriteResult): WriteResult {
+  return {
+    outcomes: [...a.outcomes, ...b.outcomes],
+    ok: a.ok + b.ok,
+    stale: a.stale + b.stale,
+    dead: a.dead + b.dead,
+    retried: a.retried + b.retried,
+  };
+}
 
 function isAbort(e: unknown): boolean {
   return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
