@@ -12,6 +12,31 @@ export const TEXT_SEARCH_ANALYZER = 'syncline_text_search';
 
 export type TextAnalyzerKind = 'cjk' | 'standard';
 
+/**
+ * Token filters each analyzer kind needs beyond the engine's core (tokenizer `standard` and filter `lowercase` are
+ * in every engine). `cjk_width` and `cjk_bigram` come from the analysis-common module, which an Elasticsearch
+ * built from the Maven Central jars lacks.
+ */
+export const ANALYZER_FILTERS: Readonly<Record<TextAnalyzerKind, readonly string[]>> = {
+  cjk: ['cjk_width', 'cjk_bigram'],
+  standard: [],
+};
+
+/**
+ * The analyzer an index gets on an engine missing `missing` filters: `cjk` falls back to `standard` (standard
+ * tokenizer + lowercase: a Chinese query matches documents holding each of its characters, anywhere, instead of
+ * its bigrams; docs/mapping.md#fallback-when-the-engine-lacks-cjk-filters). Never a kind the engine cannot build.
+ */
+export function textAnalyzerFallback(
+  requested: TextAnalyzerKind,
+  missing: readonly string[],
+): { kind: TextAnalyzerKind; fallback: boolean } {
+  const needed = ANALYZER_FILTERS[requested];
+  return needed.some((f) => missing.includes(f))
+    ? { kind: 'standard', fallback: true }
+    : { kind: requested, fallback: false };
+}
+
 export function analysisSettings(kind: TextAnalyzerKind): Record<string, unknown> {
   if (kind === 'standard') {
     const standard = { type: 'custom', tokenizer: 'standard', filter: ['lowercase'] };

@@ -2,6 +2,7 @@ import type { IndexDefinition } from '../config/schema.js';
 import { SynclineError } from '../core/errors.js';
 import type { EngineInfo, SearchClient } from '../sinks/search/client.js';
 import { analysisSettings, type TextAnalyzerKind, textFieldMapping } from './analyzers.js';
+import { chooseTextAnalyzer } from './text-analyzer-choice.js';
 
 export interface IndexBody {
   settings: Record<string, unknown>;
@@ -130,7 +131,12 @@ export async function ensureIndex(
   const concrete = `${name}_v1`;
   const properties =
     typeof opts.properties === 'function' ? opts.properties(await engine(client)) : opts.properties;
-  const body = { ...buildIndexBody(definition, properties ? { properties } : {}), aliases: { [name]: {} } };
+  // an engine without the CJK filters gets the documented fallback analyzer (warned once), never a failed index
+  const textAnalyzer = await chooseTextAnalyzer(client, definition.textAnalyzer ?? 'cjk', log);
+  const body = {
+    ...buildIndexBody({ ...definition, textAnalyzer }, properties ? { properties } : {}),
+    aliases: { [name]: {} },
+  };
   const res = await call(client, 'PUT', `/${encodeURIComponent(concrete)}`, body, opts.signal);
   if (res.status >= 200 && res.status < 300) {
     log?.info({ index: name, concrete }, `index ${concrete} created with alias ${name}`);

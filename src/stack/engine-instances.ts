@@ -96,3 +96,42 @@ export function searchEngineStatus(
 ): Promise<ComponentStatus> {
   return engineServer(engine, opts).status();
 }
+
+export interface UsedEngine {
+  engine: SearchEngineName;
+  url: string;
+  port: number;
+  /** True when this call started the node (stop() then stops it); false when it was already running. */
+  startedHere: boolean;
+  /** Stops the node only when this call started it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A healthy node of `engine` on its port, for a test run or a suite's global setup: one already running there is
+ * used as is (started by `stack engine up`, an earlier run or another checkout, when it reports the engine's major
+ * version), otherwise one is started with startSearchEngine and stop() stops it again.
+ */
+export async function useSearchEngine(
+  engine: SearchEngineName,
+  opts: EngineInstanceOptions = {},
+): Promise<UsedEngine> {
+  const server = engineServer(engine, opts);
+  const url = `http://127.0.0.1:${server.port}`;
+  const st = await server.status();
+  const major = SEARCH_ENGINES[engine].version.split('.')[0];
+  if ((st.state === 'up' || st.state === 'foreign') && st.version?.split('.')[0] === major) {
+    return { engine, url, port: server.port, startedHere: false, stop: async () => {} };
+  }
+  const i = await startSearchEngine(engine, opts);
+  const startedHere = i.outcome === 'started';
+  return {
+    engine,
+    url,
+    port: server.port,
+    startedHere,
+    stop: async () => {
+      if (startedHere) await i.stop();
+    },
+  };
+}

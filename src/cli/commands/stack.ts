@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SynclineConfig } from '../../config/schema.js';
 import { type ComponentName, DEFAULT_COMPONENTS, LocalStack } from '../../stack/stack.js';
 import { table } from '../output.js';
+import { registerStackEngine } from './stack-engine.js';
 
 const ALL: readonly ComponentName[] = ['mariadb', 'opensearch', 'kafka', 'mysql'];
 
@@ -42,6 +43,8 @@ export function registerStack(program: Command, loadConfig: () => SynclineConfig
         console.log(`${r.name.padEnd(10)} ${r.outcome}`);
       }
     });
+
+  registerStackEngine(stack, loadConfig);
 
   stack
     .command('status')

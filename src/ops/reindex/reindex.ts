@@ -1,9 +1,11 @@
 import type { PoolConnection } from 'mysql2/promise';
 import type { Position } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
+import { withSupportedFieldTypes } from '../../mapping/field-type-fallback.js';
 import { columnProperties } from '../../mapping/field-types.js';
 import { buildIndexBody, flattenSettings } from '../../mapping/index-definitions.js';
 import { MappingSet } from '../../mapping/mapping-set.js';
+import { chooseTextAnalyzer } from '../../mapping/text-analyzer-choice.js';
 import { pipelinesCapturing, positionReached } from '../barrier.js';
 import type { OpsContext } from '../context.js';
 import { noProgress, type ProgressListener } from '../progress.js';
@@ -316,8 +318,12 @@ async function createTarget(ctx: OpsContext, alias: string, index: string): Prom
   const engine = await ctx.search.info();
   const properties: Record<string, unknown> = {};
   for (const m of set.mappings) Object.assign(properties, columnProperties(m, engine));
-  const body = buildIndexBody(ctx.config.indexes[alias] ?? {}, { properties });
+  const definition = ctx.config.indexes[alias] ?? {};
+  const requested = ctx.config.indexes[alias]?.textAnalyzer ?? 'cjk';
+  const textAnalyzer = await chooseTextAnalyzer(ctx.search, requested, ctx.logger);
+  const body = buildIndexBody({ ...definition, textAnalyzer }, { properties });
   body.settings = { ...body.settings, 'index.refresh_interval': '-1' };
+  body.mappings = await withSupportedFieldTypes(ctx.search, body.mappings, ctx.logger);
   await createIndex(ctx.search, index, body);
 }
 

@@ -1,4 +1,6 @@
 import { SynclineError } from '../../core/errors.js';
+import type { TextAnalyzerKind } from '../../mapping/analyzers.js';
+import { type AnalyzerChoiceLogger, chooseTextAnalyzer } from '../../mapping/text-analyzer-choice.js';
 import type { SearchClient } from '../../sinks/search/client.js';
 
 /** logs-2025.01.02 from the record's ts (UTC day): a day's records land in one index, whenever they arrive. */
@@ -17,7 +19,8 @@ export function templateName(prefix: string): string {
  * _source but not indexed: arbitrary client keys cannot explode or conflict in the mapping. The
  * message gets the same CJK + English analysis as the catalog.
  */
-export function logTemplate(prefix: string): Record<string, unknown> {
+export function logTemplate(prefix: string, textAnalyzer: TextAnalyzerKind = 'cjk'): Record<string, unknown> {
+  const standard = { type: 'custom', tokenizer: 'standard', filter: ['lowercase'] };
   return {
     index_patterns: [`${prefix}*`],
     // above the engine's built-in templates (Elasticsearch's logs-*-* has 100) so this one wins
@@ -27,21 +30,25 @@ export function logTemplate(prefix: string): Record<string, unknown> {
         number_of_shards: 1,
         number_of_replicas: 0,
         refresh_interval: '1s',
-        analysis: {
-          filter: { syncline_cjk_bigram_unigrams: { type: 'cjk_bigram', output_unigrams: true } },
-          analyzer: {
-            syncline_log_text: {
-              type: 'custom',
-              tokenizer: 'standard',
-              filter: ['cjk_width', 'lowercase', 'syncline_cjk_bigram_unigrams'],
-            },
-            syncline_log_search: {
-              type: 'custom',
-              tokenizer: 'standard',
-              filter: ['cjk_width', 'lowercase', 'cjk_bigram'],
-            },
-          },
-        },
+        analysis:
+          textAnalyzer === 'standard'
+            ? // the fallback on an engine without the CJK filters (chooseTextAnalyzer)
+              { analyzer: { syncline_log_text: standard, syncline_log_search: standard } }
+            : {
+                filter: { syncline_cjk_bigram_unigrams: { type: 'cjk_bigram', output_unigrams: true } },
+                analyzer: {
+                  syncline_log_text: {
+                    type: 'custom',
+                    tokenizer: 'standard',
+                    filter: ['cjk_width', 'lowercase', 'syncline_cjk_bigram_unigrams'],
+                  },
+                  syncline_log_search: {
+                    type: 'custom',
+                    tokenizer: 'standard',
+                    filter: ['cjk_width', 'lowercase', 'cjk_bigram'],
+                  },
+                },
+              },
       },
       mappings: {
         dynamic: 'strict',
@@ -64,10 +71,19 @@ export function logTemplate(prefix: string): Record<string, unknown> {
 }
 
 /** PUT _index_template/<name>; idempotent, so every process start may run it. */
-export async function putLogTemplate(client: SearchClient, prefix: string): Promise<void> {
+export async function putLogTemplate(
+  client: SearchClient,
+  prefix: string,
+  logger?: AnalyzerChoiceLogger,
+): Promise<void> {
   let res: { status: number; body: unknown };
   try {
-    res = await client.request('PUT', `/_index_template/${templateName(prefix)}`, logTemplate(prefix));
+    const textAnalyzer = await chooseTextAnalyzer(client, 'cjk', logger);
+    res = await client.request(
+      'PUT',
+      `/_index_template/${templateName(prefix)}`,
+      logTemplate(prefix, textAnalyzer),
+    );
   } catch (e) {
     throw new SynclineError('API_UNAVAILABLE', 'the search engine is unreachable; retry shortly', {
       cause: e,

@@ -84,7 +84,7 @@ export class BatchingLogWriter implements LogWriter {
 
   /** Puts the index template once per process (retried on the next write when it failed). */
   ensureTemplate(): Promise<void> {
-    this.template ??= putLogTemplate(this.client, this.opts.indexPrefix).catch((e) => {
+    this.template ??= putLogTemplate(this.client, this.opts.indexPrefix, this.opts.logger).catch((e) => {
       this.template = undefined;
       throw e;
     });

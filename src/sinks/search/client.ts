@@ -1,5 +1,6 @@
 import { type Dispatcher, Pool } from 'undici';
 import { SynclineError } from '../../core/errors.js';
+import { type IdentifyResult, identifyEngine } from './capabilities.js';
 import {
   type AuthKind,
   authFailed,
@@ -18,6 +19,8 @@ export interface EngineInfo {
 export interface SearchResponse<T = unknown> {
   status: number;
   body: T;
+  /** Response headers, lower-case names (e.g. x-elastic-product). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export interface SearchClientOptions extends SearchCredentials {
@@ -94,28 +97,33 @@ export class SearchClient {
         parsed = text;
       }
     }
-    return { status: res.statusCode, body: parsed as T };
+    return { status: res.statusCode, body: parsed as T, headers: res.headers };
   }
 
-  /** Engine and version from GET /; rejects engines outside OpenSearch 1–3 / Elasticsearch 7.10–9. */
+  /**
+   * Engine and version (capabilities.ts#identifyEngine: GET /, or _nodes/_local where GET / is not served);
+   * rejects engines outside OpenSearch 1–3 / Elasticsearch 7.10–9.
+   */
   async info(): Promise<EngineInfo> {
     if (this.infoCache) return this.infoCache;
-    let res: SearchResponse<{ version?: { number?: string; distribution?: string } }>;
+    let found: IdentifyResult;
     try {
-      res = await this.request('GET', '/');
+      found = await identifyEngine(this);
     } catch (e) {
       throw new SynclineError(
         'SINK_UNREACHABLE',
         `search engine at ${this.base.origin} unreachable: ${(e as Error).message}`,
       );
     }
-    if (res.status === 401 || res.status === 403)
-      throw authFailed(res.status, this.base.origin, this.authKind);
-    const number = res.body?.version?.number;
-    if (res.status !== 200 || typeof number !== 'string') {
-      throw new SynclineError('SINK_UNREACHABLE', `GET / on ${this.base.origin} answered ${res.status}`);
+    if (!found.ok && (found.status === 401 || found.status === 403))
+      throw authFailed(found.status, this.base.origin, this.authKind);
+    if (!found.ok) {
+      throw new SynclineError(
+        'SINK_UNREACHABLE',
+        `${found.via} on ${this.base.origin} answered ${found.status}`,
+      );
     }
-    const engine = res.body.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch';
+    const { engine, version: number } = found.info;
     const [maj = 0, min = 0] = number.split('.').map(Number);
     const supported =
       engine === 'opensearch' ? maj >= 1 && maj <= 3 : (maj === 7 && min >= 10) || (maj >= 8 && maj <= 9);

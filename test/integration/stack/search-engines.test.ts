@@ -1,66 +1,180 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { request } from 'undici';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureIndex } from '../../../src/mapping/index-definitions.js';
+import { resetAnalyzerWarnings } from '../../../src/mapping/text-analyzer-choice.js';
+import {
+  detectCapabilities,
+  missingTokenFilters,
+  pitOpenPath,
+} from '../../../src/sinks/search/capabilities.js';
+import { SearchClient } from '../../../src/sinks/search/client.js';
 import {
   type EngineInstance,
   searchEngineStatus,
   startSearchEngine,
 } from '../../../src/stack/engine-instances.js';
 import type { SearchEngineName } from '../../../src/stack/search-engines.js';
+import { SEARCH_URL, uniqueName } from '../../helpers/stack.js';
 
 /**
- * Each extra engine of the local stack starts on a spare port with its own data dir, reports itself (engine,
- * version, pid) and stops. Never the shared node on 9200, nor the conformance suite's 9201–9203. The three start
- * at once: the box has two cores, a JVM start is mostly CPU.
+ * The extra engines of the local stack, each on a spare port with its own data dir (never the shared node on 9200,
+ * nor the conformance suite's 9201–9203): started at once (a JVM start is mostly CPU and the three overlap),
+ * reported, probed for their capabilities beside the shared OpenSearch 2.19, then stopped. Expected capabilities
+ * are written per engine from what was measured by hand (issue 12), never from the detection under test.
  */
+interface Expect {
+  port?: number;
+  product: 'opensearch' | 'elasticsearch';
+  version: RegExp;
+  major: number;
+  pit: 'opensearch' | 'elasticsearch';
+  shardDoc: 'always' | 'with-pit' | 'never';
+  cjk: boolean;
+}
+const ENGINES: Record<SearchEngineName, Expect> = {
+  'opensearch-2': {
+    product: 'opensearch',
+    version: /^2\.19\./,
+    major: 2,
+    pit: 'opensearch',
+    shardDoc: 'never',
+    cjk: true,
+  },
+  'opensearch-3': {
+    port: 19231,
+    product: 'opensearch',
+    version: /^3\.9\./,
+    major: 3,
+    pit: 'opensearch',
+    shardDoc: 'with-pit',
+    cjk: true,
+  },
+  'elasticsearch-8': {
+    port: 19232,
+    product: 'elasticsearch',
+    version: /^8\.19\./,
+    major: 8,
+    pit: 'elasticsearch',
+    shardDoc: 'always',
+    cjk: false,
+  },
+  'elasticsearch-9': {
+    port: 19233,
+    product: 'elasticsearch',
+    version: /^9\.5\./,
+    major: 9,
+    pit: 'elasticsearch',
+    shardDoc: 'always',
+    cjk: false,
+  },
+};
+const EXTRA = (Object.keys(ENGINES) as SearchEngineName[]).filter((e) => ENGINES[e].port !== undefined);
+
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'syncline-engines-'));
-const CASES: Array<{ engine: SearchEngineName; port: number; product: string; version: RegExp }> = [
-  { engine: 'opensearch-3', port: 19231, product: 'opensearch', version: /^3\.9\./ },
-  { engine: 'elasticsearch-8', port: 19232, product: 'Elasticsearch', version: /^8\.19\./ },
-  { engine: 'elasticsearch-9', port: 19233, product: 'Elasticsearch', version: /^9\.5\./ },
-];
-const started: EngineInstance[] = [];
+const opts = (engine: SearchEngineName) => ({ port: ENGINES[engine].port!, dataDir, heap: '512m' });
+const instances = new Map<SearchEngineName, EngineInstance>();
+const clients: SearchClient[] = [];
+const created: Array<[SearchClient, string]> = [];
+
+beforeAll(async () => {
+  await Promise.all(EXTRA.map(async (e) => instances.set(e, await startSearchEngine(e, opts(e)))));
+}, 300_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((i) => i.stop()));
+  for (const [c, index] of created) await c.request('DELETE', `/${index}_v1`).catch(() => {});
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all([...instances.values()].map((i) => i.stop()));
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function product(port: number): Promise<string> {
-  const res = await request(`http://127.0.0.1:${port}/_cluster/health`);
-  await res.body.dump();
-  // Elasticsearch marks every answer; OpenSearch never does
-  return String(res.headers['x-elastic-product'] ?? 'opensearch');
+function client(engine: SearchEngineName): SearchClient {
+  const port = ENGINES[engine].port;
+  const c = new SearchClient({ url: port === undefined ? SEARCH_URL : `http://127.0.0.1:${port}` });
+  clients.push(c);
+  return c;
 }
 
-describe('search engines of the local stack: start, report, stop on a spare port', () => {
-  it('each engine starts, is reported up with its engine and version, and stops', async () => {
-    const opts = (port: number) => ({ port, dataDir, heap: '512m' });
-    const instances = await Promise.all(
-      CASES.map(async (c) => {
-        const i = await startSearchEngine(c.engine, opts(c.port));
-        started.push(i);
-        return i;
-      }),
-    );
-    for (const [n, c] of CASES.entries()) {
-      const i = instances[n]!;
-      expect(i.outcome, c.engine).toBe('started');
-      expect(i.home, c.engine).toBe(path.join(dataDir, 'engines', `${c.engine}-${c.port}`));
-      const st = await searchEngineStatus(c.engine, opts(c.port));
-      expect(st, c.engine).toMatchObject({ state: 'up', engine: c.engine, port: c.port, dataDir: i.home });
-      expect(st.version, c.engine).toMatch(c.version);
-      expect(st.pid, c.engine).toBeGreaterThan(0);
-      expect(await product(c.port), c.engine).toBe(c.product);
+describe('search engines of the local stack', () => {
+  it.each(EXTRA)(
+    '%s starts on its own port and data dir and is reported with its engine and version',
+    async (e) => {
+      const i = instances.get(e)!;
+      expect(i.outcome).toBe('started');
+      expect(i.home).toBe(path.join(dataDir, 'engines', `${e}-${ENGINES[e].port}`));
+      const st = await searchEngineStatus(e, opts(e));
+      expect(st).toMatchObject({ state: 'up', engine: e, port: ENGINES[e].port, dataDir: i.home });
+      expect(st.version).toMatch(ENGINES[e].version);
+      expect(st.pid).toBeGreaterThan(0);
       // a second start finds the running node by its pid file
-      expect((await startSearchEngine(c.engine, opts(c.port))).outcome, c.engine).toBe('already-up');
-    }
-    const outcomes = await Promise.all(instances.map((i) => i.stop()));
-    expect(outcomes).toEqual(['stopped', 'stopped', 'stopped']);
-    for (const c of CASES) {
-      expect((await searchEngineStatus(c.engine, opts(c.port))).state, c.engine).toBe('down');
-    }
+      expect((await startSearchEngine(e, opts(e))).outcome).toBe('already-up');
+    },
+  );
+
+  describe.each(Object.keys(ENGINES) as SearchEngineName[])('capabilities of %s', (e) => {
+    const want = ENGINES[e];
+
+    it('identifies the engine without relying on GET / and probes PIT, _shard_doc and token filters', async () => {
+      const c = client(e);
+      // the Elasticsearch nodes built from Maven Central have no rest-root module
+      expect((await c.request('GET', '/')).status).toBe(want.product === 'elasticsearch' ? 405 : 200);
+      const caps = await detectCapabilities(c);
+      expect(caps.info).toMatchObject({ engine: want.product, major: want.major });
+      expect(caps.info.version).toMatch(want.version);
+      expect(caps.pit).toBe(want.pit);
+      expect(caps.shardDocSort).toBe(want.shardDoc);
+      expect(await missingTokenFilters(c, ['cjk_width', 'cjk_bigram', 'lowercase'])).toEqual(
+        want.cjk ? [] : ['cjk_width', 'cjk_bigram'],
+      );
+    });
+
+    it('creates indexes with the CJK analyzer, or the standard fallback and one warning, and opens a PIT', async () => {
+      resetAnalyzerWarnings();
+      const c = client(e);
+      const warnings: string[] = [];
+      const logger = { info: () => {}, warn: (_o: object, msg: string) => warnings.push(msg) };
+      const [a, b] = [
+        uniqueName(`t_caps_a_${e.replace('-', '')}`),
+        uniqueName(`t_caps_b_${e.replace('-', '')}`),
+      ];
+      for (const index of [a, b]) {
+        expect((await ensureIndex(c, index, {}, { logger })).created).toBe(true);
+        created.push([c, index]);
+      }
+      if (want.cjk) expect(warnings).toEqual([]);
+      else {
+        expect(warnings).toHaveLength(1); // once per engine, not per index
+        expect(warnings[0]).toMatch(
+          /no cjk_width, cjk_bigram token filter.*'standard' analyzer instead of 'cjk'/,
+        );
+      }
+      const settings = await c.request<Record<string, { settings: { index: { analysis: unknown } } }>>(
+        'GET',
+        `/${a}_v1/_settings`,
+      );
+      expect(JSON.stringify(settings.body[`${a}_v1`]?.settings.index.analysis).includes('cjk_bigram')).toBe(
+        want.cjk,
+      );
+      // the search works either way: 手机 finds the phone, not the computer
+      await c.request('PUT', `/${a}/_doc/1?refresh=true`, { name: '华为手机 Mate 60' });
+      await c.request('PUT', `/${a}/_doc/2?refresh=true`, { name: '联想电脑' });
+      const hits = await c.request<{ hits: { hits: Array<{ _id: string }> } }>('POST', `/${a}/_search`, {
+        query: { match: { name: { query: '手机', operator: 'and' } } },
+      });
+      expect(hits.body.hits.hits.map((h) => h._id)).toEqual(['1']);
+      const pit = await c.request<{ id?: string; pit_id?: string }>(
+        'POST',
+        pitOpenPath(await detectCapabilities(c), `${a}_v1`, '30s')!,
+      );
+      expect(pit.status).toBe(200);
+      expect(pit.body.id ?? pit.body.pit_id).toEqual(expect.any(String));
+    });
+  });
+
+  it('each extra engine stops and is reported down', async () => {
+    const outcomes = await Promise.all(EXTRA.map((e) => instances.get(e)!.stop()));
+    expect(outcomes).toEqual(EXTRA.map(() => 'stopped'));
+    for (const e of EXTRA) expect((await searchEngineStatus(e, opts(e))).state).toBe('down');
   });
 });
