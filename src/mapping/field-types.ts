@@ -1,10 +1,13 @@
 import type { EngineInfo } from '../sinks/search/client.js';
+import { textFieldMapping } from './analyzers.js';
 import type { ColumnType } from './column-types.js';
+import { jsonCopyField } from './json-copy.js';
 import type { TableMapping } from './table-mapping.js';
 
 /**
  * Explicit field mappings from the column descriptors, for ensureIndex({ properties }). Text columns
- * are left to the dynamic template (text + .keyword); JSON, geometry and vectors to dynamic mapping.
+ * are left to the dynamic template (text + .keyword); geometry and vectors to dynamic mapping. A JSON
+ * column is a disabled object (stored, any shape) plus its text + .keyword copy `<field>_values`.
  * Numbers keep their _source form (DECIMAL stays an exact string there) while the index gets a
  * numeric type for ranges, sorts and aggregations.
  */
@@ -17,7 +20,9 @@ export function columnProperties(mapping: TableMapping, engine?: EngineInfo): Re
     const lower = col.name.toLowerCase();
     if ((include && !include.includes(lower)) || exclude.has(lower)) continue;
     const field = fieldType(col, mapping.config, engine);
-    if (field) out[rename.get(lower) ?? col.name] = field;
+    const name = rename.get(lower) ?? col.name;
+    if (field) out[name] = field;
+    if (col.type === 'json') out[jsonCopyField(name)] = textFieldMapping();
   }
   return out;
 }
@@ -74,6 +79,9 @@ export function fieldType(
     case 'inet4':
     case 'inet6':
       return { type: 'ip' };
+    case 'json':
+      // any JSON value, never a mapping conflict: kept in _source, searched through the copy (json-copy.ts)
+      return { type: 'object', enabled: false };
     case 'bit':
     case 'binary':
     case 'varbinary':

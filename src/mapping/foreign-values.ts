@@ -14,6 +14,9 @@ const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob',
 const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+const EPOCH_ZERO_UTC = '1970-01-01T00:00:00.000000Z';
+const EPOCH_ZERO_WALL = '1970-01-01 00:00:00.000000';
+
 const pad = (n: number | bigint, w: number) => String(n).padStart(w, '0');
 
 /** Epoch time in `unit`s per second → zone-less wall clock "YYYY-MM-DD HH:MM:SS.ffffff" (read as UTC fields). */
@@ -130,10 +133,25 @@ function debeziumByDescriptor(col: ColumnType, v: unknown): unknown {
       : typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v));
   const n = v as number | bigint | string;
   switch (t) {
+    case 'bigint':
+      if (!col.unsigned) return v;
+      // bigint.unsigned.handling.mode=long (the default) sends values past 2^63−1 as their two's
+      // complement (the max is -1); the column is unsigned, so the value is that plus 2^64
+      if (integral && BigInt(n) < 0n) return (BigInt(n) + (1n << 64n)).toString();
+      // =precise without the schema part: a Kafka Connect Decimal (base64 of the unscaled bytes, scale 0)
+      if (typeof v === 'string' && !integral) {
+        const b = base64Bytes(v);
+        return b ? decimalFromBytes(b, 0) : v;
+      }
+      return v;
     case 'datetime':
       return integral ? epochToWall(n, (col.fsp ?? 0) <= 3 ? 1000n : 1_000_000n) : v;
-    case 'timestamp':
-      return typeof v === 'string' && !integral ? isoToUtc(v) : integral ? epochToWall(n, 1000n) : v;
+    case 'timestamp': {
+      const utc = typeof v === 'string' && !integral ? isoToUtc(v) : integral ? epochToWall(n, 1000n) : v;
+      // The binlog stores a zero TIMESTAMP as epoch 0, which Debezium streams as 1970-01-01T00:00:00Z
+      // (its snapshot sends null). No real TIMESTAMP is epoch 0 (the type starts at 00:00:01 UTC).
+      return utc === EPOCH_ZERO_UTC || utc === EPOCH_ZERO_WALL ? null : utc;
+    }
     case 'date':
       return integral ? daysToDate(n) : v;
     case 'time':

@@ -13,6 +13,7 @@ import { bestEffort, type Converter, type ConvertOptions, compileConverter } fro
 import { documentId } from './document-id.js';
 import { ConversionError } from './errors.js';
 import { adaptForeignEvent, isForeignConnector } from './foreign-values.js';
+import { jsonCopyField, jsonLeaves } from './json-copy.js';
 import { jsonSafe } from './json-text.js';
 import { parseZone } from './time-zone.js';
 import { isVersionableType, versionFromSequence, versionSequence } from './version-column.js';
@@ -221,7 +222,11 @@ export class TableMapping implements Mapping {
     const doc: Record<string, unknown> = {};
     for (const column of Object.keys(row)) {
       const plan = this.plan(column);
-      if (plan.field !== null) doc[plan.field] = this.convert(plan, row[column]);
+      if (plan.field === null) continue;
+      const value = this.convert(plan, row[column]);
+      doc[plan.field] = value;
+      // a JSON column is stored, not indexed; its leaves are the searchable copy (json-copy.ts)
+      if (plan.descriptor.type === 'json') doc[jsonCopyField(plan.field)] = jsonLeaves(value);
     }
     const computed = this.options.computed;
     if (computed) {

@@ -470,20 +470,27 @@ export async function runConformance(
   }
 }
 
-/** A short line per table for assertion messages: counts and the first differences. */
+/** A short line per table for assertion messages: counts, and the differing fields of the first documents. */
 export function describeRound(r: RoundReport): string {
   const short = (v: unknown) => {
     const t = JSON.stringify(v) ?? 'undefined';
-    return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+    return t.length > 120 ? `${t.slice(0, 120)}…` : t;
+  };
+  const fields = (d: DocDiff) => {
+    const e = (d.expected ?? {}) as Record<string, unknown>;
+    const a = (d.actual ?? {}) as Record<string, unknown>;
+    return [...new Set([...Object.keys(e), ...Object.keys(a)])]
+      .filter((k) => canonical(e[k]) !== canonical(a[k]))
+      .map((k) => `${k}: expected ${short(e[k])}, got ${short(a[k])}`)
+      .join('; ');
   };
   return r.tables
     .map(
       (t) =>
-        `${t.table}: rows=${t.rows} docs=${t.docs} missing=${t.missing.length} [${t.missing.slice(0, 5)}] extra=${t.extra.length} [${t.extra.slice(0, 5)}] different=${t.different.length}${
-          t.different[0]
-            ? ` first ${t.different[0].id}: expected ${short(t.different[0].expected)} got ${short(t.different[0].actual)}`
-            : ''
-        }`,
+        `${t.table}: rows=${t.rows} docs=${t.docs} missing=${t.missing.length} [${t.missing.slice(0, 5)}] extra=${t.extra.length} [${t.extra.slice(0, 5)}] different=${t.different.length}${t.different
+          .slice(0, 3)
+          .map((d) => `\n  ${d.id}: ${fields(d)}`)
+          .join('')}`,
     )
     .concat(r.failures.slice(0, 5).map((f) => `line ${f.line}: ${f.status} ${f.reason ?? ''}`))
     .join('\n');

@@ -272,6 +272,27 @@ function render(c: Column, text: string | null, o: Options): unknown {
   throw new Error(`oracle: no rendering for ${c.name} ${c.columnType}`);
 }
 
+/**
+ * The search copy of a JSON column (docs/mapping.md, JSON columns): the scalar leaves in document order
+ * as strings, nulls left out; a NULL column gives null.
+ */
+function leaves(value: unknown): string[] | null {
+  if (value === null) return null;
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null) continue;
+    if (typeof v === 'object') {
+      const children = Array.isArray(v)
+        ? v
+        : Object.keys(v as object).map((k) => (v as Record<string, unknown>)[k]);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    } else out.push(typeof v === 'number' ? JSON.stringify(v) : String(v));
+  }
+  return out;
+}
+
 /** `_id` from the key parts (docs/mapping.md, Document ids). */
 function documentId(parts: unknown[]): string {
   const strings = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p)));
@@ -306,8 +327,11 @@ export async function expectedDocuments(pool: Pool, m: OracleMapping): Promise<M
       const name = c.name.toLowerCase();
       const k = keyNames.indexOf(name);
       if (k >= 0) keyParts[k] = render(c, text, keyOpts);
-      if ((include === null || include.has(name)) && !exclude.has(name))
-        doc[rename.get(name) ?? c.name] = render(c, text, opts);
+      if ((include === null || include.has(name)) && !exclude.has(name)) {
+        const field = rename.get(name) ?? c.name;
+        doc[field] = render(c, text, opts);
+        if (c.json) doc[`${field}_values`] = leaves(doc[field]);
+      }
     });
     out.set(documentId(keyParts), doc);
   }

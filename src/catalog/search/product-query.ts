@@ -31,7 +31,8 @@ export interface ProductQueryOptions {
 
 /**
  * Field names in the products document as the binlog mapping writes it: columns as fields, string
- * columns as text with a .keyword subfield (tags is a JSON array of strings), DECIMAL price as a
+ * columns as text with a .keyword subfield (tags is a JSON column: stored as is, searched through its
+ * copy tags_values, see docs/mapping.md#json-columns), DECIMAL price as a
  * scaled_float, ENUM status as a keyword.
  */
 export const PRODUCT_FIELDS = {
@@ -40,7 +41,7 @@ export const PRODUCT_FIELDS = {
   category: 'category_id',
   price: 'price',
   status: 'status',
-  tags: 'tags.keyword',
+  tags: 'tags_values.keyword',
   created: 'created_at',
   id: 'id',
 } as const;

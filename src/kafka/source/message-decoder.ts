@@ -1,6 +1,12 @@
 import type { ChangeEvent } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
-import { decoders as ingestDecoders, isTombstoneEvent, parseIngestJson } from '../../sources/ingest/index.js';
+import {
+  ignoredRecords,
+  decoders as ingestDecoders,
+  isTombstoneEvent,
+  parseIngestJson,
+  routineKind,
+} from '../../sources/ingest/index.js';
 import { fromSynclineDebezium, isSynclineDebezium } from '../debezium-form.js';
 import { HEADER } from '../envelope.js';
 import { decodeEventJson } from '../event-codec.js';
@@ -59,8 +65,12 @@ export function createMessageDecoder(format: KafkaSourceFormat): MessageDecoder 
         throw invalid('debezium', errorMessage(e));
       }
     }
-    const events = foreign({ key: parseKey(m.key), value, topic: m.topic });
-    return format === 'debezium' ? events.filter((ev) => !isTombstoneEvent(ev)) : events;
+    const message = { key: parseKey(m.key), value, topic: m.topic };
+    const events = foreign(message);
+    if (events.length === 0) ignoredRecords.add(format, routineKind(format, message) ?? 'not a row change');
+    if (format !== 'debezium' || !events.some(isTombstoneEvent)) return events;
+    ignoredRecords.add(format, 'tombstone');
+    return events.filter((ev) => !isTombstoneEvent(ev));
   };
 }
 

@@ -44,8 +44,8 @@ interface FieldSchema {
  *
  * Version: source.file + source.pos + source.row (every Debezium MySQL/MariaDB event has them,
  * snapshot rows included); source.gtid's sequence number only when file/pos are missing.
- * A tombstone carries no position: it becomes a delete with version 0 (a no-op for the engine) that
- * the ingest writer resolves against the document's current version (resolveTombstones).
+ * A tombstone carries no position: it becomes a delete with version 0 that the ingest drops (the delete
+ * before it did the work). Schema changes, transaction BEGIN/END and heartbeats decode to [].
  */
 export function decodeDebezium(message: IngestMessage): ChangeEvent[] {
   if (!isRecord(message))
@@ -53,11 +53,18 @@ export function decodeDebezium(message: IngestMessage): ChangeEvent[] {
   const key = keyPayload(message.key);
   if (message.value === null || message.value === undefined) return [tombstone(message, key)];
   const envelope = requireRecord('debezium', 'value', message.value);
+  if (debeziumRoutine(message) !== undefined) return [];
   const withSchema = 'payload' in envelope;
   const payload = withSchema ? requireRecord('debezium', 'payload', envelope.payload) : envelope;
   const schema = withSchema && isRecord(envelope.schema) ? envelope.schema : undefined;
   const at = withSchema ? 'payload.' : '';
   const op = payload.op;
+  if (op === undefined && !('source' in payload))
+    throw invalid(
+      'debezium',
+      `${at}op`,
+      'missing: this looks like a bare row, not a change event; send the Debezium envelope (remove the ExtractNewRecordState / unwrap transform)',
+    );
   if (typeof op !== 'string' || !OPS.has(op))
     throw invalid('debezium', `${at}op`, `expected one of c, u, d, r, t, got ${describe(op)}`);
   const source = requireRecord('debezium', `${at}source`, payload.source);
@@ -101,6 +108,32 @@ export function decodeDebezium(message: IngestMessage): ChangeEvent[] {
   ];
 }
 
+/** What Debezium sends besides row changes; ignored (and counted) by the ingest, never an error. */
+export type DebeziumRoutine = 'schema-change' | 'transaction' | 'heartbeat';
+
+/**
+ * Schema-change records (`include.schema.changes`: ddl, databaseName, tableChanges), transaction
+ * metadata (`provide.transaction.metadata`: status BEGIN/END with the transaction id) and heartbeats
+ * (`heartbeat.interval.ms`: `{"ts_ms": …}` on `__debezium-heartbeat.<prefix>`); undefined for anything else.
+ */
+export function debeziumRoutine(message: IngestMessage): DebeziumRoutine | undefined {
+  const value = message.value;
+  if (!isRecord(value)) return undefined;
+  const payload = 'payload' in value && 'schema' in value ? value.payload : value;
+  if (!isRecord(payload) || 'op' in payload) return undefined;
+  if (typeof payload.ddl === 'string' || 'tableChanges' in payload || 'databaseName' in payload)
+    return 'schema-change';
+  if ((payload.status === 'BEGIN' || payload.status === 'END') && typeof payload.id === 'string')
+    return 'transaction';
+  const keys = Object.keys(payload);
+  if (
+    (keys.length === 1 && keys[0] === 'ts_ms') ||
+    (typeof message.topic === 'string' && message.topic.startsWith('__debezium-heartbeat'))
+  )
+    return 'heartbeat';
+  return undefined;
+}
+
 function numberOr0(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
 }
@@ -141,10 +174,18 @@ function positionOf(source: Record<string, unknown>, at: string): Position {
         label: `gtid ${source.gtid}#${row}`,
       };
   }
-  throw invalid('debezium', `${at}source`, 'has neither file+pos nor a gtid: the event cannot be versioned');
+  throw invalid(
+    'debezium',
+    `${at}source`,
+    'has neither file+pos nor a gtid, so the change cannot be ordered against others: send the source block as the connector writes it (a transform that drops source.file/pos must keep them, e.g. ExtractNewRecordState add.fields=file,pos,row)',
+  );
 }
 
-/** A tombstone: Debezium's compaction marker after a delete; the table comes from the key schema or the topic. */
+/**
+ * A tombstone: Debezium's compaction marker after a delete; the table comes from the key schema or the
+ * topic. It carries no position, so it cannot be ordered against the row's other changes: the ingest
+ * never writes it (the delete event before it does the delete; see IngestService).
+ */
 function tombstone(message: IngestMessage, key: Row): ChangeEvent {
   if (Object.keys(key).length === 0)
     throw invalid('debezium', 'key', 'a tombstone (null value) needs the message key of the deleted row');

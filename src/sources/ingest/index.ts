@@ -1,16 +1,17 @@
 import { decodeCanal } from './canal.js';
-import { decodeDebezium } from './debezium.js';
-import { type Decoder, type IngestFormat, invalid } from './decode-util.js';
+import { debeziumRoutine, decodeDebezium } from './debezium.js';
+import { type Decoder, type IngestFormat, type IngestMessage, invalid } from './decode-util.js';
 import { decodeMaxwell } from './maxwell.js';
 
 export { decodeCanal } from './canal.js';
-export { decodeDebezium, isTombstoneEvent } from './debezium.js';
+export { type DebeziumRoutine, debeziumRoutine, decodeDebezium, isTombstoneEvent } from './debezium.js';
 export {
   type Decoder,
   INGEST_FORMATS,
   type IngestFormat,
   type IngestMessage,
 } from './decode-util.js';
+export { ignoredRecords } from './ignored-records.js';
 export { parseIngestJson, splitMessages, UnparsableLine } from './json.js';
 export { decodeMaxwell } from './maxwell.js';
 
@@ -36,3 +37,12 @@ export const decoders: Readonly<Record<IngestFormat, Decoder>> = {
   },
   debezium: decodeDebezium,
 };
+
+/**
+ * What a message that decodes to no change event is (schema-change, transaction, heartbeat…), for the
+ * ignored count and the item's reason; undefined when the format does not say.
+ */
+export function routineKind(format: IngestFormat, message: IngestMessage): string | undefined {
+  if (format === 'debezium') return debeziumRoutine(message);
+  return undefined;
+}

@@ -6,7 +6,14 @@ import type { DeadLetterStore, IndexOp, OpOutcome } from '../../core/interfaces.
 import type { MappingSet } from '../../mapping/mapping-set.js';
 import { BulkSink } from '../../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../../sinks/search/client.js';
-import { decoders, type IngestFormat, type IngestMessage, isTombstoneEvent } from './index.js';
+import {
+  decoders,
+  type IngestFormat,
+  type IngestMessage,
+  ignoredRecords,
+  isTombstoneEvent,
+  routineKind,
+} from './index.js';
 
 /**
  * ok: written; stale: the index already had this or a newer version; dead: stored in the dead-letter
@@ -55,7 +62,7 @@ interface Item {
 }
 
 /**
- * Decode → (tombstones resolved) → MappingSet.toOps → BulkSink, the same core every pipeline uses:
+ * Decode → (tombstones dropped) → MappingSet.toOps → BulkSink, the same core every pipeline uses:
  * versioned external writes, retries, dead letters for what the mapping or the engine refuses. A
  * request is answered once every accepted message is applied, stale or dead-lettered.
  */
@@ -88,14 +95,18 @@ export class IngestService implements IngestHandler {
       const item: Item = { index, status: undefined, events: [], outcomes: [] };
       try {
         item.events = decoders[format](m);
-        if (item.events.length === 0) [item.status, item.reason] = ['ignored', 'not a row change'];
+        if (item.events.length === 0) {
+          const kind = routineKind(format, m);
+          [item.status, item.reason] = ['ignored', kind ? `not a row change (${kind})` : 'not a row change'];
+          ignoredRecords.add(format, kind ?? 'not a row change');
+        }
       } catch (e) {
         item.status = 'rejected';
         item.reason = isSynclineError(e) ? e.message : `${format}: ${errorMessage(e)}`;
       }
       return item;
     });
-    await this.resolveTombstones(items);
+    this.dropTombstones(items);
     const ops: IndexOp[] = [];
     const owners: Item[] = [];
     for (const item of items) {
@@ -154,49 +165,24 @@ export class IngestService implements IngestHandler {
   }
 
   /**
-   * A Debezium tombstone carries no position. It deletes the document at one more than the version the
-   * index holds now: a newer change written meanwhile wins (409 → stale), and the next real change of
-   * the row (a later binlog position) still outranks it. No document: nothing to delete.
+   * A Debezium tombstone carries no position, so it cannot be ordered against the row's other changes:
+   * written at any version it could delete a newer re-insert (a retried request whose tombstone precedes
+   * a re-insert of the same id did exactly that). It is never written: the delete event Debezium sends
+   * just before it does the delete, with a real position. A topic compacted down to the tombstone alone
+   * leaves the document in place; `syncline reconcile` finds it (docs/ingest.md#debezium).
    */
-  private async resolveTombstones(items: Item[]): Promise<void> {
+  private dropTombstones(items: Item[]): void {
     for (const item of items) {
       if (item.status !== undefined) continue;
-      const resolved: ChangeEvent[] = [];
-      for (const ev of item.events) {
-        if (!isTombstoneEvent(ev)) {
-          resolved.push(ev);
-          continue;
-        }
-        let current: bigint | undefined;
-        for (const m of this.o.mappings.forTable(ev.source.database, ev.source.table)) {
-          let id: string;
-          try {
-            id = m.idOf(ev.key, ev.key);
-          } catch (e) {
-            [item.status, item.reason] = ['rejected', `debezium: key: ${errorMessage(e)}`];
-            break;
-          }
-          const res = await this.o.search.request<{ found?: boolean; _version?: number }>(
-            'GET',
-            `/${encodeURIComponent(m.index)}/_doc/${encodeURIComponent(id)}?_source=false`,
-          );
-          if (res.status === 200 && res.body.found && typeof res.body._version === 'number') {
-            const v = BigInt(res.body._version);
-            if (current === undefined || v > current) current = v;
-          } else if (res.status !== 404) {
-            throw new Error(`tombstone lookup in ${m.index} answered ${res.status}`);
-          }
-        }
-        if (item.status !== undefined) break;
-        if (current === undefined) continue;
-        resolved.push({
-          ...ev,
-          source: { ...ev.source, position: { ...ev.source.position, version: current + 1n } },
-        });
-      }
-      if (item.status !== undefined) continue;
-      item.events = resolved;
-      if (resolved.length === 0) [item.status, item.reason] = ['ignored', 'tombstone: no such document'];
+      const kept = item.events.filter((ev) => !isTombstoneEvent(ev));
+      if (kept.length === item.events.length) continue;
+      ignoredRecords.add('debezium', 'tombstone', item.events.length - kept.length);
+      item.events = kept;
+      if (kept.length === 0)
+        [item.status, item.reason] = [
+          'ignored',
+          'tombstone: not written (the delete before it removes the document)',
+        ];
     }
   }
 

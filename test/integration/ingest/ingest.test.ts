@@ -126,9 +126,18 @@ async function expectExpected(format: IngestFormat): Promise<void> {
   const docs = await documents(format);
   for (const [id, doc] of Object.entries(expected)) {
     if (doc === null) expect(docs.has(id), `${format}: document ${id} deleted`).toBe(false);
-    else expect(docs.get(id), `${format}: document ${id}`).toEqual(doc);
+    else
+      expect(docs.get(id), `${format}: document ${id}`).toEqual({ ...doc, attrs_values: leaves(doc.attrs) });
   }
   expect(docs.size).toBe(Object.values(expected).filter((d) => d !== null).length);
+}
+
+/** The JSON column's search copy (docs/mapping.md#json-columns): string leaves, nulls left out. */
+function leaves(v: unknown): string[] | null {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.flatMap((x) => leaves(x) ?? []);
+  if (typeof v === 'object') return Object.values(v as object).flatMap((x) => leaves(x) ?? []);
+  return [String(v)];
 }
 
 type Outcome = { index: number; status: string; events: number; reason?: string };
@@ -166,7 +175,7 @@ describe('POST /api/ingest/{format}', () => {
     await expectExpected('maxwell');
   });
 
-  it('debezium: envelopes with and without the schema; tombstones delete', async () => {
+  it('debezium: envelopes with and without the schema; tombstones are never written', async () => {
     const stream = fixture<Array<{ value: unknown }>>('debezium', 'stream');
     const changes = stream.filter((m) => m.value !== null);
     const tombstones = stream.filter((m) => m.value === null);
@@ -181,12 +190,13 @@ describe('POST /api/ingest/{format}', () => {
       'ok',
     ]);
     expect((await documents('debezium')).has('3')).toBe(true);
-    // the tombstone of the deleted row finds nothing; the one of row 3 deletes it
+    // a tombstone has no position, so it cannot be ordered: never written (the delete before it does
+    // the delete), even for row 3 whose delete is not in the stream (a compacted topic; reconcile finds it)
     const tomb = await post('debezium', JSON.stringify(tombstones));
     expect(tomb.statusCode).toBe(200);
     const items = (tomb.json() as { items: Outcome[] }).items;
-    expect(items.map((i) => i.status)).toEqual(['ignored', 'ok']);
-    expect(items[0]!.reason).toBe('tombstone: no such document');
+    expect(items.map((i) => i.status)).toEqual(['ignored', 'ignored']);
+    expect(items[0]!.reason).toBe('tombstone: not written (the delete before it removes the document)');
     await expectExpected('debezium');
     // a single envelope (no array) is accepted as one message
     const one = await post('debezium', JSON.stringify(changes[1]!.value));

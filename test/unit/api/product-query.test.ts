@@ -34,8 +34,8 @@ describe('buildProductQuery', () => {
     expect(body('query.bool.must.0.multi_match')).toMatchObject({ query: '华为 手机', operator: 'and' });
     expect(body('query.bool.filter')).toEqual([
       { terms: { status: ['active'] } },
-      { term: { 'tags.keyword': 'sale' } },
-      { term: { 'tags.keyword': '5G' } },
+      { term: { 'tags_values.keyword': 'sale' } },
+      { term: { 'tags_values.keyword': '5G' } },
     ]);
     expect(body('post_filter.bool.filter')).toEqual([
       { terms: { category_id: [1, 2] } },
