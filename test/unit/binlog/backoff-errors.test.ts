@@ -53,6 +53,18 @@ describe('binlog error classification', () => {
     expect(!c.transient && c.error.message).toMatch(/GRANT REPLICATION SLAVE/);
   });
 
+  it('a column type zongji cannot decode is final (a reconnect would stop at the same row), naming the column and the fix', () => {
+    const c = classifyBinlogError(
+      new Error('Unsupported type "245" on column "v" of the table "g" in the database "shop"'),
+      'binlog x',
+      'uuid:1-5',
+    );
+    expect(c.transient).toBe(false);
+    if (c.transient) return;
+    expect(c.error.code).toBe('SYNC_S1002');
+    expect(c.error.message).toMatch(/shop\.g\.v has binlog type 245.*Fix: leave shop\.g out/);
+  });
+
   it('connection loss, refusal, shutdown are transient', () => {
     for (const e of [
       Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true }),

@@ -73,6 +73,21 @@ export function classifyBinlogError(e: unknown, where: string, from: string): Cl
       ),
     };
   }
+  // zongji cannot decode a column type: every reconnect would stop at the same row, so this is final.
+  const unsupported =
+    /Unsupported type "(\d+)" on column "([^"]*)" of the table "([^"]*)" in the database "([^"]*)"/.exec(msg);
+  if (unsupported) {
+    const [, type, column, table, database] = unsupported;
+    return {
+      transient: false,
+      error: new SynclineError(
+        'PREFLIGHT_FAILED',
+        `${where}: column ${database}.${table}.${column} has binlog type ${type}, which the binlog reader cannot decode; streaming stopped before its row (checkpoint ${from || 'the start'}). ` +
+          `Fix: leave ${database}.${table} out of the pipeline's tables, or change the column to a supported type, then re-snapshot`,
+        { cause: err, details: { type: Number(type), database, table, column } },
+      ),
+    };
+  }
   if (err.errno !== undefined && ACCESS_ERRNOS.has(err.errno)) {
     return {
       transient: false,

@@ -12,6 +12,31 @@ import { decompress } from 'fzstd';
  * sent them uncompressed: the transaction is then read like any other.
  */
 export const TRANSACTION_PAYLOAD_EVENT = 40;
+const TABLE_MAP_EVENT = 19;
+/** MySQL 9 VECTOR columns: zongji 0.9 refuses the type; on the wire they are BLOBs of float32s. */
+const MYSQL_TYPE_VECTOR = 242;
+const MYSQL_TYPE_BLOB = 252;
+
+/**
+ * MySQL 9's VECTOR (type 242) is stored and logged like a BLOB (same metadata: the size of the length
+ * prefix; same row value: length + bytes, here little-endian float32s). zongji 0.9 stops at the unknown
+ * type, so the table map is rewritten to say BLOB: the value arrives as bytes, which the mapping turns
+ * into a float array (mapping/convert.ts, as for MariaDB's VECTOR). `at`: offset of the event header.
+ */
+export function vectorColumnsAsBlob(b: Buffer, at: number, end: number): void {
+  let i = at + HEADER + 6 + 2; // table id, flags
+  if (i >= end) return;
+  i += 1 + b[i]! + 1; // schema name
+  if (i >= end) return;
+  i += 1 + b[i]! + 1; // table name
+  if (i >= end) return;
+  const f = b[i]!;
+  const n = f < 251 ? 1 : f === 0xfc ? 3 : f === 0xfd ? 4 : 9;
+  const count = f < 251 ? f : n === 3 ? b.readUInt16LE(i + 1) : n === 4 ? b.readUIntLE(i + 1, 3) : 0;
+  i += n;
+  for (let c = 0; c < count && i + c < end; c++)
+    if (b[i + c] === MYSQL_TYPE_VECTOR) b[i + c] = MYSQL_TYPE_BLOB;
+}
 
 const HEADER = 19;
 const FIELD_END = 0;
@@ -77,7 +102,7 @@ interface ZongJiWithCommand {
 }
 
 /**
- * Makes `z` decode compressed transactions. Call it in zongji's 'ready' handler (its binlog command
+ * Makes `z` decode compressed transactions and VECTOR columns. Call it in zongji's 'ready' handler (its binlog command
  * class exists then, and no packet was read yet). `onError` gets a payload that cannot be decoded; the
  * packet is then dropped, so the caller must end the stream (nothing after it may be read).
  * `paused()` tells whether zongji paused the connection to look up table metadata: it cannot do so in the
@@ -97,6 +122,7 @@ export function decodeTransactionPayloads(
     const b = packet.buffer;
     const o = packet.offset;
     // 0x00 marks an event packet; the event type follows the 4-byte timestamp.
+    if (b[o] === 0 && b[o + 5] === TABLE_MAP_EVENT) vectorColumnsAsBlob(b, o + 1, packet.end);
     if (b[o] !== 0 || b[o + 5] !== TRANSACTION_PAYLOAD_EVENT || packet.end - o < 1 + HEADER) {
       return original.call(this, packet, connection);
     }
@@ -117,6 +143,7 @@ export function decodeTransactionPayloads(
       ev.copy(buffer, 1);
       buffer.writeUInt32LE(ev.length + checksum, 1 + 9);
       buffer.writeUInt32LE(nextPosition, 1 + 13);
+      if (buffer[1 + 4] === TABLE_MAP_EVENT) vectorColumnsAsBlob(buffer, 1, buffer.length);
       const fake = Object.create(packet) as PacketLike;
       fake.buffer = buffer;
       fake.offset = 0;
