@@ -233,12 +233,12 @@ export class LeaderLock {
   }
 
   /** Ends the term and closes the lock connection (the server frees the locks). */
-  async release(): Promise<void> {
+  async release(why = 'released'): Promise<void> {
     clearInterval(this.pinger);
     this.pinger = undefined;
     const c = this.conn;
     this.conn = undefined;
-    this.lose('released');
+    this.lose(why);
     if (c) await c.end().catch(() => c.destroy());
   }
 }

@@ -6,7 +6,8 @@ import { errorMessage } from '../core/errors.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
 import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
 import { FencedCheckpointStore } from './fenced-checkpoint-store.js';
-import { type LeaderInfo, LeaderLock } from './leader-lock.js';
+import type { LeaderInfo } from './leader-lock.js';
+import { createLeaderLock, type LeaderLockHandle } from './threaded-lock.js';
 
 export type HaRole = 'active' | 'standby';
 
@@ -45,7 +46,7 @@ export function workerIdOf(config: SynclineConfig): string {
  * Every term's checkpoints are fenced by the term's token.
  */
 export class Leadership {
-  private readonly lock: LeaderLock | undefined;
+  private readonly lock: LeaderLockHandle | undefined;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private running = false;
@@ -62,7 +63,7 @@ export class Leadership {
     this.worker = workerIdOf(config);
     this.pipelines = lockedPipelines(config);
     if (this.pipelines.length === 0) return; // Kafka-sourced only: the consumer group shares the work
-    const lock = new LeaderLock({
+    const lock = createLeaderLock({
       url: config.mysql.url,
       connectTimeoutMs: config.mysql.connectTimeoutMs,
       internalDatabase: config.internalDatabase,
@@ -103,7 +104,7 @@ export class Leadership {
     this.running = true;
   }
 
-  private async cycle(lock: LeaderLock): Promise<void> {
+  private async cycle(lock: LeaderLockHandle): Promise<void> {
     const signal = this.abort.signal;
     this.logger.info({ worker: this.worker, pipelines: this.pipelines }, 'ha: standby, waiting for the lock');
     while (!signal.aborted) {
@@ -132,7 +133,7 @@ export class Leadership {
   }
 
   /** Stops the pipelines (bounded: a stuck drain is fenced anyway) and gives the lock up. */
-  private async stepDown(lock: LeaderLock, reason: string): Promise<void> {
+  private async stepDown(lock: LeaderLockHandle, reason: string): Promise<void> {
     this.running = false;
     this.stats.stepDowns++;
     this.stats.lastStepDown = { at: new Date().toISOString(), reason };

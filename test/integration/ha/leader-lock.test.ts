@@ -129,3 +129,47 @@ describe('leader lock and fencing', () => {
     expect(down.ms).toBeLessThan(5000);
   }, 20_000);
 });
+
+describe('the lock on its own thread (as `syncline run` uses it, from dist/)', () => {
+  it('keeps the lock while the main thread is blocked longer than the session timeout', async () => {
+    const { ThreadedLeaderLock } = (await import(
+      // the compiled file: the lock thread runs from .js
+      new URL('../../../dist/ha/threaded-lock.js', import.meta.url).href
+    )) as typeof import('../../../src/ha/threaded-lock.js');
+    const a = new ThreadedLeaderLock({
+      url: `mysql://root@127.0.0.1:${MARIADB_PORT}/`,
+      connectTimeoutMs: 2000,
+      internalDatabase: internal,
+      pipelines: [pipeline],
+      workerId: 'threaded-a',
+      sessionTimeoutMs: 2000,
+      pingIntervalMs: 500,
+      retryIntervalMs: 200,
+      logger,
+    });
+    const b = lock('worker-b');
+    try {
+      expect(await a.acquire(new AbortController().signal)).toBe(true);
+      const lostA = a.lost();
+      let lostEarly: string | undefined;
+      void lostA.then((why) => {
+        lostEarly = why;
+      });
+      // a backlog that holds the event loop for twice the session timeout
+      const until = Date.now() + 4000;
+      while (Date.now() < until) {}
+      await sleepMs(600);
+      expect(lostEarly).toBeUndefined();
+      expect(await b.tryAcquire()).toBe(false);
+      expect(b.leader?.holder).toBe('threaded-a');
+      await a.release();
+      expect(await lostA).toBe('released');
+      expect(await b.tryAcquire()).toBe(true);
+    } finally {
+      await a.release();
+      await b.release();
+    }
+  }, 20_000);
+});
+
+const sleepMs = (ms: number) => new Promise((res) => setTimeout(res, ms));
