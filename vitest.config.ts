@@ -16,6 +16,15 @@ const shared = {
 const BOTH_SOURCES = ['test/integration/cdc/**/*.test.ts', 'test/integration/binlog-streaming/**/*.test.ts'];
 const MYSQL_ONLY = ['test/**/mysql-*.test.ts'];
 
+// The search-engine matrix (issue 12): the sink conformance suite (test/conformance) runs on the shared
+// OpenSearch 2.19 with everything else, and once more per other engine, each on its own port; the global
+// setup starts that engine (test/conformance/extra-engine.ts). One engine: `vitest run --project elasticsearch-9`.
+const OTHER_ENGINES = [
+  { name: 'opensearch-3', url: 'http://127.0.0.1:9201' },
+  { name: 'elasticsearch-8', url: 'http://127.0.0.1:9202' },
+  { name: 'elasticsearch-9', url: 'http://127.0.0.1:9203' },
+];
+
 export default defineConfig({
   test: {
     fileParallelism: false,
@@ -38,6 +47,15 @@ export default defineConfig({
           sequence: { groupOrder: 1 }, // after the whole "mariadb" project
         },
       },
+      ...OTHER_ENGINES.map((e) => ({
+        test: {
+          ...shared,
+          name: e.name,
+          include: ['test/conformance/**/*.test.ts'],
+          env: { SYNCLINE_CONFORMANCE_ENGINE: e.name, SYNCLINE_SEARCH_URL: e.url },
+          sequence: { groupOrder: 2 },
+        },
+      })),
     ],
   },
 });

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { resolveConfig } from '../src/config/load.js';
 import { type ComponentName, LocalStack } from '../src/stack/stack.js';
+import { startConformanceEngine } from './conformance/extra-engine.js';
 
 /**
  * Brings up the real local stack once for the whole run (MariaDB, OpenSearch, Kafka) and stops at the
@@ -22,7 +23,10 @@ export default async function setup(project: TestProject) {
     onProgress: (name, what, ms) => console.log(`[stack] ${name}: ${what} in ${(ms / 1000).toFixed(1)} s`),
   });
   console.log(`[stack] ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // a conformance project's own engine (opensearch-3, elasticsearch-8/9 on 9201–9203), in the background
+  const engine = startConformanceEngine(project, resolveConfig({}, process.env).stack.dataDir);
   return async () => {
+    await engine?.();
     if (process.env.SYNCLINE_KEEP_STACK === '1') return;
     await stack.down(startedHere.reverse());
   };

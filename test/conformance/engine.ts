@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'undici';
-import { SEARCH_URL } from '../helpers/stack.js';
+import { SEARCH_URL, testConfig } from '../helpers/stack.js';
+import { startErrorFile } from './extra-engine.js';
 
 /**
  * The engine one conformance run targets. A vitest project per engine sets SYNCLINE_CONFORMANCE_ENGINE
@@ -25,8 +27,10 @@ export const ENGINE_MAJOR = Number(ENGINE.split('-')[1]);
  */
 export async function engineReady(timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const failed = startErrorFile(testConfig().stack.dataDir, ENGINE);
   let last = 'no answer';
   for (;;) {
+    if (existsSync(failed)) throw new Error(`${ENGINE} did not start: ${readFileSync(failed, 'utf8')}`);
     try {
       const res = await request(`${ENGINE_URL}/_cluster/health?timeout=1s`, {
         headersTimeout: 5_000,

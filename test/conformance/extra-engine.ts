@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { EXTRA_ENGINE_PORTS, startSearchEngine } from '../../src/stack/engine-instances.js';
 
@@ -16,6 +18,9 @@ export function startConformanceEngine(
 ): (() => Promise<void>) | undefined {
   const name = project.name;
   if (!Object.hasOwn(EXTRA_ENGINE_PORTS, name)) return undefined;
+  // a failed start is written where the suite's engineReady() looks, so it fails at once with the reason
+  const marker = startErrorFile(dataDir, name);
+  rmSync(marker, { force: true });
   const t0 = Date.now();
   const starting = startSearchEngine(name as ExtraEngine, { dataDir }).then(
     (i) => {
@@ -24,6 +29,8 @@ export function startConformanceEngine(
     },
     (e: unknown) => {
       console.error(`[stack] ${name} did not start: ${(e as Error).message}`);
+      mkdirSync(path.dirname(marker), { recursive: true });
+      writeFileSync(marker, (e as Error).message);
       return undefined;
     },
   );
@@ -31,4 +38,9 @@ export function startConformanceEngine(
     const instance = await starting;
     if (instance?.outcome === 'started' && process.env.SYNCLINE_KEEP_STACK !== '1') await instance.stop();
   };
+}
+
+/** Where a failed start of `engine` is reported to the suite (engine.ts#engineReady). */
+export function startErrorFile(dataDir: string, engine: string): string {
+  return path.resolve(dataDir, 'engines', `${engine}.start-error`);
 }
