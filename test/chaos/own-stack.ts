@@ -1,0 +1,65 @@
+import mysql from 'mysql2/promise';
+import { resolveConfig } from '../../src/config/load.js';
+import { SearchClient } from '../../src/sinks/search/client.js';
+import { LocalStack } from '../../src/stack/stack.js';
+
+/**
+ * The chaos suite's own MariaDB (3317) and OpenSearch (9210), data under .data/chaos: the suite stops and
+ * restarts them, which it must never do to the shared servers other tests use.
+ */
+export const CHAOS_MARIADB_PORT = Number(process.env.SYNCLINE_CHAOS_MARIADB_PORT ?? 3317);
+export const CHAOS_SEARCH_PORT = Number(process.env.SYNCLINE_CHAOS_SEARCH_PORT ?? 9210);
+export const CHAOS_MYSQL_URL = `mysql://root@127.0.0.1:${CHAOS_MARIADB_PORT}/`;
+export const CHAOS_SEARCH_URL = `http://127.0.0.1:${CHAOS_SEARCH_PORT}`;
+
+export class OwnStack {
+  readonly stack = new LocalStack(
+    resolveConfig(
+      {
+        stack: {
+          manage: false,
+          dataDir: '.data/chaos',
+          mariadb: { port: CHAOS_MARIADB_PORT },
+          opensearch: { port: CHAOS_SEARCH_PORT, heap: '1g' },
+        },
+        mysql: { url: CHAOS_MYSQL_URL },
+        search: { url: CHAOS_SEARCH_URL },
+      },
+      {},
+    ),
+  );
+
+  /** Starts both (idempotent: an instance left running by an earlier run is reused). */
+  async up(): Promise<void> {
+    await this.stack.up(['mariadb', 'opensearch']);
+  }
+
+  /** Stops one server (SIGTERM, waits for the exit) and starts it again; resolves when healthy. */
+  async restart(name: 'mariadb' | 'opensearch'): Promise<{ downMs: number }> {
+    const t0 = Date.now();
+    await this.stack.servers[name].down();
+    await this.stack.servers[name].up();
+    return { downMs: Date.now() - t0 };
+  }
+
+  async down(): Promise<void> {
+    await this.stack.down(['opensearch', 'mariadb']);
+  }
+
+  rootPool(database?: string): mysql.Pool {
+    return mysql.createPool({
+      host: '127.0.0.1',
+      port: CHAOS_MARIADB_PORT,
+      user: 'root',
+      connectionLimit: 4,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      ...(database && { database }),
+    });
+  }
+
+  search(): SearchClient {
+    return new SearchClient({ url: CHAOS_SEARCH_URL });
+  }
+}
