@@ -25,7 +25,9 @@ afterAll(async () => {
 });
 
 const check = async (what: string) => {
+  const t0 = Date.now();
   const d = await converge(h.clients.db, h.db, h.search, index(), 30_000);
+  console.log(`[relations] ${what}: converged in ${Date.now() - t0} ms`);
   expect(summary(d), what).toEqual({ missing: 0, extra: 0, different: 0, first: undefined });
 };
 
