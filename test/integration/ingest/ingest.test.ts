@@ -204,6 +204,43 @@ describe('POST /api/ingest/{format}', () => {
     expect((one.json() as { items: Outcome[] }).items[0]!.status).toBe('stale');
   });
 
+  it('debezium: a retried request whose tombstone precedes a re-insert keeps the re-inserted document', async () => {
+    const db = dbs.debezium;
+    const change = (op: string, pos: number, name: string | null) => ({
+      key: { id: 55 },
+      topic: `dbserver1.${db}.products`,
+      value: {
+        op,
+        before: op === 'c' ? null : { id: 55, name: 'first' },
+        after: op === 'd' ? null : { id: 55, name },
+        source: {
+          connector: 'mariadb',
+          db,
+          table: 'products',
+          file: 'binlog.000007',
+          pos,
+          row: 0,
+          snapshot: 'false',
+        },
+        ts_ms: 1,
+      },
+    });
+    const tombstone = { key: { id: 55 }, topic: `dbserver1.${db}.products`, value: null };
+    // delete + tombstone + re-insert of the same id, as Debezium sends them (tombstones.on.delete=true)
+    const body = [change('c', 1000, 'first'), change('d', 2000, null), tombstone, change('c', 3000, 'again')]
+      .map((m) => JSON.stringify(m))
+      .join('\n');
+    for (const attempt of ['first', 'retry']) {
+      const res = await post('debezium', body);
+      expect(res.statusCode, attempt).toBe(200);
+      const statuses = (res.json() as { items: Outcome[] }).items.map((i) => i.status);
+      expect(statuses, attempt).toEqual(
+        attempt === 'first' ? ['ok', 'ok', 'ignored', 'ok'] : ['stale', 'stale', 'ignored', 'stale'],
+      );
+      expect((await documents('debezium')).get('55')?.name, attempt).toBe('again');
+    }
+  });
+
   it.each(FORMATS)('%s: malformed messages are rejected with the reason, nothing written', async (format) => {
     const cases = fixture<Array<{ reason: string; message: unknown }>>(format, 'malformed');
     const before = await documents(format);
