@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 function client(opts: Omit<SearchClientOptions, 'url'>): SearchClient {
-  const c = new SearchClient({ url: proxy.url, requestTimeoutMs: 5_000, ...opts });
+  const c = new SearchClient({ url: proxy.url, ...opts });
   open.push(c);
   return c;
 }

@@ -118,7 +118,7 @@ describe(`sink conformance on ${ENGINE} (${ENGINE_URL})`, () => {
   it('retries through the fault proxy: item-level 429/503, whole-request 503 and a reset; everything lands once', async () => {
     const proxy = await FaultProxy.start(ENGINE_URL);
     open.push(proxy);
-    const via = new SearchClient({ url: proxy.url, requestTimeoutMs: 5_000 });
+    const via = new SearchClient({ url: proxy.url });
     open.push(via);
     const { index, sink, dlq } = await freshSink({}, via);
     const failOnce = new Set(['3', '17', '42']);
