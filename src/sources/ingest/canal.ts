@@ -52,7 +52,11 @@ export function canalRoutine(body: unknown): string | undefined {
   if (!isRecord(body) || typeof body.type !== 'string') return undefined;
   const type = body.type.toUpperCase();
   if (DML[type] || type === 'TRUNCATE') return undefined;
-  return ROUTINE.has(type) || body.isDdl === true ? `canal ${type}` : undefined;
+  if (type === 'QUERY') return 'query';
+  if (type === 'GTID') return 'gtid';
+  if (type === 'XACOMMIT' || type === 'XAROLLBACK') return 'xa';
+  if (type === 'MHEARTBEAT') return 'heartbeat';
+  return ROUTINE.has(type) || body.isDdl === true ? 'ddl' : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { decodeCanal } from './canal.js';
+import { canalRoutine, decodeCanal } from './canal.js';
 import { debeziumRoutine, decodeDebezium } from './debezium.js';
 import { type Decoder, type IngestFormat, type IngestMessage, invalid } from './decode-util.js';
-import { decodeMaxwell } from './maxwell.js';
+import { decodeMaxwell, maxwellRoutine } from './maxwell.js';
 
 export { decodeCanal } from './canal.js';
 export { type DebeziumRoutine, debeziumRoutine, decodeDebezium, isTombstoneEvent } from './debezium.js';
@@ -44,5 +44,6 @@ export const decoders: Readonly<Record<IngestFormat, Decoder>> = {
  */
 export function routineKind(format: IngestFormat, message: IngestMessage): string | undefined {
   if (format === 'debezium') return debeziumRoutine(message);
-  return undefined;
+  if (format === 'canal') return canalRoutine(message.value);
+  return maxwellRoutine(message.value);
 }

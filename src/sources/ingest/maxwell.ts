@@ -17,6 +17,14 @@ const DML: Record<string, Op> = { insert: 'c', update: 'u', delete: 'd', 'bootst
 /** Not row changes: bootstrap markers, DDL (output_ddl), Maxwell's heartbeats. */
 const IGNORED = /^(bootstrap-start|bootstrap-complete|table-|database-|heartbeat)/;
 
+/** What kind of routine record a Maxwell message is (for the ignored count), or undefined for a row. */
+export function maxwellRoutine(body: unknown): string | undefined {
+  if (!isRecord(body) || typeof body.type !== 'string' || DML[body.type]) return undefined;
+  if (!IGNORED.test(body.type)) return undefined;
+  if (body.type.startsWith('bootstrap-')) return 'bootstrap-marker';
+  return body.type.startsWith('heartbeat') ? 'heartbeat' : 'ddl';
+}
+
 /**
  * One Maxwell row (JSON producer output). `data` is the whole row, `old` the changed columns' previous
  * values (update). `position` ("binlog.000003:4711", output_binlog_position) and `xoffset` (the row's

@@ -5,7 +5,12 @@ import { isSynclineError } from '../../../src/core/errors.js';
 import type { ColumnType } from '../../../src/mapping/column-types.js';
 import { convertValue } from '../../../src/mapping/convert.js';
 import { adaptForeignValue } from '../../../src/mapping/foreign-values.js';
-import { decodeCanal, decodeMaxwell, parseIngestJson } from '../../../src/sources/ingest/index.js';
+import {
+  decodeCanal,
+  decodeMaxwell,
+  parseIngestJson,
+  routineKind,
+} from '../../../src/sources/ingest/index.js';
 
 /**
  * The decoders on what the real tools wrote (test/fixtures/ingest/{canal,maxwell}/stream.ndjson, recorded
@@ -55,6 +60,9 @@ describe('Canal 1.1.7 flat messages as recorded', () => {
     expect(queries.length).toBeGreaterThan(10);
     expect(queries[0]).toMatchObject({ database: '', table: '', isDdl: false });
     for (const q of queries) expect(decodeCanal(q)).toEqual([]);
+    expect(routineKind('canal', { value: queries[0] })).toBe('query');
+    const truncate = messages.find((m) => m.type === 'TRUNCATE')!;
+    expect(routineKind('canal', { value: truncate })).toBeUndefined();
   });
 
   it('ENUM indexes and SET masks become the definition values', () => {
