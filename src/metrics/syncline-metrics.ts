@@ -4,6 +4,7 @@ import type { CacheStats } from '../catalog/search/search-cache.js';
 import type { DeadLetterStore } from '../core/interfaces.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
 import { BulkSink } from '../sinks/search/bulk-sink.js';
+import { ignoredRecords } from '../sources/ingest/ignored-records.js';
 import type { SnapshotProgress } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
 import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
 import { driftReports } from './drift.js';
@@ -69,6 +70,7 @@ export class SynclineMetrics {
     this.driftMetrics();
     this.cacheMetrics();
     this.haMetrics();
+    this.ingestMetrics();
   }
 
   get contentType(): string {
@@ -93,6 +95,20 @@ export class SynclineMetrics {
   /** With ha.enabled: this worker's role and failover counts (docs/ha.md). */
   watchLeadership(status: () => { role: string; failovers: number; stepDowns: number }): void {
     this.haStatus = status;
+  }
+
+  /** Foreign records ingest ignored as not row changes (ignored-records.ts), HTTP and Kafka alike. */
+  private ingestMetrics(): void {
+    const ignored: Counter<'format' | 'kind'> = new Counter({
+      name: 'syncline_ingest_ignored_total',
+      help: 'Ingest: Canal/Maxwell/Debezium records that are not row changes (DDL, schema changes, transaction BEGIN/END, heartbeats, tombstones), by format and kind.',
+      labelNames: ['format', 'kind'],
+      registers: [this.registry],
+      collect: () => {
+        ignored.reset();
+        for (const e of ignoredRecords.entries()) ignored.inc({ format: e.format, kind: e.kind }, e.count);
+      },
+    });
   }
 
   private haMetrics(): void {
