@@ -149,7 +149,7 @@ describe('POST /api/ingest/{format}', () => {
     const body = res.json() as { accepted: number; rejected: number; items: Outcome[] };
     expect(body).toMatchObject({ accepted: 4, rejected: 0 });
     expect(body.items.map((i) => i.status)).toEqual(['ok', 'ok', 'ignored', 'ok']);
-    expect(body.items[2]!.reason).toBe('not a row change');
+    expect(body.items[2]!.reason).toBe('not a row change (ddl)');
     await expectExpected('canal');
   });
 
