@@ -15,6 +15,9 @@ import type { EngineInfo, SearchClient } from './client.js';
  *   are only needed by clients asking for REST compatibility; plain JSON needs none.
  * - `filter_path` trims bulk responses on every supported engine, so the sink asks only for what it
  *   classifies (status and error per item).
+ * - Detection never needs `GET /` (405 on an Elasticsearch without rest-root): see capabilities.ts, which also
+ *   probes what differs beyond the write path (PIT route, `_shard_doc`, token filters) instead of comparing
+ *   version strings.
  */
 export interface EngineProfile {
   readonly info: EngineInfo;
@@ -39,7 +42,10 @@ export function profileFor(info: EngineInfo): EngineProfile {
   };
 }
 
-/** Detects the engine (cached by the client) and returns its profile. Rejects when unreachable/unsupported. */
+/**
+ * Detects the engine (cached by the client; capabilities.ts#identifyEngine) and returns its profile. Rejects when
+ * unreachable/unsupported.
+ */
 export async function detectEngine(client: SearchClient): Promise<EngineProfile> {
   return profileFor(await client.info());
 }
