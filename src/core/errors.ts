@@ -20,7 +20,7 @@ export const ErrorCodes = {
   },
   JAVA_MISSING: {
     code: 'SYNC_S0011',
-    hint: 'Install a Java 17 JDK (apt-get install openjdk-17-jdk-headless).',
+    hint: 'Install a Java 17 JDK (apt-get install openjdk-17-jdk-headless); OpenSearch 3 and Elasticsearch 9 need Java 21+ (point SYNCLINE_JAVA_HOME or JAVA_HOME at it).',
   },
   MAVEN_FAILED: {
     code: 'SYNC_S0012',
