@@ -1,5 +1,5 @@
 /**
- * `./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--out <dir>] [--keep]`
+ * `./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--out <dir>] [--keep]`
  *
  * Brings the local stack up, generates the data in a dedicated `bench_*` database, runs every
  * measurement of issue 8 side by side (ceilings C1–C3, Syncline's snapshot / streaming / decode /
@@ -19,6 +19,7 @@ interface Options {
   mode: Mode;
   profile: boolean;
   debezium: boolean;
+  flink: boolean;
   keep: boolean;
   out: string;
   overrides: Record<string, unknown>;
@@ -44,6 +45,7 @@ function parseArgs(argv: string[]): Options {
     mode: 'full',
     profile: false,
     debezium: true,
+    flink: true,
     keep: false,
     out: path.join(repoRoot, 'bench', 'results'),
     overrides: {},
@@ -55,6 +57,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--dry') o.mode = 'dry';
     else if (a === '--profile') o.profile = true;
     else if (a === '--no-debezium') o.debezium = false;
+    else if (a === '--no-flink') o.flink = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--rows') o.rows = positiveInt(a, argv[++i]);
     else if (a === '--changes') o.changes = positiveInt(a, argv[++i]);
@@ -79,7 +82,7 @@ function parseArgs(argv: string[]): Options {
       o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--set key=value] [--rows N] [--changes N] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--set key=value] [--rows N] [--changes N] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
           '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
   });
   const sets = Object.entries(o.overrides).map(([k, v]) => ` --set ${k}=${v}`);
-  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.flink ? '' : ' --no-flink'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
   const placement = applyPlacement(o.placement, {
     engine: Number(new URL(benchStack.searchUrl).port),
     database: benchStack.mysqlPort,
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
     outDir: o.out,
     profile: o.profile,
     debezium: o.debezium,
+    flink: o.flink,
     keep: o.keep,
     command,
     overrides: o.overrides,

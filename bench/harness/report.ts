@@ -79,6 +79,18 @@ export const FIGURE_IDS = [
   'kafka.latency',
   'debezium.snapshot',
   'debezium.streaming',
+  'flink.snapshot.p1',
+  'flink.snapshot.p1.cpu',
+  'flink.snapshot.p1.rss',
+  'flink.snapshot.p2',
+  'flink.snapshot.p2.cpu',
+  'flink.snapshot.p2.rss',
+  'flink.streaming.p1',
+  'flink.streaming.p1.cpu',
+  'flink.streaming.p1.rss',
+  'flink.streaming.p2',
+  'flink.streaming.p2.cpu',
+  'flink.streaming.p2.rss',
 ] as const;
 
 export function ratio(value: number | null | undefined, to: number | null | undefined): number | null {

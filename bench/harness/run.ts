@@ -11,9 +11,10 @@ import {
   measureC3,
 } from './ceilings.js';
 import { type BenchContext, createContext } from './context.js';
-import { createSchema, dropSchema, loadRows, mixedChanges, type Workload } from './dataset.js';
+import { createSchema, dropSchema, loadRows, mixedChanges, SENTINEL_ID, type Workload } from './dataset.js';
 import { type DebeziumRun, prepareDebezium, runDebezium } from './debezium.js';
 import { type DecodeResult, measureDecode } from './decode.js';
+import { type FlinkRun, prepareFlink, runFlinkSnapshot, runFlinkStreaming } from './flink.js';
 import { type FreshnessLevel, measureFreshness } from './freshness.js';
 import { type KafkaPathResult, measureKafkaPath } from './kafka.js';
 import { describeMachine, type Machine } from './machine.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   outDir: string;
   profile: boolean;
   debezium: boolean;
+  /** The complete peer: Flink CDC → OpenSearch at parallelism 1 and 2 (engines/flink-cdc). */
+  flink: boolean;
   keep: boolean;
   command: string;
   /** Worker config overrides (`--set sink.concurrency=4`), for before/after experiments. */
@@ -103,6 +106,8 @@ export async function runBench(
   let kafka: Outcome<KafkaPathResult> | undefined;
   let dbzSnapshot: Outcome<DebeziumRun> | undefined;
   let dbzStreaming: Outcome<DebeziumRun> | undefined;
+  const flinkRuns: FlinkRuns = { snapshot: {}, streaming: {} };
+  let flinkDir: string | undefined;
   const profiles: ProfileSummary[] = [];
 
   try {
@@ -147,6 +152,25 @@ export async function runBench(
       }
     }
 
+    if (o.flink && o.mode === 'dry') {
+      for (const p of FLINK_PARALLELISM)
+        flinkRuns.snapshot[p] = flinkRuns.streaming[p] = {
+          ok: false,
+          why: 'skipped in --dry: each Flink run costs 20–40 s of JVM and mini-cluster start-up here; --quick and the full run include it',
+        };
+    } else if (o.flink) {
+      const prepared = await attempt('Flink CDC prepare (engines/flink-cdc)', () => prepareFlink(ctx));
+      if (prepared.ok) flinkDir = prepared.value;
+      for (const p of FLINK_PARALLELISM) {
+        const dir = flinkDir;
+        flinkRuns.snapshot[p] = dir
+          ? await attempt(`Flink CDC snapshot (parallelism ${p})`, () =>
+              runFlinkSnapshot(ctx, dir, p, s.rows),
+            )
+          : { ok: false, why: prepared.ok ? 'not prepared' : prepared.why };
+      }
+    }
+
     workload = await attempt('mixed-change workload', () =>
       mixedChanges(ctx, {
         changes: s.changes,
@@ -187,6 +211,16 @@ export async function runBench(
         );
       } else if (dbzSnapshot && !dbzSnapshot.ok && !dbzStreaming) {
         dbzStreaming = { ok: false, why: `the Debezium snapshot run failed first: ${dbzSnapshot.why}` };
+      }
+      for (const p of FLINK_PARALLELISM) {
+        const snap = flinkRuns.snapshot[p];
+        const dir = flinkDir;
+        if (dir && snap?.ok)
+          flinkRuns.streaming[p] = await attempt(`Flink CDC streaming (parallelism ${p})`, () =>
+            runFlinkStreaming(ctx, dir, p, w, SENTINEL_ID),
+          );
+        else if (snap && !snap.ok && !flinkRuns.streaming[p])
+          flinkRuns.streaming[p] = { ok: false, why: `the Flink snapshot run failed first: ${snap.why}` };
       }
     }
 
@@ -272,6 +306,8 @@ export async function runBench(
     dbzSnapshot,
     dbzStreaming,
     debeziumSkipped: !o.debezium,
+    flink: flinkRuns,
+    flinkSkipped: !o.flink,
     kafka,
     workload,
   });
@@ -314,8 +350,16 @@ interface Measured {
   dbzSnapshot: Outcome<DebeziumRun> | undefined;
   dbzStreaming: Outcome<DebeziumRun> | undefined;
   debeziumSkipped: boolean;
+  flink: FlinkRuns;
+  flinkSkipped: boolean;
   kafka: Outcome<KafkaPathResult> | undefined;
   workload: Outcome<Workload> | undefined;
+}
+
+const FLINK_PARALLELISM = [1, 2] as const;
+interface FlinkRuns {
+  snapshot: Partial<Record<number, Outcome<FlinkRun>>>;
+  streaming: Partial<Record<number, Outcome<FlinkRun>>>;
 }
 
 const val = <T>(x: Outcome<T> | undefined): T | undefined => (x?.ok ? x.value : undefined);
@@ -423,6 +467,8 @@ function buildFigures(m: Measured): Figure[] {
         ['C1', ratio(snap?.rate, c1Snapshot)],
         ['C3', ratio(snap?.rate, c3?.rowsPerSec)],
         ['Debezium snapshot', ratio(snap?.rate, ds?.rate)],
+        ['Flink CDC p1 snapshot', ratio(snap?.rate, val(m.flink.snapshot[1])?.rate)],
+        ['Flink CDC p2 snapshot', ratio(snap?.rate, val(m.flink.snapshot[2])?.rate)],
       ],
       whyNot(m.snapshot, notRun),
       snap ? `${snap.seconds.toFixed(1)} s; index holds ${snap.indexed} of ${snap.expected}` : undefined,
@@ -459,6 +505,8 @@ function buildFigures(m: Measured): Figure[] {
         ['C1-mixed', ratio(str?.rate, c1m?.opsPerSec)],
         ['C2', ratio(str?.rate, c2?.eventsPerSec)],
         ['Debezium streaming', ratio(str?.rate, dst?.rate)],
+        ['Flink CDC p1 streaming', ratio(str?.rate, val(m.flink.streaming[1])?.rate)],
+        ['Flink CDC p2 streaming', ratio(str?.rate, val(m.flink.streaming[2])?.rate)],
       ],
       whyNot(m.streaming, whyNot(m.workload, notRun)),
       str ? `${str.seconds.toFixed(1)} s; index holds ${str.indexed} of ${str.expected}` : undefined,
@@ -621,6 +669,52 @@ function buildFigures(m: Measured): Figure[] {
         : undefined,
     ),
   );
+  f.push(...flinkFigures(m, snap, str));
+  return f;
+}
+
+/** The complete peer's rows: rate, CPU per event and RSS of each phase and parallelism, next to Syncline's. */
+function flinkFigures(m: Measured, snap: PhaseResult | undefined, str: PhaseResult | undefined): Figure[] {
+  const why = (x: Outcome<unknown> | undefined) =>
+    m.flinkSkipped ? 'skipped (--no-flink)' : whyNot(x, 'not run');
+  const f: Figure[] = [];
+  for (const phase of ['snapshot', 'streaming'] as const) {
+    const ours = phase === 'snapshot' ? snap : str;
+    const unit = phase === 'snapshot' ? 'docs/s' : 'events/s';
+    for (const p of FLINK_PARALLELISM) {
+      const outcome = m.flink[phase][p];
+      const r = val(outcome);
+      f.push(
+        figure(
+          `flink.${phase}.p${p}`,
+          `Flink CDC → OpenSearch ${phase === 'snapshot' ? 'snapshot' : 'streaming (backlog drain)'}, parallelism ${p}`,
+          unit,
+          r?.rate,
+          [[`Syncline ${phase}`, ratio(r?.rate, ours?.rate)]],
+          why(outcome),
+          r
+            ? `${r.seconds.toFixed(1)} s from job submission; JVM start→submission ${(r.startupMs / 1000).toFixed(1)} s; CPU ${r.cpuSeconds.toFixed(1)} s`
+            : undefined,
+        ),
+        figure(
+          `flink.${phase}.p${p}.cpu`,
+          `Flink CDC JVM CPU per ${phase === 'snapshot' ? 'row' : 'change'}, parallelism ${p}`,
+          'µs',
+          r?.cpuUsPerEvent,
+          [[`Syncline worker`, ratio(r?.cpuUsPerEvent, ours?.cpuUsPerEvent)]],
+          why(outcome),
+        ),
+        figure(
+          `flink.${phase}.p${p}.rss`,
+          `Flink CDC JVM peak RSS during the ${phase}, parallelism ${p}`,
+          'MB',
+          r?.peakRssMb,
+          [[`Syncline worker`, ratio(r?.peakRssMb, ours?.peakRssMb)]],
+          why(outcome),
+        ),
+      );
+    }
+  }
   return f;
 }
 
@@ -695,6 +789,34 @@ function buildTargets(figures: readonly Figure[], freshness: readonly FreshnessL
     (v) => v > 1,
     x,
   );
+  // ahead of the complete peer on every figure: against its better parallelism for rates, and its lower CPU/RSS
+  const best = (ids: string[], pick: (a: number, b: number) => number) => {
+    const vs = ids.map((id) => get(id)?.value).filter((v): v is number => v != null);
+    return vs.length > 0 ? vs.reduce(pick) : null;
+  };
+  for (const phase of ['snapshot', 'streaming'] as const) {
+    const ours = get(phase)?.value ?? null;
+    const theirs = best([`flink.${phase}.p1`, `flink.${phase}.p2`], Math.max);
+    cmp(`ahead of Flink CDC: ${phase}`, '> 1 × its best parallelism', ratio(ours, theirs), (v) => v > 1, x);
+    const ourCpu = get(`${phase}.cpu`)?.value ?? null;
+    const theirCpu = best([`flink.${phase}.p1.cpu`, `flink.${phase}.p2.cpu`], Math.min);
+    cmp(
+      `less CPU per event than Flink CDC: ${phase}`,
+      '< 1 × its lowest',
+      ratio(ourCpu, theirCpu),
+      (v) => v < 1,
+      x,
+    );
+    const ourRss = get(`${phase}.rss`)?.value ?? null;
+    const theirRss = best([`flink.${phase}.p1.rss`, `flink.${phase}.p2.rss`], Math.min);
+    cmp(
+      `less memory than Flink CDC: ${phase}`,
+      '< 1 × its lowest RSS',
+      ratio(ourRss, theirRss),
+      (v) => v < 1,
+      x,
+    );
+  }
   return t;
 }
 

@@ -29,8 +29,10 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
-/** Figures the dry run always measures (only the Kafka path and the Debezium peer may be unavailable). */
-const MEASURED = FIGURE_IDS.filter((id) => !id.startsWith('kafka.') && !id.startsWith('debezium.'));
+/** Figures the dry run always measures (only the Kafka path and the Debezium and Flink CDC peers may be unavailable). */
+const MEASURED = FIGURE_IDS.filter(
+  (id) => !id.startsWith('kafka.') && !id.startsWith('debezium.') && !id.startsWith('flink.'),
+);
 
 describe('bench --dry', () => {
   it('writes the .md and .json results with every figure', { timeout: 300_000 }, async () => {
@@ -94,8 +96,8 @@ describe('bench --dry', () => {
       const f = results.figures.find((x) => x.id === id)!;
       expect(f.value, `${id}: ${f.unavailable}`).not.toBeNull();
       expect(f.value!).toBeGreaterThan(0);
-      // every ratio between two measured figures is there (Debezium is skipped in --dry)
-      for (const r of f.ratios.filter((x) => !x.to.startsWith('Debezium')))
+      // every ratio between two measured figures is there (Debezium and Flink CDC are skipped in --dry)
+      for (const r of f.ratios.filter((x) => !x.to.startsWith('Debezium') && !x.to.startsWith('Flink')))
         expect(r.value, `${id} / ${r.to}`).not.toBeNull();
     }
     for (const l of results.freshness) expect(l.missing).toBe(0);
