@@ -2,7 +2,7 @@
  * JSON columns are stored, not indexed: the engine maps their field as an object with `enabled: false`,
  * which accepts any JSON value (mixed arrays, deep objects, a scalar in one row and an object in the
  * next) and keeps it in `_source` untouched. What is searchable is a copy beside it: every scalar leaf
- * of the value, in document order, as a string (`null`s left out), under `<field>_values`, mapped as
+ * of the value as a string (`null`s left out, sorted), under `<field>_values`, mapped as
  * text with a `.keyword` subfield. docs/mapping.md#json-columns.
  */
 
@@ -13,7 +13,7 @@ export function jsonCopyField(field: string): string {
 
 export const JSON_COPY_SUFFIX = '_values';
 
-/** A converted JSON value → its leaves as strings (NULL column → null; `[]`/`{}` → []). */
+/** A converted JSON value → its leaves as strings, sorted (NULL column → null; `[]`/`{}` → []). */
 export function jsonLeaves(value: unknown): string[] | null {
   if (value === null || value === undefined) return null;
   const out: string[] = [];
@@ -30,5 +30,6 @@ export function jsonLeaves(value: unknown): string[] | null {
     out.push(String(v));
   };
   walk(value);
-  return out;
+  // sorted: the copy is for matching, and one order whatever key order a reader delivered objects in
+  return out.sort();
 }

@@ -273,8 +273,8 @@ function render(c: Column, text: string | null, o: Options): unknown {
 }
 
 /**
- * The search copy of a JSON column (docs/mapping.md, JSON columns): the scalar leaves in document order
- * as strings, nulls left out; a NULL column gives null.
+ * The search copy of a JSON column (docs/mapping.md, JSON columns): the scalar leaves as strings, nulls
+ * left out, sorted by UTF-16 code units; a NULL column gives null.
  */
 function leaves(value: unknown): string[] | null {
   if (value === null) return null;
@@ -290,7 +290,7 @@ function leaves(value: unknown): string[] | null {
       for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     } else out.push(typeof v === 'number' ? JSON.stringify(v) : String(v));
   }
-  return out;
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** `_id` from the key parts (docs/mapping.md, Document ids). */
