@@ -87,6 +87,11 @@ export interface RebuildContext {
   flush(): Promise<void>;
   readonly signal?: AbortSignal;
   readonly onWarning?: (message: string) => void;
+  /**
+   * Runs `task` after the batch is handed over, after every earlier background task: later batches
+   * stream meanwhile, and the batch is acknowledged only once the task's writes are. Absent: run inline.
+   */
+  readonly background?: (task: () => Promise<WriteResult | undefined>) => void;
 }
 
 export interface CheckpointStore {

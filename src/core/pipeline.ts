@@ -61,6 +61,8 @@ export class Pipeline {
   private pending: Pending[] = [];
   /** Acks and checkpoint commits, one after another. */
   private chain: Promise<void> = Promise.resolve();
+  /** The background fan-outs of built documents, one after another (see writeAfter). */
+  private fanOuts: Promise<void> = Promise.resolve();
   /** Resolves once the latest batch read has been handed to the sink (or failed before it). */
   private handoff: Promise<void> = Promise.resolve();
   private settleError: unknown;
@@ -128,6 +130,7 @@ export class Pipeline {
     this.pending = [];
     this.chain = Promise.resolve();
     this.handoff = Promise.resolve();
+    this.fanOuts = Promise.resolve();
     this.settleError = undefined;
     // The source stops when the caller aborts, or at once when acknowledging a batch failed.
     const inner = new AbortController();
@@ -265,24 +268,38 @@ export class Pipeline {
     let ops: IndexOp[];
     let t0: number;
     let rebuilt: WriteResult | undefined;
+    const later: Array<Promise<WriteResult | undefined>> = [];
     try {
       ops = await this.toOps(batch);
       await previous;
+      // a TRUNCATE must not be overtaken by a fan-out page read before it
+      if (ops.some((op) => op.action === 'truncate')) await this.fanOuts;
       t0 = performance.now();
       written = ops.length > 0 ? this.o.sink.write(ops) : Promise.resolve(NOTHING_WRITTEN);
-      // documents built from several tables: rebuilt from current rows, page by page, before the next
-      // batch is handed over (a later TRUNCATE must not overtake them)
-      if (this.o.mapping.rebuild) rebuilt = await this.o.mapping.rebuild(batch.events, this.rebuildContext());
+      // documents built from several tables: the roots the batch names are rebuilt before the next batch
+      // is handed over; fan-outs to many roots go on in the background, one after another, while later
+      // batches stream — this batch is acknowledged (and checkpointed past) only once they are written
+      if (this.o.mapping.rebuild)
+        rebuilt = await this.o.mapping.rebuild(batch.events, this.rebuildContext(later));
     } finally {
       handed();
     }
     const result = await written;
     this.stats.written(result, ops, performance.now() - t0);
+    for (const r of await Promise.all(later)) if (r) rebuilt = rebuilt ? sumResults(rebuilt, r) : r;
     return rebuilt ? sumResults(result, rebuilt) : result;
   }
 
-  private rebuildContext(): RebuildContext {
+  private rebuildContext(later: Array<Promise<WriteResult | undefined>>): RebuildContext {
     return {
+      background: (task) => {
+        const run = this.fanOuts.then(task);
+        this.fanOuts = run.then(
+          () => {},
+          () => {},
+        );
+        later.push(run);
+      },
       write: async (ops) => {
         const t0 = performance.now();
         const r = await this.o.sink.write(ops);

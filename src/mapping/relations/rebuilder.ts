@@ -18,6 +18,8 @@ import type { RelationTree } from './relation-tree.js';
 
 /** Roots per page of a rebuild: one root SELECT + one per relation, then one bulk write. */
 export const REBUILD_PAGE = 500;
+/** Pages of a fan-out written at once while the next is read. */
+const WRITES_IN_FLIGHT = 3;
 /** Values per selector statement. */
 const PER_SELECTOR = 1000;
 
@@ -95,26 +97,35 @@ export class RelationRebuilder {
       const page = keys.slice(i, i + REBUILD_PAGE);
       sum.add(await this.page(page, ctx));
     }
-    if (a.all) {
-      sum.add(await this.fanOut('1 = 1', [], a.all.version, a.all.event, ctx));
-    } else {
-      for (const s of a.selectors.values()) {
-        const tuples = [...s.tuples.values()];
-        for (let i = 0; i < tuples.length; i += PER_SELECTOR) {
-          const part = tuples.slice(i, i + PER_SELECTOR);
-          sum.add(
-            await this.fanOut(
-              renderSelector(s.template, s.width, part.length),
-              part.flat(),
-              s.version,
-              s.event,
-              ctx,
-            ),
-          );
+    if (!a.all && a.selectors.size === 0 && a.lookups.length === 0) return sum.result();
+    // fan-outs (a related row shared by many roots) and index look-ups: in the background when the
+    // pipeline offers it, so other changes stream meanwhile
+    const heavy = async () => {
+      const more = new ResultSum();
+      if (a.all) {
+        more.add(await this.fanOut('1 = 1', [], a.all.version, a.all.event, ctx));
+      } else {
+        for (const s of a.selectors.values()) {
+          const tuples = [...s.tuples.values()];
+          for (let i = 0; i < tuples.length; i += PER_SELECTOR) {
+            const part = tuples.slice(i, i + PER_SELECTOR);
+            more.add(
+              await this.fanOut(
+                renderSelector(s.template, s.width, part.length),
+                part.flat(),
+                s.version,
+                s.event,
+                ctx,
+              ),
+            );
+          }
         }
       }
-    }
-    for (const l of a.lookups) sum.add(await this.lookup(l, ctx));
+      for (const l of a.lookups) more.add(await this.lookup(l, ctx));
+      return more.result();
+    };
+    if (ctx.background) ctx.background(heavy);
+    else sum.add(await heavy());
     return sum.result();
   }
 
@@ -156,6 +167,7 @@ export class RelationRebuilder {
       keyCols.length === 1 ? `${keyList} > ?` : `(${keyList}) > (${keyCols.map(() => '?').join(', ')})`;
     const sum = new ResultSum();
     let last: unknown[] | undefined;
+    const inFlight: Array<Promise<WriteResult>> = [];
     this.progress.fanOutActive = true;
     this.progress.fanOutRoots = 0;
     try {
@@ -170,28 +182,32 @@ export class RelationRebuilder {
           const row = Object.fromEntries(keyCols.map((k, i) => [k, key[i]]));
           return { key, id: root.idOf(row), version, event };
         });
-        sum.add(await this.pageExisting(page, ctx));
+        // the next page is read and built while this one is written (at most WRITES_IN_FLIGHT pages held)
+        inFlight.push((await this.pageExisting(page, ctx)).write);
+        if (inFlight.length >= WRITES_IN_FLIGHT) sum.add(await inFlight.shift());
         this.progress.fanOutPages += 1;
         this.progress.fanOutRoots += rows.length;
         if (rows.length < REBUILD_PAGE) break;
         last = rows[rows.length - 1];
       }
+      for (const w of inFlight.splice(0)) sum.add(await w);
     } finally {
+      await Promise.allSettled(inFlight);
       this.progress.fanOutActive = false;
     }
     return sum.result() ?? NOTHING;
   }
 
-  /** A page read from the root table: a root gone meanwhile has its own delete event to remove it. */
+  /** A page read from the root table, built; returns its write. A root gone meanwhile has its own delete event. */
   private async pageExisting(
     page: ReadonlyArray<{ key: unknown[]; id: string; version: bigint; event: ChangeEvent }>,
     ctx: RebuildContext,
-  ): Promise<WriteResult> {
+  ): Promise<{ write: Promise<WriteResult> }> {
     const built = await this.retrying(() => this.builder.build(page.map((p) => p.key)), ctx);
     const root = this.tree.root;
     const { version, event } = page[0]!;
     this.progress.rootsRebuilt += built.length;
-    return ctx.write(
+    const write = ctx.write(
       built.map((b) => ({
         action: 'index',
         index: this.index,
@@ -201,6 +217,8 @@ export class RelationRebuilder {
         event,
       })),
     );
+    write.catch(() => {}); // awaited by the caller, in order
+    return { write };
   }
 
   /**
