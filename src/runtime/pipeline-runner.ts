@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { createCheckpointStore } from '../checkpoint/index.js';
 import type { SynclineConfig } from '../config/schema.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, isSynclineError } from '../core/errors.js';
 import type { CheckpointStore, Sink, Source } from '../core/interfaces.js';
 import type { Pipeline } from '../core/pipeline.js';
 import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js';
@@ -30,6 +30,20 @@ export interface RunnerHooks {
   onBulk?: (pipeline: string, latencyMs: number, items: number) => void;
   /** Wraps the checkpoint store of each start() (HA: fenced commits, docs/ha.md). */
   checkpoints?: (store: CheckpointStore) => CheckpointStore;
+  /** A pipeline stopped on an error (not on stop()): `syncline run --no-api` exits with it. */
+  onFailed?: (failure: PipelineFailure) => void;
+}
+
+/** A pipeline that stopped on an error: its name, the error, and the one-line text with the fix. */
+export interface PipelineFailure {
+  pipeline: string;
+  error: unknown;
+  /** `<code> <message> → <fix>` for catalog errors, the message otherwise. */
+  text: string;
+}
+
+export function failureText(e: unknown): string {
+  return isSynclineError(e) ? `${e.code} ${e.message} → ${e.hint}` : errorMessage(e);
 }
 
 /**
@@ -50,6 +64,8 @@ export class PipelineRunner {
   readonly hooks: RunnerHooks = {};
   private abort = new AbortController();
   private readonly running: Promise<void>[] = [];
+  /** Pipelines that stopped on an error, by name (the last error of each). */
+  private readonly failures = new Map<string, PipelineFailure>();
   private kafkaModule: typeof import('./kafka-pipelines.js') | undefined;
 
   constructor(
@@ -67,6 +83,7 @@ export class PipelineRunner {
       this.abort = new AbortController();
       for (const list of [this.handles, this.polling, this.relays, this.kafkaPipelines, this.running])
         list.length = 0;
+      this.failures.clear();
     }
     // The Kafka client is loaded only when a pipeline uses Kafka (it costs ~35 MB and half a second).
     if (usesKafka(this.config)) this.kafkaModule = await import('./kafka-pipelines.js');
@@ -202,10 +219,13 @@ export class PipelineRunner {
   /** Runs a pipeline until stop(); a failure is logged and shows in its state, the others keep running. */
   private run(pipeline: Pipeline, what: string): Promise<void> {
     return pipeline.run(this.abort.signal).catch((e: unknown) => {
+      const failure = { pipeline: pipeline.name, error: e, text: failureText(e) };
+      this.failures.set(pipeline.name, failure);
       this.logger.error(
-        { pipeline: pipeline.name, err: errorMessage(e) },
+        { pipeline: pipeline.name, err: failure.text },
         `${what} ${pipeline.name} stopped on error`,
       );
+      this.hooks.onFailed?.(failure);
     });
   }
 
@@ -218,11 +238,13 @@ export class PipelineRunner {
     return this.handles.find((h) => h.pipeline.name === name);
   }
 
-  pipelines(): Array<{ name: string; state: string }> {
-    return [...this.handles, ...this.relays, ...this.kafkaPipelines, ...this.polling].map((h) => ({
-      name: h.pipeline.name,
-      state: h.pipeline.state,
-    }));
+  /** Name and state of each pipeline; a failed one with its error and fix (/readyz, the admin API). */
+  pipelines(): Array<{ name: string; state: string; error?: string }> {
+    return [...this.handles, ...this.relays, ...this.kafkaPipelines, ...this.polling].map((h) => {
+      const failure = h.pipeline.state === 'failed' ? this.failures.get(h.pipeline.name) : undefined;
+      const error = failure?.text ?? (h.pipeline.state === 'failed' ? h.pipeline.lastError : undefined);
+      return { name: h.pipeline.name, state: h.pipeline.state, ...(error !== undefined && { error }) };
+    });
   }
 
   async stop(): Promise<void> {

@@ -10,7 +10,7 @@ import { type OpsContext, opsContextFor } from '../ops/context.js';
 import { JobRegistry } from '../ops/jobs.js';
 import { ReconcileScheduler } from '../ops/reconcile/schedule.js';
 import { type Clients, createClients } from '../runtime/clients.js';
-import { PipelineRunner } from '../runtime/pipeline-runner.js';
+import { type PipelineFailure, PipelineRunner } from '../runtime/pipeline-runner.js';
 import { usesKafka } from '../runtime/uses-kafka.js';
 import { SearchClient } from '../sinks/search/client.js';
 import type { IngestService } from '../sources/ingest/ingest-service.js';
@@ -35,6 +35,11 @@ export class SynclineService {
   private ingest: IngestService | undefined;
   /** The process's Prometheus registry, served at /metrics. */
   readonly metrics = new SynclineMetrics({ processMetrics: true });
+  private onFailure: ((f: PipelineFailure) => void) | undefined;
+  /** The first pipeline that stops on an error (`syncline run --no-api` exits with it; /readyz says 503). */
+  readonly firstFailure = new Promise<PipelineFailure>((resolve) => {
+    this.onFailure = resolve;
+  });
 
   constructor(
     private readonly config: SynclineConfig,
@@ -76,6 +81,7 @@ export class SynclineService {
       this.logger.info(seeded, 'demo catalog ready in syncline_demo');
     }
     this.runner = new PipelineRunner(this.config, this.clients, this.searchClient, this.logger);
+    this.runner.hooks.onFailed = (f) => this.onFailure?.(f);
     this.metrics.watchRunner(this.runner);
     if (this.config.ha.enabled) {
       this.leadership = new Leadership(this.config, this.runner, this.clients.db, this.logger);

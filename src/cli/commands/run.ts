@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { SynclineConfig } from '../../config/schema.js';
+import { errorMessage, isSynclineError } from '../../core/errors.js';
 import { createLogger } from '../../runtime/logger.js';
 import { SynclineService } from '../../service/service.js';
+import { exitCodeFor } from '../output.js';
 
 export function registerRun(program: Command, loadConfig: () => SynclineConfig): void {
   program
@@ -40,6 +42,23 @@ export function registerRun(program: Command, loadConfig: () => SynclineConfig):
           ? `Syncline is serving on ${service.address} (health: /healthz, readiness: /readyz); Ctrl-C stops`
           : 'Syncline is syncing (no API); Ctrl-C stops',
       );
-      await new Promise(() => {}); // until a signal
+      if (opts.api) return new Promise<never>(() => {}); // until a signal; a failed pipeline shows in /readyz
+      // A worker whose pipeline stopped on an error must not stay up doing nothing: it says why and exits.
+      const failure = await service.firstFailure;
+      if (stopping) return;
+      stopping = true;
+      const fix = isSynclineError(failure.error)
+        ? failure.error.hint
+        : 'fix the cause above and start again: the pipeline resumes from its last checkpoint';
+      const code = isSynclineError(failure.error) ? `${failure.error.code} ` : '';
+      const message = errorMessage(failure.error);
+      process.stderr.write(`error: pipeline ${failure.pipeline} stopped: ${code}${message}\n  → ${fix}\n`);
+      logger.error(
+        { pipeline: failure.pipeline, err: failure.text },
+        'a pipeline failed: stopping the worker',
+      );
+      abort.abort();
+      await service.stop().catch((e: unknown) => logger.error(e, 'shutdown failed'));
+      process.exit(Math.max(exitCodeFor(failure.error), 1));
     });
 }

@@ -70,8 +70,10 @@ export async function healthPlugin(
       const ready = mysql.ok && search.ok && failed.length === 0;
       reply.code(ready ? 200 : 503);
       const ha = readiness.ha?.();
+      const reason = failed.map((p) => `pipeline ${p.name} failed: ${String(p.error ?? 'see the log')}`);
       return {
         status: ready ? 'ready' : 'not-ready',
+        ...(reason.length > 0 && { reason: reason.join('; ') }),
         checks: { mysql, search },
         pipelines,
         ...(ha && { ha }),
