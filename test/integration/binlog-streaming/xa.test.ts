@@ -1,12 +1,12 @@
 import type mysql from 'mysql2/promise';
-import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../src/core/change-event.js';
-import { parseGtid, parseGtidPosition } from '../../../src/sources/mysql-binlog/streaming/gtid.js';
+import { type CommitStamp, readCommitStamp, stampOf } from '../../../src/sdk/commit-stamp.js';
+import { GtidState } from '../../../src/sources/mysql-binlog/streaming/gtid-state.js';
 import { currentBinlogPosition } from '../../../src/sources/mysql-binlog/streaming/position.js';
 import { rootConnection } from '../../helpers/stack.js';
 import { decideXa as decideXaOn } from '../../helpers/xa.js';
-import { createDatabase, SourceRun } from './helpers.js';
+import { BINLOG_CONN, createDatabase, SourceRun } from './helpers.js';
 
 /**
  * XA transactions on the real server. MariaDB 10.11 writes an XA transaction's rows at XA PREPARE (a GTID
@@ -43,9 +43,9 @@ afterAll(async () => {
 
 /**
  * XA START … XA PREPARE on a connection of its own, closed afterwards (the prepared branch outlives it);
- * returns the prepare's GTID.
+ * returns the prepare's commit stamp (GTID and version sequence).
  */
-async function prepareXa(xid: string, statements: readonly string[]): Promise<string> {
+async function prepareXa(xid: string, statements: readonly string[]): Promise<CommitStamp> {
   const c = await rootConnection(db);
   try {
     await c.query(`XA START '${xid}'`);
@@ -53,29 +53,29 @@ async function prepareXa(xid: string, statements: readonly string[]): Promise<st
     await c.query(`XA END '${xid}'`);
     await c.query(`XA PREPARE '${xid}'`);
     pending.add(xid);
-    const [rows] = await c.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
-    return String(rows[0]?.g);
+    return await readCommitStamp(c);
   } finally {
     await c.end();
   }
 }
 
-async function decideXa(sql: string, xid: string): Promise<string> {
+async function decideXa(sql: string, xid: string): Promise<CommitStamp> {
   const gtid = await decideXaOn(conn, sql);
   pending.delete(xid);
-  return gtid;
+  const [[row]] = (await conn.query(
+    "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_binlog_pos', 'gtid_executed')",
+  )) as unknown as [Array<{ Value: string }>];
+  return stampOf(gtid, row!.Value);
 }
 
-async function lastGtid(): Promise<string> {
-  const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS g');
-  return String(rows[0]?.g);
-}
+const lastGtid = () => readCommitStamp(conn);
 
 const keysOf = (evs: readonly ChangeEvent[]) => evs.map((e) => `${e.op} ${JSON.stringify(e.key)}`);
-const seqOf = (gtid: string) => parseGtid(gtid).seqNo;
-/** Sequence number of domain 0 (the test server's only domain) in a checkpoint's GTID position. */
+/** The version sequence of a committed transaction (docs/guarantees.md: transactions executed up to it). */
+const seqOf = (stamp: CommitStamp) => stamp.seqNo;
+/** The version sequence a checkpoint stands at: the count of transactions in its GTID state. */
 const checkpointSeq = (r: SourceRun) =>
-  parseGtidPosition(String(r.lastPosition?.checkpoint.gtid ?? '')).get(0)?.seqNo ?? -1n;
+  r.lastPosition ? GtidState.parse(String(r.lastPosition.checkpoint.gtid ?? '')).count : -1n;
 
 describe('XA transactions in the binlog', () => {
   it('XA ROLLBACK after XA PREPARE: the prepared rows are never emitted', async () => {
@@ -103,14 +103,14 @@ describe('XA transactions in the binlog', () => {
 
     const commitGtid = await decideXa("XA COMMIT 'xa_ok'", 'xa_ok');
     await r.waitFor((x) => x.events.some((e) => e.key.id === 11), 15_000, 'the XA rows');
-    const xa = r.events.filter((e) => e.transaction?.id === commitGtid);
+    const xa = r.events.filter((e) => e.transaction?.id === commitGtid.gtid);
     expect(keysOf(xa)).toEqual(['c {"id":11}', 'u {"id":10}']);
     expect(xa.map((e) => e.after)).toEqual([
       { id: 11, name: 'xa row' },
       { id: 10, name: 'changed by xa' },
     ]);
     const mid = r.events.find((e) => e.key.id === 12)!;
-    expect(mid.transaction?.id).toBe(between);
+    expect(mid.transaction?.id).toBe(between.gtid);
     for (const e of xa) {
       expect(e.source.position.version >> 22n).toBe(seqOf(commitGtid));
       expect(e.source.position.version > mid.source.position.version).toBe(true);
@@ -154,11 +154,11 @@ describe('XA transactions in the binlog', () => {
       'the XA row after the restart',
     );
     const xa = second.events.filter((e) => e.key.id === 30);
-    expect(xa.map((e) => [e.op, e.transaction?.id])).toEqual([['c', commitGtid]]);
+    expect(xa.map((e) => [e.op, e.transaction?.id])).toEqual([['c', commitGtid.gtid]]);
   });
 });
 
 /** The server's current end as a start position. */
 async function lastPositionNow() {
-  return currentBinlogPosition({ url: 'mysql://root@127.0.0.1:3307/', timezone: 'Z' });
+  return currentBinlogPosition(BINLOG_CONN);
 }
