@@ -16,6 +16,7 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -91,6 +92,7 @@ public final class CanalCapture {
     ThreadPoolExecutor executor =
         new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
     long messages = 0;
+    List<String> pending = null;
     long deadline = System.currentTimeMillis() + Long.parseLong(o.getOrDefault("capture.timeoutMs", "120000"));
     try (OutputStream out = new FileOutputStream(req(o, "capture.out"))) {
       boolean done = false;
@@ -106,11 +108,31 @@ public final class CanalCapture {
             done = true;
             break;
           }
+          List<String> lines = new ArrayList<>();
           for (FlatMessage flat : MQMessageUtils.messageConverter(new EntryRowData[] {row}, message.getId())) {
             String json = JSON.toJSONString(flat, JSONWriter.Feature.WriteNulls);
             if (withPosition)
               json = json.substring(0, json.length() - 1) + ",\"logfileName\":" + JSON.toJSONString(h.getLogfileName())
                   + ",\"logfileOffset\":" + h.getLogfileOffset() + "}";
+            lines.add(json);
+          }
+          if (lines.isEmpty()) continue;
+          // Canal's table filter drops other databases' row changes but not the statement text (QUERY) or
+          // the DDL before them: on a shared server those are other people's. A QUERY is kept only when a
+          // row change of this database follows it; DDL only when it names this database.
+          CanalEntry.EventType type = row.rowChange == null ? null : row.rowChange.getEventType();
+          if (type == CanalEntry.EventType.QUERY) {
+            pending = lines;
+            continue;
+          }
+          if (row.rowChange != null && row.rowChange.getIsDdl() && type != CanalEntry.EventType.TRUNCATE
+              && !database.equals(h.getSchemaName())) {
+            pending = null;
+            continue;
+          }
+          if (pending != null) lines.addAll(0, pending);
+          pending = null;
+          for (String json : lines) {
             out.write(json.getBytes(StandardCharsets.UTF_8));
             out.write('\n');
             messages++;
