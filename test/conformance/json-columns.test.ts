@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clean, Harness } from '../../helpers/pipeline-harness.js';
+import { clean, Harness } from '../helpers/pipeline-harness.js';
+import { engineReady } from './engine.js';
 
 /**
  * A JSON column never fails a row (issue 13): mixed arrays, deep objects, numbers past 2^53 and past
  * double range, and a path that is an object in one row, a string in another and a scalar or array at
  * the top in a third — each valid JSON, so each row must be indexed, through the snapshot and the
- * binlog. The index must equal the table (oracle: its own JSON reading and search copy).
+ * binlog. The index must equal the table (oracle: its own JSON reading and search copy). A conformance
+ * suite: it runs on every engine of the matrix (OpenSearch 2/3, Elasticsearch 8/9, vitest.config.ts).
  */
 const ROWS: readonly string[] = [
   '[1, 2.5, "x", null, true]',
@@ -29,6 +31,7 @@ const h = new Harness({
 });
 
 beforeAll(async () => {
+  await engineReady();
   await h.createDatabase();
   await h.start();
 });
