@@ -15,6 +15,15 @@ export const MYSQL_PORT = 3308;
 /** Port of the selected source server (use this, not MARIADB_PORT, in tests that run on both). */
 export const SOURCE_PORT = TEST_SOURCE === 'mysql' ? MYSQL_PORT : MARIADB_PORT;
 
+/** Statements that differ between the two source servers (MySQL 8.4 renamed MASTER STATUS). */
+export const SOURCE_SQL =
+  TEST_SOURCE === 'mysql'
+    ? { binlogStatus: 'SHOW BINARY LOG STATUS', executedGtids: 'SELECT @@GLOBAL.gtid_executed AS p' }
+    : { binlogStatus: 'SHOW MASTER STATUS', executedGtids: 'SELECT @@GLOBAL.gtid_binlog_pos AS p' };
+
+/** A checkpoint label at a GTID position: MariaDB `domain-server-seq`, MySQL a GTID set `uuid:1-n[,…]`. */
+export const GTID_LABEL = TEST_SOURCE === 'mysql' ? /^gtid [0-9a-f-]{36}:\d+(-\d+)?/ : /^gtid \d+-\d+-\d+$/;
+
 /** Config of the local test stack, with overrides merged in (validated like a user's). */
 export function testConfig(overrides: Record<string, unknown> = {}): SynclineConfig {
   // The global setup owns the stack: a test config never starts servers, whichever URLs it names.

@@ -4,28 +4,31 @@ import { resolveConfig } from '../../../src/config/load.js';
 import { isListening } from '../../../src/stack/ports.js';
 import { LocalStack } from '../../../src/stack/stack.js';
 import { clean } from '../../helpers/pipeline-harness.js';
+import { SOURCE_PORT, TEST_SOURCE } from '../../helpers/stack.js';
 import { itemsTable } from './items-table.js';
 
 /**
- * A real fault at the pipeline level: the MariaDB the whole stack uses is killed with SIGKILL while a
+ * A real fault at the pipeline level: the source server (MariaDB, or MySQL in the "mysql" project) that this
+ * checkout's stack started is killed with SIGKILL while a
  * running binlog pipeline streams a steady write load, and started again 3 s later. The binlog reader reconnects,
  * checkpoint commits that fail meanwhile are retried (the pipeline never stops), and once the writer has
  * finished the index equals the table.
  */
 const h = itemsTable(100);
-const mariadb = new LocalStack(resolveConfig({}, process.env)).servers.mariadb;
+// The server killed must be this checkout's own (its pid file): in CI the global setup started it.
+const server = new LocalStack(resolveConfig({}, process.env)).servers[TEST_SOURCE];
 let writerPool: ReturnType<typeof createPool> | undefined;
 afterAll(async () => {
   await writerPool?.end().catch(() => {});
   await h.stop().catch(() => {});
 });
 
-describe('MariaDB killed with SIGKILL under a running pipeline', () => {
+describe(`${TEST_SOURCE} killed with SIGKILL under a running pipeline`, () => {
   it('the pipeline reconnects, keeps running, and the index equals the table', async () => {
-    const pid = mariadb.pid();
+    const pid = server.pid();
     if (pid === undefined)
       throw new Error(
-        'MariaDB on 3307 was not started by this checkout (no pid file): this test must kill it',
+        `${TEST_SOURCE} on ${SOURCE_PORT} was not started by this checkout (no pid file): this test must kill it`,
       );
     await h.start();
     expect(clean(await h.converge('items'))).toEqual({ missing: 0, extra: 0, stale: 0 });
@@ -62,16 +65,16 @@ describe('MariaDB killed with SIGKILL under a running pipeline', () => {
     process.kill(pid, 'SIGKILL');
     const t0 = Date.now();
     // gone, and its port closed (the kernel closes the socket while it tears the process down)
-    while (mariadb.pid() !== undefined || (await isListening(3307)))
+    while (server.pid() !== undefined || (await isListening(SOURCE_PORT)))
       await new Promise((r) => setTimeout(r, 50));
     // stay down for a few seconds: checkpoint commits and binlog reconnects fail meanwhile
     await new Promise((r) => setTimeout(r, 3000));
-    await mariadb.up();
+    await server.up();
     const outageMs = Date.now() - t0;
     await new Promise((r) => setTimeout(r, 2000)); // writes after the restart
     stop = true;
     await writer;
-    console.log(`[mariadb kill] down ${outageMs} ms; ${written} write rounds, ${retried} retried`);
+    console.log(`[${TEST_SOURCE} kill] down ${outageMs} ms; ${written} write rounds, ${retried} retried`);
     expect(retried).toBeGreaterThan(0); // the fault did hit the writer
 
     const diff = await h.converge('items', 90_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clean } from '../../helpers/pipeline-harness.js';
+import { SOURCE_SQL } from '../../helpers/stack.js';
 import { itemsTable } from './items-table.js';
 
 /**
@@ -23,7 +24,7 @@ describe('purged binlog position', () => {
     ]);
     const conn = await h.clients.db.getConnection();
     await conn.query('FLUSH BINARY LOGS');
-    const [[status]] = (await conn.query('SHOW MASTER STATUS')) as unknown as [[{ File: string }]];
+    const [[status]] = (await conn.query(SOURCE_SQL.binlogStatus)) as unknown as [[{ File: string }]];
     let oldest = '';
     for (let i = 0; i < 40 && oldest !== status.File; i++) {
       await conn.query(`PURGE BINARY LOGS TO '${status.File}'`);

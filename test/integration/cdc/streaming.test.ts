@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clean, Harness } from '../../helpers/pipeline-harness.js';
+import { GTID_LABEL } from '../../helpers/stack.js';
 
 const h = new Harness({
   tables: ['items', 'owners'],
@@ -119,7 +120,7 @@ describe('binlog CDC end to end (real MariaDB → real OpenSearch)', () => {
 
   it('the checkpoint is committed at a GTID', async () => {
     // written at most once a second behind what is indexed: polled (bounded), the last label asserted
-    const gtid = /^gtid \d+-\d+-\d+$/;
+    const gtid = GTID_LABEL;
     const deadline = Date.now() + 30_000;
     let label: string | undefined;
     for (;;) {

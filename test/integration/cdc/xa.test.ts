@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../../helpers/pipeline-harness.js';
-import { rootConnection } from '../../helpers/stack.js';
+import { rootConnection, TEST_SOURCE } from '../../helpers/stack.js';
 import { decideXa } from '../../helpers/xa.js';
 
 /**
@@ -78,7 +78,9 @@ async function decide(sql: string, xid: string): Promise<string> {
   }
 }
 
-describe('XA transactions through a running pipeline', () => {
+// MariaDB only: the decisions are ordered by MariaDB's @@last_gtid (test/helpers/xa.ts) and MariaDB writes
+// an XA transaction's rows at XA PREPARE; XA on MySQL (its own XA_PREPARE event) is not covered by this file.
+describe.skipIf(TEST_SOURCE === 'mysql')('XA transactions through a running pipeline', () => {
   it('XA ROLLBACK after XA PREPARE leaves no document', async () => {
     await h.exec(`INSERT INTO items VALUES (1, 'plain')`);
     await prepare('cdc_xa_rb', [`INSERT INTO items VALUES (2, 'never committed')`]);
