@@ -4,6 +4,7 @@ import {
   corpusLines,
   describeRound,
   type IngestCorpus,
+  type RoundReport,
   runConformance,
   type Transport,
   totals,
@@ -53,6 +54,15 @@ describe.concurrent('Canal and Maxwell conformance: real tool output → index e
       const what = `${tool} ${transport} round ${i + 1} (${r.ms} ms, ${JSON.stringify(r.statuses)})\n${describeRound(r)}`;
       expect(totals(r), what).toEqual({ missing: 0, extra: 0, different: 0 });
       expect(r.failures, what).toEqual([]);
+    }
+    if (transport === 'http') {
+      // first delivery: every change applied (unique, ordered versions: none answered stale); the replay:
+      // every change stale, only TRUNCATEs answer ok (they remove nothing written after them)
+      const [first, replay] = rounds as [RoundReport, RoundReport];
+      const truncates = CORPORA[tool].lines.filter((l) => l.includes('"type":"TRUNCATE"')).length;
+      expect(first.statuses.stale ?? 0, JSON.stringify(first.statuses)).toBe(0);
+      expect(replay.statuses.ok ?? 0, JSON.stringify(replay.statuses)).toBe(truncates);
+      expect(first.statuses.ignored ?? 0).toBe(replay.statuses.ignored ?? 0);
     }
   });
 });
