@@ -54,7 +54,8 @@ describe('binlog streaming from MySQL', () => {
       expect(ops).toEqual(['c {"id":1}', 'u {"id":1}', 'c {"id":2}', 'u {"id":2}', 'd {"id":1}', 't {}']);
       const [c1, u1, c2, uOther] = run.events;
       expect(c1!.after).toMatchObject({ id: 1, name: 'one', tone: 'red' });
-      expect(String((c1!.after!.doc as { n: unknown }).n)).toBe('9007199254740993');
+      // JSON as text with exact 64-bit numerals, as the snapshot's jsonStrings read gives it
+      expect(c1!.after!.doc).toBe('{"n": 9007199254740993}');
       expect(u1!.after).toMatchObject({ name: 'uno', tone: 'green' });
       expect(uOther!.after).toMatchObject({ id: 2, name: 'dos', extra: null });
       expect(uOther!.transaction?.id).toBe(`${other}:1`);
@@ -164,7 +165,7 @@ describe('binlog streaming from MySQL', () => {
       await conn.query(`UPDATE t SET name = 'plain' WHERE id = 42`);
       await run.waitForEvents(5);
       expect(run.events.map((e) => `${e.op} ${e.key.id}`)).toEqual(['c 42', 'u 40', 'd 41', 'u 42', 'u 42']);
-      expect(run.events[0]!.after).toMatchObject({ name: 'z'.repeat(40), doc: { k: [1, 2, 3] } });
+      expect(run.events[0]!.after).toMatchObject({ name: 'z'.repeat(40), doc: '{"k": [1, 2, 3]}' });
       expect(run.events[3]!.after).toMatchObject({ tone: 'green' });
       expect(run.events[4]!.after).toMatchObject({ name: 'plain' });
       const versions = run.events.map((e) => e.source.position.version);

@@ -13,7 +13,7 @@ export interface BinlogConnectionConfig {
  * mysql2 options shared by the binlog connection (through zongji) and the control queries. The database
  * of the URL is left out: the binlog is server-wide, and a missing demo schema must not stop capture.
  * dateStrings keeps DATE/DATETIME exactly as written and renders TIMESTAMP (stored as epoch seconds in
- * the binlog) in `timezone`; zongji reads both options from the binlog connection's config.
+ * the binlog) in `timezone`; zongji reads these options from the binlog connection's config.
  */
 export function connectionOptions(cfg: BinlogConnectionConfig): ConnectionOptions {
   const u = new URL(cfg.url);
@@ -30,6 +30,9 @@ export function connectionOptions(cfg: BinlogConnectionConfig): ConnectionOption
     timezone: cfg.timezone ?? 'Z',
     supportBigNumbers: true,
     bigNumberStrings: true,
+    // MySQL's binary JSON as text with exact 64-bit numerals (zongji reads it from the binlog connection's
+    // config), as the snapshot's jsonStrings pool reads it and as MariaDB logs JSON (LONGTEXT).
+    jsonStrings: true,
     charset: 'utf8mb4',
   };
 }
