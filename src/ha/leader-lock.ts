@@ -141,17 +141,7 @@ export class LeaderLock {
   async acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
       if (await this.tryAcquire()) return true;
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, this.o.retryIntervalMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            res();
-          },
-          { once: true },
-        );
-      });
+      await pause(this.o.retryIntervalMs, signal);
     }
     return false;
   }
@@ -241,4 +231,17 @@ export class LeaderLock {
     this.lose(why);
     if (c) await c.end().catch(() => c.destroy());
   }
+}
+
+/** Waits `ms`, or less when the signal aborts; leaves no listener behind either way (standby loops run long). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((res) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      res();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

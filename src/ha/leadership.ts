@@ -6,7 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
 import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
 import { FencedCheckpointStore } from './fenced-checkpoint-store.js';
-import type { LeaderInfo } from './leader-lock.js';
+import { type LeaderInfo, pause } from './leader-lock.js';
 import { createLeaderLock, type LeaderLockHandle } from './threaded-lock.js';
 
 export type HaRole = 'active' | 'standby';
@@ -122,10 +122,13 @@ export class Leadership {
         await pause(this.config.ha.retryIntervalMs, signal);
         continue;
       }
-      const aborted = new Promise<undefined>((res) =>
-        signal.addEventListener('abort', () => res(undefined), { once: true }),
-      );
+      let onAbort = () => {};
+      const aborted = new Promise<undefined>((res) => {
+        onAbort = () => res(undefined);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
       const why = await Promise.race([lost, aborted]);
+      signal.removeEventListener('abort', onAbort);
       if (why === undefined) break; // stop(): the service stops the runner, then releases the lock
       this.logger.warn({ worker: this.worker, reason: why }, 'ha: lock lost, stepping down to standby');
       await this.stepDown(lock, why);
@@ -162,18 +165,4 @@ export class Leadership {
     this.running = false;
     await this.lock?.release();
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((res) => {
-    const t = setTimeout(res, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        res();
-      },
-      { once: true },
-    );
-  });
 }

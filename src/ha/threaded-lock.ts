@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { type LeaderInfo, LeaderLock, type LeaderLockOptions } from './leader-lock.js';
+import { type LeaderInfo, LeaderLock, type LeaderLockOptions, pause } from './leader-lock.js';
 import type { FromThread, ToThread } from './lock-thread.js';
 
 /** What the leadership loop needs of a lock, in-process or on its own thread. */
@@ -99,17 +99,7 @@ export class ThreadedLeaderLock implements LeaderLockHandle {
           return true;
         }
       }
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, this.o.retryIntervalMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            res();
-          },
-          { once: true },
-        );
-      });
+      await pause(this.o.retryIntervalMs, signal);
     }
     return false;
   }

@@ -127,6 +127,7 @@ describe('leader lock and fencing', () => {
     // the old holder steps down on its own too (its ping goes unanswered for sessionTimeoutMs); the
     // short overlap before that is what the fencing token covers
     expect(down.ms).toBeLessThan(5000);
+    await b.release();
   }, 20_000);
 });
 
