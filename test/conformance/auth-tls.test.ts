@@ -138,7 +138,7 @@ describe(`auth and TLS in front of ${ENGINE}`, () => {
     expect(proxy.seen.filter((h) => h === `ApiKey ${API_KEY}`).length).toBe(0);
   });
 
-  it('config: keys and env overrides are declared once; two credentials or a bad pin are refused by name', () => {
+  it('config: keys and env overrides are declared once; two credentials or a bad pin are refused by name', async () => {
     const cfg = resolveConfig(
       {
         search: { url: proxy.url },
@@ -155,6 +155,14 @@ describe(`auth and TLS in front of ${ENGINE}`, () => {
       apiKey: API_KEY,
       tls: { caFile: pki.caFile, fingerprint: pki.caFingerprint },
     });
+    // basic credentials in the URL: sent, and gone from the client's URL (which messages may show)
+    const inUrl = new URL(proxy.url);
+    inUrl.username = USER;
+    inUrl.password = PASSWORD;
+    const fromUrl = new SearchClient({ url: inUrl.href, tls: { caFile: pki.caFile } });
+    open.push(fromUrl);
+    expect(fromUrl.base.href).toBe(`${proxy.url}/`);
+    expect((await fromUrl.request('GET', '/_cluster/health')).status).toBe(200);
     expect(() => new SearchClient({ url: proxy.url, apiKey: API_KEY, bearerToken: TOKEN })).toThrow(
       /search\.apiKey and search\.bearerToken are both set/,
     );

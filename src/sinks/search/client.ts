@@ -49,6 +49,9 @@ export class SearchClient {
     const { kind, header } = authorization(opts, this.base);
     this.authKind = kind;
     this.auth = header;
+    // credentials in the URL live on only in the Authorization header: `base` may end up in a message
+    this.base.username = '';
+    this.base.password = '';
     const connect = tlsConnector(opts.tls, this.base);
     this.pool = new Pool(this.base.origin, {
       connections: opts.connections ?? 8,
