@@ -16,15 +16,24 @@ export function columnProperties(mapping: TableMapping, engine?: EngineInfo): Re
   const rename = new Map(Object.entries(mapping.config.rename ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const include = mapping.config.include?.map((c) => c.toLowerCase());
   const exclude = new Set(mapping.config.exclude?.map((c) => c.toLowerCase()));
+  const copies: string[] = [];
   for (const col of mapping.columns.columns) {
     const lower = col.name.toLowerCase();
     if ((include && !include.includes(lower)) || exclude.has(lower)) continue;
     const field = fieldType(col, mapping.config, engine);
     const name = rename.get(lower) ?? col.name;
     if (field) out[name] = field;
-    if (col.type === 'json') out[jsonCopyField(name)] = textFieldMapping();
+    if (col.type === 'json') copies.push(jsonCopyField(name));
   }
+  // a column of that name keeps its own field (the mapping then writes no copy)
+  for (const copy of copies)
+    if (!(copy in out) && !columnNamed(mapping, copy)) out[copy] = textFieldMapping();
   return out;
+}
+
+function columnNamed(mapping: TableMapping, field: string): boolean {
+  const rename = Object.values(mapping.config.rename ?? {});
+  return rename.includes(field) || mapping.columns.columns.some((c) => c.name === field);
 }
 
 /** OpenSearch added unsigned_long in 2.8; Elasticsearch has it in every supported version. */

@@ -63,6 +63,8 @@ export class TableMapping implements Mapping {
   private tableColumns!: TableColumns;
   private keys!: readonly string[];
   private plans = new Map<string, ColumnPlan>();
+  /** Document fields the columns fill: a JSON column's search copy never overwrites one of them. */
+  private columnFields = new Set<string>();
   private keyConverters = new Map<string, Converter>();
   private readonly reported = new Set<string>();
   private byLowerName = new Map<string, ColumnType>();
@@ -167,6 +169,7 @@ export class TableMapping implements Mapping {
       }
       fields.set(plan.field, name);
     }
+    this.columnFields = new Set(fields.keys());
     for (const k of this.keys) {
       const d = byName.get(k.toLowerCase())!;
       this.keyConverters.set(k, compileConverter(d, { ...this.convertOptions, ...KEY_OPTIONS }));
@@ -226,7 +229,8 @@ export class TableMapping implements Mapping {
       const value = this.convert(plan, row[column]);
       doc[plan.field] = value;
       // a JSON column is stored, not indexed; its leaves are the searchable copy (json-copy.ts)
-      if (plan.descriptor.type === 'json') doc[jsonCopyField(plan.field)] = jsonLeaves(value);
+      if (plan.descriptor.type === 'json' && !this.columnFields.has(jsonCopyField(plan.field)))
+        doc[jsonCopyField(plan.field)] = jsonLeaves(value);
     }
     const computed = this.options.computed;
     if (computed) {

@@ -330,7 +330,11 @@ export async function expectedDocuments(pool: Pool, m: OracleMapping): Promise<M
       if ((include === null || include.has(name)) && !exclude.has(name)) {
         const field = rename.get(name) ?? c.name;
         doc[field] = render(c, text, opts);
-        if (c.json) doc[`${field}_values`] = leaves(doc[field]);
+        if (
+          c.json &&
+          !columns.some((o) => (rename.get(o.name.toLowerCase()) ?? o.name) === `${field}_values`)
+        )
+          doc[`${field}_values`] = leaves(doc[field]);
       }
     });
     out.set(documentId(keyParts), doc);
