@@ -12,7 +12,8 @@ export interface CatalogDataSourceOptions {
 /**
  * The API's own TypeORM pool on mysql2 (not initialized: call `initialize()`). Every pooled session
  * runs in UTC, so CURRENT_TIMESTAMP defaults agree with the mapping's datetimeZone default, and with
- * max_statement_time, so a runaway statement becomes a 503 instead of holding a connection.
+ * a statement timeout, so a runaway statement becomes a 503 instead of holding a connection: MariaDB's
+ * max_statement_time (every statement), MySQL's max_execution_time (read-only SELECTs only).
  */
 export function createCatalogDataSource(
   config: Pick<SynclineConfig, 'mysql' | 'api'>,
@@ -29,7 +30,15 @@ export function createCatalogDataSource(
       const pool = mysql2.createPool(options);
       pool.on('connection', (conn) => {
         conn.query(`SET time_zone = '+00:00'`);
-        if (statementSeconds > 0) conn.query(`SET max_statement_time = ${statementSeconds}`);
+        if (statementSeconds > 0) {
+          // mysql2 knows the server from its handshake (MySQL has no max_statement_time)
+          const mariadb = (conn as unknown as { _isMariaDB?: boolean })._isMariaDB !== false;
+          conn.query(
+            mariadb
+              ? `SET max_statement_time = ${statementSeconds}`
+              : `SET max_execution_time = ${Math.round(statementSeconds * 1000)}`,
+          );
+        }
       });
       return pool;
     },

@@ -234,7 +234,7 @@ export const ApiSchema = Type.Object(
       minimum: 0,
       default: 10_000,
       description:
-        "MariaDB max_statement_time of the API's connections (0 = none); a slower statement answers 503.",
+        "Statement timeout of the API's connections (0 = none); a slower statement answers 503. MariaDB: max_statement_time; MySQL: max_execution_time, which bounds read-only SELECTs only.",
     }),
     searchTimeoutMs: Type.Integer({
       minimum: 100,
@@ -1027,7 +1027,7 @@ export const ConfigSchema = Type.Object(
     }),
     demo: Type.Boolean({
       description:
-        'The demo profile: the demo catalog (syncline_demo.products, users, categories) supplies the default mappings and pipelines, and `syncline run` creates and seeds it. Unset: true when the config sets no mysql.url, search.url, mappings or pipelines (`./syncline run` on the embedded stack), false otherwise.',
+        'The demo profile: the demo catalog (syncline_demo.products, users, categories) supplies the default mappings and pipelines, and `syncline run` creates and seeds it. Unset: true when the config sets no mysql.url, search.url, mappings or pipelines (`./syncline run` on the embedded stack), false otherwise. Env: SYNCLINE_DEMO (true/false), e.g. the demo catalog on your own MySQL (docs/stack.md#mysql).',
     }),
     mappings: Type.Array(MappingSchema, {
       description: "Table → index mappings. Unset: the demo catalog's with `demo`, else none.",
@@ -1076,6 +1076,7 @@ export const envOverrides: ReadonlyArray<{
   { env: 'SYNCLINE_ADMIN_TOKEN', path: ['server', 'adminToken'] },
   { env: 'SYNCLINE_INGEST_TOKEN', path: ['ingest', 'token'] },
   { env: 'SYNCLINE_STACK_MANAGE', path: ['stack', 'manage'], parse: (v) => v === 'true' || v === '1' },
+  { env: 'SYNCLINE_DEMO', path: ['demo'], parse: (v) => v === 'true' || v === '1' },
   { env: 'SYNCLINE_DATA_DIR', path: ['stack', 'dataDir'] },
   { env: 'SYNCLINE_SEARCH_ENGINE', path: ['stack', 'search', 'engine'] },
   { env: 'SYNCLINE_LOG_LEVEL', path: ['logLevel'] },
