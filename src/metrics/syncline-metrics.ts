@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { binlogOf, gtidDistance, type PipelineView } from '../admin/pipeline-status.js';
 import type { CacheStats } from '../catalog/search/search-cache.js';
 import type { DeadLetterStore } from '../core/interfaces.js';
+import type { RebuildProgress } from '../mapping/relations/rebuilder.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
 import { BulkSink } from '../sinks/search/bulk-sink.js';
 import { ignoredRecords } from '../sources/ingest/ignored-records.js';
@@ -31,6 +32,7 @@ const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
 export class SynclineMetrics {
   readonly registry = new Registry();
   private views: () => PipelineView[] = () => [];
+  private relations: () => readonly RebuildProgress[] = () => [];
   private deadLetterStore: DeadLetterStore | undefined;
   private cacheStats: (() => CacheStats) | undefined;
   private haStatus: (() => { role: string; failovers: number; stepDowns: number }) | undefined;
@@ -71,6 +73,32 @@ export class SynclineMetrics {
     this.cacheMetrics();
     this.haMetrics();
     this.ingestMetrics();
+    this.relationMetrics();
+  }
+
+  /** Documents built from several tables (docs/mapping.md#documents-built-from-several-tables). */
+  private relationMetrics(): void {
+    const registers = [this.registry];
+    const rebuilt: Counter<'index'> = new Counter({
+      name: 'syncline_relation_roots_rebuilt_total',
+      help: 'Root documents rebuilt from their related rows, per index.',
+      labelNames: ['index'],
+      registers,
+      collect: () => {
+        rebuilt.reset();
+        for (const p of this.relations()) rebuilt.inc({ index: p.index }, p.rootsRebuilt);
+      },
+    });
+    const fanOut: Gauge<'index'> = new Gauge({
+      name: 'syncline_relation_fanout_roots',
+      help: 'Roots rebuilt so far by the fan-out running now (a related row shared by many roots); 0 when none runs.',
+      labelNames: ['index'],
+      registers,
+      collect: () => {
+        fanOut.reset();
+        for (const p of this.relations()) fanOut.set({ index: p.index }, p.fanOutActive ? p.fanOutRoots : 0);
+      },
+    });
   }
 
   get contentType(): string {
@@ -84,6 +112,7 @@ export class SynclineMetrics {
   /** Hooks the runner's pipelines; call before runner.start(). */
   watchRunner(runner: PipelineRunner): void {
     this.views = () => runner.all();
+    this.relations = () => runner.mappings?.rebuilders.map((r) => r.progress) ?? [];
     this.deadLetterStore = runner.deadLetters;
     runner.hooks.onBulk = (pipeline, ms) => this.bulk.observe({ pipeline }, ms / 1000);
     runner.hooks.onPipeline = (h) => {

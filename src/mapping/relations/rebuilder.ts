@@ -16,10 +16,10 @@ import { DocumentBuilder, quote, tupleKey } from './document-builder.js';
 import { embeddedKeyQuery } from './index-lookup.js';
 import type { RelationTree } from './relation-tree.js';
 
-/** Roots per page of a rebuild: one root SELECT + one per relation, then one bulk write. */
-export const REBUILD_PAGE = 500;
+/** Roots per page of a rebuild: one root SELECT + one per relation, then one full bulk request (sink.batch.maxDocs default). */
+export const REBUILD_PAGE = 1000;
 /** Pages of a fan-out written at once while the next is read. */
-const WRITES_IN_FLIGHT = 3;
+const WRITES_IN_FLIGHT = 4;
 /** Values per selector statement. */
 const PER_SELECTOR = 1000;
 
@@ -95,7 +95,9 @@ export class RelationRebuilder {
     const keys = [...a.keys.values()];
     for (let i = 0; i < keys.length; i += REBUILD_PAGE) {
       const page = keys.slice(i, i + REBUILD_PAGE);
-      sum.add(await this.page(page, ctx));
+      // the batch's own roots: written while the next batch is read (its result counted on acknowledgement)
+      if (ctx.track) ctx.track((await this.startPage(page, ctx)).write);
+      else sum.add(await this.page(page, ctx));
     }
     if (!a.all && a.selectors.size === 0 && a.lookups.length === 0) return sum.result();
     // fan-outs (a related row shared by many roots) and index look-ups: in the background when the
@@ -134,6 +136,14 @@ export class RelationRebuilder {
     page: ReadonlyArray<{ key: unknown[]; id: string; version: bigint; event: ChangeEvent }>,
     ctx: RebuildContext,
   ): Promise<WriteResult> {
+    return (await this.startPage(page, ctx)).write;
+  }
+
+  /** Builds a page of roots named by key and hands it to the sink; resolves once handed, with its write. */
+  private async startPage(
+    page: ReadonlyArray<{ key: unknown[]; id: string; version: bigint; event: ChangeEvent }>,
+    ctx: RebuildContext,
+  ): Promise<{ write: Promise<WriteResult> }> {
     const built = await this.retrying(() => this.builder.build(page.map((p) => p.key)), ctx);
     const root = this.tree.root;
     const byKey = new Map(built.map((b) => [tupleKey(b.key), b]));
@@ -145,7 +155,9 @@ export class RelationRebuilder {
       else ops.push({ action: 'index', id: root.idOf(b.row), doc: b.doc, ...base });
     }
     this.progress.rootsRebuilt += built.length;
-    return ctx.write(ops);
+    const write = ctx.write(ops);
+    write.catch(() => {}); // awaited by whoever tracks it
+    return { write };
   }
 
   /**
