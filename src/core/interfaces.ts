@@ -92,6 +92,8 @@ export interface RebuildContext {
    * stream meanwhile, and the batch is acknowledged only once the task's writes are. Absent: run inline.
    */
   readonly background?: (task: () => Promise<WriteResult | undefined>) => void;
+  /** Counts `write` in the batch's result without waiting for it now. Absent: await it. */
+  readonly track?: (write: Promise<WriteResult>) => void;
 }
 
 export interface CheckpointStore {

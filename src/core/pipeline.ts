@@ -300,6 +300,9 @@ export class Pipeline {
         );
         later.push(run);
       },
+      track: (write) => {
+        later.push(write);
+      },
       write: async (ops) => {
         const t0 = performance.now();
         const r = await this.o.sink.write(ops);
