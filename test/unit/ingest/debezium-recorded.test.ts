@@ -66,6 +66,31 @@ describe.each(VARIANTS)('recorded Debezium corpus %s', (variant) => {
   });
 });
 
+describe('Debezium input that cannot be used is refused naming what to change', () => {
+  const change = (source: Record<string, unknown>) => ({
+    key: { id: 1 },
+    value: { op: 'c', before: null, after: { id: 1 }, source: { db: 'shop', table: 't', ...source } },
+  });
+  const reason = (m: IngestMessage): string => {
+    try {
+      decodeDebezium(m);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('a change without file/pos or gtid cannot be ordered: 400 naming the source fields to keep', () => {
+    expect(reason(change({}))).toMatch(/source: has neither file\+pos nor a gtid.*add\.fields=file,pos,row/);
+    expect(reason(change({ file: 'binlog.000002', pos: 4, row: 0 }))).toBe('accepted');
+    expect(reason(change({ gtid: '0-1-77' }))).toBe('accepted');
+  });
+
+  it('a bare row (ExtractNewRecordState) is refused naming the transform', () => {
+    expect(reason({ key: { id: 1 }, value: { id: 1, name: 'x' } })).toMatch(/op: missing.*unwrap/);
+  });
+});
+
 describe('Debezium values by column type', () => {
   const bu = col('bigint', { name: 'bu', unsigned: true });
   const bi = col('bigint', { name: 'bi' });
