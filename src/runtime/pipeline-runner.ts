@@ -218,7 +218,14 @@ export class PipelineRunner {
 
   /** Runs a pipeline until stop(); a failure is logged and shows in its state, the others keep running. */
   private run(pipeline: Pipeline, what: string): Promise<void> {
-    return pipeline.run(this.abort.signal).catch((e: unknown) => {
+    const signal = this.abort.signal;
+    return pipeline.run(signal).catch((e: unknown) => {
+      // A deposed HA term (docs/ha.md): its commits are fenced and the worker steps down to standby; an
+      // error while being stopped is the stop's. Neither is a failure that should end the worker.
+      if (signal.aborted || isSynclineError(e, 'HA_FENCED')) {
+        this.logger.warn({ pipeline: pipeline.name, err: failureText(e) }, `${what} ${pipeline.name} ended`);
+        return;
+      }
       const failure = { pipeline: pipeline.name, error: e, text: failureText(e) };
       this.failures.set(pipeline.name, failure);
       this.logger.error(
