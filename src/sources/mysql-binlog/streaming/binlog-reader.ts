@@ -275,9 +275,11 @@ export class BinlogReader {
       if (!coords) return server.executed.toString();
       const start = coords;
       if (server.flavour === 'mysql') {
+        // Not resumable here: the same outcome as a purged position (re-snapshot).
         throw new SynclineError(
-          'PREFLIGHT_FAILED',
-          `${this.where}: a checkpoint without a GTID set (${start.file}:${start.pos}) cannot be resumed on MySQL: delete it to re-snapshot`,
+          'POSITION_PURGED',
+          `${this.where}: a checkpoint without a GTID set (${start.file}:${start.pos}) cannot be resumed on MySQL (no BINLOG_GTID_POS there): Syncline must re-snapshot`,
+          { details: { file: start.file, pos: start.pos } },
         );
       }
       const [rows] = await conn.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS pos', [
