@@ -11,6 +11,7 @@ import { JobRegistry } from '../ops/jobs.js';
 import { ReconcileScheduler } from '../ops/reconcile/schedule.js';
 import { type Clients, createClients } from '../runtime/clients.js';
 import { type PipelineFailure, PipelineRunner } from '../runtime/pipeline-runner.js';
+import { prepareMappings } from '../runtime/pipelines.js';
 import { usesKafka } from '../runtime/uses-kafka.js';
 import { SearchClient } from '../sinks/search/client.js';
 import type { IngestService } from '../sources/ingest/ingest-service.js';
@@ -109,9 +110,15 @@ export class SynclineService {
         import('../admin/admin-backend.js'),
       ],
     );
-    if (this.config.ingest.enabled && this.runner.mappings) {
+    // With ha.enabled the runner may not have started (standby): ingest loads the mappings itself.
+    const mappings =
+      this.runner.mappings ??
+      (this.config.ingest.enabled && this.leadership
+        ? await prepareMappings(this.config, this.clients, this.searchClient, this.logger)
+        : undefined);
+    if (this.config.ingest.enabled && mappings) {
       this.ingest = new IngestService({
-        mappings: this.runner.mappings,
+        mappings,
         search: this.searchClient,
         sink: this.config.sink,
         deadLetters: this.runner.deadLetters,
