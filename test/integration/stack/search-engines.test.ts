@@ -14,6 +14,7 @@ import {
   type EngineInstance,
   searchEngineStatus,
   startSearchEngine,
+  useSearchEngine,
 } from '../../../src/stack/engine-instances.js';
 import type { SearchEngineName } from '../../../src/stack/search-engines.js';
 import { SEARCH_URL, uniqueName } from '../../helpers/stack.js';
@@ -121,8 +122,12 @@ describe('search engines of the local stack', () => {
         expect(st).toMatchObject({ state: 'up', engine: e, port: want.port, dataDir: i.home });
         expect(st.version).toMatch(want.version);
         expect(st.pid).toBeGreaterThan(0);
-        // a second start finds the running node by its pid file
+        // a second start finds the running node by its pid file; useSearchEngine uses it and leaves it running
         expect((await startSearchEngine(e, opts(e))).outcome).toBe('already-up');
+        const used = await useSearchEngine(e, opts(e));
+        expect(used).toMatchObject({ url: `http://127.0.0.1:${want.port}`, startedHere: false });
+        await used.stop();
+        expect((await searchEngineStatus(e, opts(e))).state).toBe('up');
       },
       300_000,
     );
