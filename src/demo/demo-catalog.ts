@@ -42,6 +42,19 @@ export function demoProduct(r: () => number, categoryCount = CATEGORIES.length) 
   };
 }
 
+/** The tags table from the tag list, and product_tags from each product's JSON tags (when empty). */
+async function seedProductTags(pool: Pool): Promise<void> {
+  await pool.query('INSERT IGNORE INTO tags (name) VALUES ?', [TAGS.map((t) => [t])]);
+  const [[{ n }]] = (await pool.query('SELECT COUNT(*) AS n FROM product_tags')) as unknown as [
+    [{ n: number }],
+  ];
+  if (Number(n) > 0) return;
+  await pool.query(
+    `INSERT IGNORE INTO product_tags (product_id, tag_id)
+     SELECT p.id, t.id FROM products p JOIN tags t ON JSON_CONTAINS(p.tags, JSON_QUOTE(t.name))`,
+  );
+}
+
 export async function ensureDemoSchema(pool: Pool): Promise<void> {
   for (const sql of DEMO_SCHEMA) await pool.query(sql);
 }
@@ -77,6 +90,7 @@ export async function seedDemoCatalog(
       );
     }
   }
+  await seedProductTags(pool);
   const [[{ n: userCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM users')) as unknown as [
     [{ n: number }],
   ];

@@ -6,10 +6,50 @@ export const DEMO_DATABASE = 'syncline_demo';
 
 export const DEMO_TABLES = ['products', 'users', 'categories'].map((t) => `${DEMO_DATABASE}.${t}`);
 
-export function demoMappings(): Array<{ table: string; index: string }> {
-  return DEMO_TABLES.map((table) => ({ table, index: table.split('.')[1]! }));
+/** Tables the product documents embed rows of, captured with the mapped ones. */
+export const DEMO_RELATED_TABLES = ['tags', 'product_tags'].map((t) => `${DEMO_DATABASE}.${t}`);
+
+/**
+ * A product document embeds its category `{id, name, slug, parent}` (a category rename reaches all its
+ * products) and its tags `tagged: [{id, name}]` through the product_tags join table.
+ */
+export const DEMO_PRODUCT_RELATIONS = [
+  {
+    field: 'category',
+    kind: 'many-to-one',
+    table: 'categories',
+    on: { category_id: 'id' },
+    include: ['name', 'slug'],
+    relations: [
+      {
+        field: 'parent',
+        kind: 'many-to-one',
+        table: 'categories',
+        on: { parent_id: 'id' },
+        include: ['name'],
+      },
+    ],
+  },
+  {
+    field: 'tagged',
+    kind: 'many-to-many',
+    table: 'tags',
+    on: { id: 'product_id' },
+    through: { table: 'product_tags', to: { tag_id: 'id' } },
+    include: ['name'],
+  },
+] as const;
+
+export function demoMappings(): Array<{ table: string; index: string; relations?: unknown[] }> {
+  return DEMO_TABLES.map((table) => ({
+    table,
+    index: table.split('.')[1]!,
+    ...(table === `${DEMO_DATABASE}.products` && { relations: structuredClone([...DEMO_PRODUCT_RELATIONS]) }),
+  }));
 }
 
 export function demoPipelines(): Array<{ name: string; source: { type: 'mysql-binlog'; tables: string[] } }> {
-  return [{ name: 'catalog', source: { type: 'mysql-binlog', tables: [...DEMO_TABLES] } }];
+  return [
+    { name: 'catalog', source: { type: 'mysql-binlog', tables: [...DEMO_TABLES, ...DEMO_RELATED_TABLES] } },
+  ];
 }

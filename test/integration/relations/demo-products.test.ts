@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoCatalog } from '../../../src/demo/demo-catalog.js';
+import { DEMO_PRODUCT_RELATIONS, demoMappings, demoPipelines } from '../../../src/demo/profile.js';
+import { Harness } from '../../helpers/pipeline-harness.js';
+import { indexDocuments } from './catalog-fixture.js';
+
+/**
+ * The demo catalog's product documents embed their category (with its parent) and their tags from the
+ * product_tags join table; a category rename reaches every product of it. Expected values are rendered
+ * here with a JOIN, not by the mapping code.
+ */
+const h = new Harness({ tables: [] });
+const index = () => `${h.db}_products`;
+type Doc = Record<string, unknown>;
+
+async function expected(): Promise<Map<string, Doc>> {
+  const [rows] = (await h.clients.db.query(
+    `SELECT p.id, c.id AS c_id, c.name AS c_name, c.slug AS c_slug, g.id AS g_id, g.name AS g_name
+       FROM products p LEFT JOIN categories c ON c.id = p.category_id LEFT JOIN categories g ON g.id = c.parent_id`,
+  )) as unknown as [Doc[]];
+  const [tags] = (await h.clients.db.query(
+    'SELECT pt.product_id, t.id, t.name FROM product_tags pt JOIN tags t ON t.id = pt.tag_id ORDER BY t.id',
+  )) as unknown as [Doc[]];
+  const out = new Map<string, Doc>();
+  for (const r of rows)
+    out.set(String(r.id), {
+      category:
+        r.c_id === null
+          ? null
+          : {
+              id: r.c_id,
+              name: r.c_name,
+              slug: r.c_slug,
+              parent: r.g_id === null ? null : { id: r.g_id, name: r.g_name },
+            },
+      tagged: [],
+    });
+  for (const t of tags) (out.get(String(t.product_id))!.tagged as Doc[]).push({ id: t.id, name: t.name });
+  return out;
+}
+
+/** Products whose embedded category and tags differ from the rendering (until equal or the timeout). */
+async function differences(timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const want = await expected();
+    const got = await indexDocuments(h.search, index()).catch(() => new Map<string, Doc>());
+    const bad = [...want].filter(([id, doc]) => {
+      const d = got.get(id);
+      return !d || JSON.stringify({ category: d.category, tagged: d.tagged }) !== JSON.stringify(doc);
+    });
+    if (bad.length === 0 || Date.now() > deadline) return bad.map(([id]) => id);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+beforeAll(async () => {
+  await h.createDatabase();
+  await seedDemoCatalog(h.clients.db, { products: 300, users: 5 });
+  await h.exec('UPDATE categories SET parent_id = 1 WHERE id IN (2, 3)');
+  h.config.mappings.push({
+    table: `${h.db}.products`,
+    index: index(),
+    relations: DEMO_PRODUCT_RELATIONS,
+  } as never);
+  await h.start();
+});
+afterAll(async () => {
+  await h.cleanup();
+  await h.search.request('DELETE', `/${index()}_v1`).catch(() => {});
+});
+
+describe('demo products built with their category and tags', () => {
+  it('the demo profile maps products with the relations and captures the join tables', () => {
+    expect(demoMappings().find((m) => m.index === 'products')?.relations).toHaveLength(2);
+    expect(demoPipelines()[0]!.source.tables).toEqual(
+      expect.arrayContaining(['syncline_demo.tags', 'syncline_demo.product_tags']),
+    );
+  });
+
+  it('every product embeds its category path and tags; a category rename reaches all its products', async () => {
+    expect(await differences()).toEqual([]);
+    const [[{ n }]] = (await h.clients.db.query(
+      'SELECT COUNT(*) AS n FROM products WHERE category_id = 2',
+    )) as unknown as [[{ n: number }]];
+    expect(Number(n)).toBeGreaterThan(5);
+    await h.exec("UPDATE categories SET name = '手机 Smartphones' WHERE id = 2");
+    await h.exec("UPDATE categories SET name = '数码 Digital' WHERE id = 1"); // the parent of 2 and 3
+    await h.exec("UPDATE tags SET name = 'hot deal' WHERE name = 'sale'");
+    await h.exec('DELETE FROM product_tags WHERE product_id = 1');
+    expect(await differences()).toEqual([]);
+    const docs = await indexDocuments(h.search, index());
+    const renamed = [...docs.values()].filter(
+      (d) => (d.category as { name?: string } | null)?.name === '手机 Smartphones',
+    );
+    expect(renamed).toHaveLength(Number(n));
+  });
+});
