@@ -189,7 +189,8 @@ afterAll(async () => {
   for (const w of workers) await w.stop();
   await pool?.end();
   await search?.close();
-  // the servers stay up for the next run (idempotent up); `./syncline chaos --down` would be the place to stop them
+  // the suite's own servers cost a JVM and a mysqld: stopped unless SYNCLINE_CHAOS_KEEP=1 (faster re-runs)
+  if (process.env.SYNCLINE_CHAOS_KEEP !== '1') await own.down();
 }, 60_000);
 
 describe('chaos: two workers, kill -9 / freeze of the active one, search and database restarts', () => {
