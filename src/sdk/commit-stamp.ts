@@ -109,6 +109,34 @@ export async function readCommitStamp(session: SqlSession): Promise<CommitStamp>
   return stampOf(gtid.split(',').pop()!.trim(), text(row?.executed));
 }
 
+/**
+ * Runs COMMIT on `session` and returns its stamp. On MySQL the GTID comes from the COMMIT's own OK packet
+ * (session_track_gtids=OWN_GTID, set here for the session; mysql2 exposes it as stateChanges.gtids), which
+ * is right even where performance_schema does not count the transaction as this session's (an XA COMMIT
+ * of a branch prepared by another session); the executed set for the version sequence is read right
+ * after. Elsewhere (MariaDB, or a driver that does not expose the OK packet) it is readCommitStamp.
+ */
+export async function commitWithStamp(session: SqlSession): Promise<CommitStamp> {
+  const target = sessionOf(session);
+  let tracking = false;
+  try {
+    await target.query('SET SESSION session_track_gtids = OWN_GTID');
+    tracking = true;
+  } catch {
+    // MariaDB: no such variable; its @@last_gtid is exact
+  }
+  const result = await target.query('COMMIT');
+  const ok = (Array.isArray(result) ? result[0] : result) as
+    | { stateChanges?: { gtids?: string[] } }
+    | undefined;
+  const own = ok?.stateChanges?.gtids?.filter((g) => g.trim() !== '') ?? [];
+  if (!tracking || own.length === 0) return readCommitStamp(target);
+  const rows = (await target.query('SELECT @@GLOBAL.gtid_executed AS executed')) as unknown;
+  const list = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : rows;
+  const executed = Array.isArray(list) ? text((list[0] as { executed?: unknown } | undefined)?.executed) : '';
+  return stampOf(own[own.length - 1]!.trim(), executed);
+}
+
 function text(v: unknown): string {
   return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : '';
 }

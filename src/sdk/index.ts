@@ -3,11 +3,13 @@
  *
  *   const sync = await createSync({ config });
  *   await conn.commit();
- *   const tx = await sync.committed(conn); // @@last_gtid of this commit, on this connection
+ *   const tx = await sync.committed(conn); // this commit's GTID, read on this connection
+ *   // or: const tx = sync.transaction(await commitWithStamp(conn)); // runs COMMIT, GTID from its OK packet
  *   await tx.index('products', row);       // or tx.remove('products', { id })
  */
 export {
   type CommitStamp,
+  commitWithStamp,
   readCommitStamp,
   type SqlSession,
   stampOf,
