@@ -69,7 +69,7 @@ export const ErrorCodes = {
   // write paths: dual-write SDK, ORM hooks, outbox (docs/dual-write.md, docs/outbox.md)
   DUAL_WRITE_NO_VERSION: {
     code: 'SYNC_S1101',
-    hint: "Dual-write versions come from MariaDB's @@last_gtid: enable log_bin, read it on the connection that ran COMMIT before releasing it, or use the outbox write path.",
+    hint: 'Dual-write versions come from the commit GTID (MariaDB @@last_gtid, MySQL performance_schema or the COMMIT OK packet): enable log_bin (and gtid_mode on MySQL), read it on the connection that ran COMMIT before releasing it, or use the outbox write path.',
   },
   DUAL_WRITE_UNMAPPED: {
     code: 'SYNC_S1102',
