@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotTestHooks } from '../../../src/sources/mysql-binlog/snapshotting-source.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
+import { TEST_SOURCE } from '../../helpers/stack.js';
 
 /**
  * Issue 15 §1b: inside a chunk's window (after its SELECT, before its high watermark) a row of the chunk
@@ -52,7 +53,10 @@ const CASES: Record<string, KeyCase> = {
     update: [1, 2],
   },
 };
-const TABLES = Object.keys(CASES);
+// UUID and INET6 are MariaDB's own types: on MySQL (the "mysql" project) those two cases are left out.
+const TABLES = Object.keys(CASES).filter(
+  (t) => TEST_SOURCE === 'mariadb' || !['k_uuid', 'k_inet6'].includes(t),
+);
 
 const h = new Harness({
   tables: TABLES,

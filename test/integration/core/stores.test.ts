@@ -7,7 +7,7 @@ import { FileCheckpointStore } from '../../../src/checkpoint/file-checkpoint-sto
 import { MysqlCheckpointStore } from '../../../src/checkpoint/mysql-checkpoint-store.js';
 import type { ChangeEvent, Position } from '../../../src/core/change-event.js';
 import { MysqlDeadLetterStore } from '../../../src/dead-letter/mysql-dead-letter-store.js';
-import { rootConnection, uniqueName } from '../../helpers/stack.js';
+import { rootConnection, SOURCE_PORT, uniqueName } from '../../helpers/stack.js';
 
 const db = uniqueName('t_stores');
 let pool: mysql.Pool;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const c = await rootConnection();
   await c.query(`CREATE DATABASE ${db}`);
   await c.end();
-  pool = mysql.createPool({ host: '127.0.0.1', port: 3307, user: 'root', dateStrings: true });
+  pool = mysql.createPool({ host: '127.0.0.1', port: SOURCE_PORT, user: 'root', dateStrings: true });
 });
 afterAll(async () => {
   await pool.query(`DROP DATABASE ${db}`);

@@ -1,3 +1,11 @@
+import { TEST_SOURCE } from '../../helpers/stack.js';
+
+/**
+ * MariaDB's own types (UUID, INET4, INET6) are left out on MySQL (the "mysql" vitest project), which has
+ * none of them; every other column is the same on both servers.
+ */
+const MARIADB_TYPES = TEST_SOURCE === 'mariadb';
+
 /** A table with every column type the mapping converts, and rows exercising their edge values. */
 export const EVERY_TYPE_DDL = (table: string) => `
 CREATE TABLE ${table} (
@@ -11,7 +19,7 @@ CREATE TABLE ${table} (
   c CHAR(10), vc VARCHAR(100), tt TINYTEXT, txt TEXT, mt MEDIUMTEXT, lt LONGTEXT, latin VARCHAR(20) CHARACTER SET latin1,
   bin BINARY(4), vbin VARBINARY(10), tb TINYBLOB, bl BLOB, mb MEDIUMBLOB, lb LONGBLOB,
   e ENUM('small','medium','it''s','a,b'), s SET('red','green','blue'),
-  j JSON, u UUID, ip4 INET4, ip6 INET6,
+  j JSON,${MARIADB_TYPES ? ' u UUID, ip4 INET4, ip6 INET6,' : ''}
   PRIMARY KEY (id, lang)
 ) DEFAULT CHARSET=utf8mb4`;
 
@@ -28,18 +36,17 @@ INSERT INTO ${table} VALUES
   'char', '华为手机 Mate 60 😀', 'tiny', 'Apple phone case', REPEAT('长文本', 1000), 'long', 'café €',
   'ab', 'xy\\0', 'tiny', 'blob', 'medium', 'long',
   'it''s', 'red,blue',
-  '{"a":12345678901234567890,"b":[1,2.50],"c":{"d":"中文"}}', '6ccd780c-baba-1026-9564-5b8c656024db',
-  '192.168.0.1', '2001:db8::1'),
+  '{"a":12345678901234567890,"b":[1,2.50],"c":{"d":"中文"}}'${MARIADB_TYPES ? ", '6ccd780c-baba-1026-9564-5b8c656024db', '192.168.0.1', '2001:db8::1'" : ''}),
  (1, 'en', 0, 0, 0, 1, 0, 0, 0, 0, 9007199254740993, 9007199254740991,
   -0.01, 0, 0.1234567, -1.5, -0.5, 0, b'0', b'0', b'0',
   '0000-00-00 00:00:00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '0000-00-00',
   '00:00:00', '-00:00:00.01', 0,
   '', '', '', '', '', '', '',
   '', '', '', '', '', '',
-  'a,b', '', '[]', '00000000-0000-0000-0000-000000000000', '0.0.0.0', '::ffff:1.2.3.4'),
+  'a,b', '', '[]'${MARIADB_TYPES ? ", '00000000-0000-0000-0000-000000000000', '0.0.0.0', '::ffff:1.2.3.4'" : ''}),
  (2, 'en', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL, NULL, NULL,
-  NULL, NULL, NULL, NULL, NULL, NULL)`;
+  NULL, NULL, NULL${MARIADB_TYPES ? ', NULL, NULL, NULL' : ''})`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rootConnection, uniqueName } from '../../helpers/stack.js';
+import { rootConnection, SOURCE_PORT, uniqueName } from '../../helpers/stack.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../../dist/cli/main.js', import.meta.url).pathname;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(
     config,
     JSON.stringify({
-      mysql: { url: `mysql://root@127.0.0.1:3307/${db}` },
+      mysql: { url: `mysql://root@127.0.0.1:${SOURCE_PORT}/${db}` },
       stack: { manage: false },
       mappings: [],
       pipelines: [],

@@ -9,7 +9,7 @@ import { createSync, type Sync } from '../../../src/sdk/index.js';
 import { SearchClient } from '../../../src/sinks/search/client.js';
 import { attachSyncline, type SynclineSubscriber } from '../../../src/typeorm/index.js';
 import { diffTableAndIndex, readIndex } from '../../helpers/compare.js';
-import { MARIADB_PORT, rootConnection, testConfig, uniqueName } from '../../helpers/stack.js';
+import { rootConnection, SOURCE_PORT, testConfig, uniqueName } from '../../helpers/stack.js';
 
 /**
  * `syncline/typeorm`: entity changes are collected per transaction and indexed after COMMIT — exactly
@@ -30,7 +30,7 @@ beforeAll(async () => {
   await c.end();
   sql = mysql.createPool({
     host: '127.0.0.1',
-    port: MARIADB_PORT,
+    port: SOURCE_PORT,
     user: 'root',
     database,
     dateStrings: true,
@@ -42,7 +42,7 @@ beforeAll(async () => {
   await ensureDemoSchema(sql);
   await sql.query(`INSERT INTO categories (name, slug) VALUES ('手机', 'phones'), ('电脑', 'laptops')`);
   config = testConfig({
-    mysql: { url: `mysql://root@127.0.0.1:${MARIADB_PORT}/${database}`, poolSize: 4 },
+    mysql: { url: `mysql://root@127.0.0.1:${SOURCE_PORT}/${database}`, poolSize: 4 },
     mappings: [
       { table: `${database}.products`, index: productsIndex },
       { table: `${database}.categories`, index: `${database}_categories` },

@@ -6,7 +6,7 @@ import { type Clients, createClients } from '../../../src/runtime/clients.js';
 import { PipelineRunner } from '../../../src/runtime/pipeline-runner.js';
 import { SearchClient } from '../../../src/sinks/search/client.js';
 import { outboxDdl, outboxInsert } from '../../../src/sources/outbox/outbox-table.js';
-import { createDatabasePool, MARIADB_PORT, testConfig, uniqueName } from '../../helpers/stack.js';
+import { createDatabasePool, SOURCE_PORT, testConfig, uniqueName } from '../../helpers/stack.js';
 
 /**
  * Outbox versions follow the commits, whatever the order of statements in the writing transactions
@@ -46,7 +46,7 @@ async function startRelay(batchSize: number): Promise<{ runner: PipelineRunner; 
   const name = `${db}-relay-${pipelines.length}`.replaceAll('_', '-');
   pipelines.push(name);
   const config = testConfig({
-    mysql: { url: `mysql://root@127.0.0.1:${MARIADB_PORT}/${db}` },
+    mysql: { url: `mysql://root@127.0.0.1:${SOURCE_PORT}/${db}` },
     mappings: [{ table: `${db}.orders`, index }],
     pipelines: [
       {
@@ -107,7 +107,7 @@ async function notify(
 }
 
 const connect = () =>
-  mysql.createConnection({ host: '127.0.0.1', port: MARIADB_PORT, user: 'root', database: db });
+  mysql.createConnection({ host: '127.0.0.1', port: SOURCE_PORT, user: 'root', database: db });
 
 /** Waits (bounded) until the connection's transaction waits for a row lock. */
 async function lockWaiting(conn: mysql.Connection): Promise<void> {

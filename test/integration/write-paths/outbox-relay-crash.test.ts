@@ -12,7 +12,7 @@ import { SearchClient } from '../../../src/sinks/search/client.js';
 import { outboxDdl, outboxInsert } from '../../../src/sources/outbox/outbox-table.js';
 import { diffTableAndIndex } from '../../helpers/compare.js';
 import { FaultProxy, type ProxyRequest } from '../../helpers/fault-proxy.js';
-import { createDatabasePool, MARIADB_PORT, uniqueName } from '../../helpers/stack.js';
+import { createDatabasePool, SOURCE_PORT, uniqueName } from '../../helpers/stack.js';
 
 /**
  * A real relay process (`node dist/cli/main.js run --no-api` with only an outbox pipeline) killed with
@@ -61,7 +61,7 @@ beforeAll(async () => {
     path.join(dir, 'syncline.yaml'),
     stringify({
       stack: { manage: false },
-      mysql: { url: `mysql://root@127.0.0.1:${MARIADB_PORT}/${db}` },
+      mysql: { url: `mysql://root@127.0.0.1:${SOURCE_PORT}/${db}` },
       search: { url: proxy.url },
       mappings: [{ table: `${db}.orders`, index }],
       // only the relay: no binlog pipeline, no catalog
