@@ -12,6 +12,8 @@
 # anywhere (here: inside the checkout) and no chroot or mount is needed. The data directory is initialized
 # once (--initialize-insecure, into a temporary directory renamed when complete): root@localhost and
 # root@127.0.0.1 without password — acceptable only because the server listens on 127.0.0.1.
+# Durability as the stack's MariaDB (a development server): innodb_flush_log_at_trx_commit=2, sync_binlog=0
+# (MariaDB's default; MySQL's is 1) — a killed mysqld loses nothing, a host crash may lose the last second.
 # The script ends with `exec`, so this process's pid IS the server's pid: SIGTERM for a clean shutdown.
 set -euo pipefail
 
@@ -78,5 +80,6 @@ exec "${mysqld[@]}" \
   --collation-server=utf8mb4_0900_ai_ci \
   --innodb-buffer-pool-size=256M \
   --innodb-flush-log-at-trx-commit=2 \
+  --sync-binlog=0 \
   --max-allowed-packet=64M \
   --max-connections=300
