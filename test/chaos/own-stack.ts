@@ -21,6 +21,8 @@ export class OwnStack {
           dataDir: '.data/chaos',
           mariadb: { port: CHAOS_MARIADB_PORT },
           opensearch: { port: CHAOS_SEARCH_PORT, heap: '1g' },
+          // a loaded host recovers shards slowly after a restart
+          startTimeoutMs: 600_000,
         },
         mysql: { url: CHAOS_MYSQL_URL },
         search: { url: CHAOS_SEARCH_URL },
