@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ComponentName, LocalStack } from '../src/stack/stack.js';
-import { benchStack, loadBenchConfig } from './harness/context.js';
+import { type BenchSource, benchStack, loadBenchConfig } from './harness/context.js';
 import { applyPlacement, type Placement } from './harness/placement.js';
 import { runBench } from './harness/run.js';
 import { type Mode, SIZES } from './harness/sizes.js';
@@ -29,6 +29,7 @@ interface Options {
   /** --config <file>: a Syncline config whose `stack` section says where the local servers run. */
   config?: string;
   placement: Placement;
+  source: BenchSource;
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -50,6 +51,7 @@ function parseArgs(argv: string[]): Options {
     out: path.join(repoRoot, 'bench', 'results'),
     overrides: {},
     placement: 'pinned',
+    source: 'mariadb',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -61,7 +63,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--rows') o.rows = positiveInt(a, argv[++i]);
     else if (a === '--changes') o.changes = positiveInt(a, argv[++i]);
-    else if (a === '--placement') {
+    else if (a === '--source') {
+      const v = argv[++i];
+      if (v !== 'mariadb' && v !== 'mysql') throw new Error(`--source is mariadb or mysql, got '${v ?? ''}'`);
+      o.source = v;
+    } else if (a === '--placement') {
       const v = argv[++i];
       if (v !== 'pinned' && v !== 'shared')
         throw new Error(`--placement is pinned or shared, got '${v ?? ''}'`);
@@ -82,7 +88,7 @@ function parseArgs(argv: string[]): Options {
       o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--set key=value] [--rows N] [--changes N] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--set key=value] [--rows N] [--changes N] [--source mariadb|mysql] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
           '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
@@ -102,16 +108,17 @@ async function main(): Promise<void> {
     throw new Error('dist/ is not built: run `npm run build` (./syncline bench does it for you)');
   mkdirSync(o.out, { recursive: true });
   if (o.config) process.env.SYNCLINE_BENCH_CONFIG = o.config;
-  const config = loadBenchConfig(o.config);
+  process.env.SYNCLINE_BENCH_SOURCE = o.source;
+  const config = loadBenchConfig(o.config, o.source);
   const stack = new LocalStack(config, repoRoot);
   // Kafka joins once the harness drives the Kafka path (see kafka.* figures).
-  const wanted: ComponentName[] = ['mariadb', 'opensearch'];
+  const wanted: ComponentName[] = [o.source, 'opensearch'];
   process.stderr.write(`[bench] bringing up ${wanted.join(', ')} (idempotent)…\n`);
   await stack.up(wanted, {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
   });
   const sets = Object.entries(o.overrides).map(([k, v]) => ` --set ${k}=${v}`);
-  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.flink ? '' : ' --no-flink'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.source === 'mysql' ? ' --source mysql' : ''}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.flink ? '' : ' --no-flink'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
   const placement = applyPlacement(o.placement, {
     engine: Number(new URL(benchStack.searchUrl).port),
     database: benchStack.mysqlPort,

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import mysqlCore from 'mysql2';
 import { Pool as HttpPool } from 'undici';
 import type { ChangeEvent } from '../../src/core/change-event.js';
@@ -209,8 +211,10 @@ export interface C2Result {
 }
 
 /**
- * C2, the source ceiling: `mariadb-binlog --read-from-remote-server` of the same binlog range to
- * /dev/null (the server sends it, the tool decodes the headers and prints base64 row images).
+ * C2, the source ceiling: the server's own binlog client — `mariadb-binlog` for MariaDB, MySQL 9.7's
+ * `mysqlbinlog` (run from the stack's MySQL root with chroot) for MySQL — reading the same binlog range
+ * with --read-from-remote-server to /dev/null (the server sends it, the tool decodes the headers and
+ * prints base64 row images).
  * `events` is the number of bench row changes in the range, so the rate compares with ours.
  */
 export async function measureC2(
@@ -230,18 +234,29 @@ export async function measureC2(
   ];
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const p = spawn('mariadb-binlog', args, { stdio: ['ignore', openSync('/dev/null', 'w'), 'pipe'] });
+    const [cmd, cmdArgs] =
+      benchStack.source === 'mysql'
+        ? ['chroot', [mysqlRoot(), '/usr/bin/mysqlbinlog', ...args]]
+        : ['mariadb-binlog', args];
+    const p = spawn(cmd, cmdArgs, { stdio: ['ignore', openSync('/dev/null', 'w'), 'pipe'] });
     let err = '';
     p.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
     });
     p.on('error', reject);
     p.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`mariadb-binlog exited ${code}: ${err.slice(0, 400)}`)),
+      code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.slice(0, 400)}`)),
     );
   });
   const seconds = (performance.now() - t0) / 1000;
   return { eventsPerSec: range.events / seconds, mbPerSec: bytes / 1e6 / seconds, bytes, seconds };
+}
+
+/** The stack's MySQL root (engines/mysql/prepare.sh builds it there). */
+function mysqlRoot(): string {
+  const cache =
+    process.env.SYNCLINE_MYSQL_CACHE ?? path.join(os.homedir(), '.cache', 'syncline', 'mysql-9.7');
+  return path.join(cache, 'root');
 }
 
 /** C3: the whole table streamed through mysql2 with the options Syncline's pool uses. */

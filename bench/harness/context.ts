@@ -13,20 +13,28 @@ export const MYSQL_HOST = '127.0.0.1';
  * or `--config <file>`'s `stack` section), set once by bench/main.ts before anything connects.
  */
 export const benchStack = {
+  /** The source server of the run (`--source`): the local stack's MariaDB 10.11 or MySQL 9.7. */
+  source: 'mariadb' as BenchSource,
   mysqlPort: 3307,
   searchUrl: 'http://127.0.0.1:9200',
   kafkaBrokers: '127.0.0.1:9092',
 };
 
+export type BenchSource = 'mariadb' | 'mysql';
+
 /** `--config <file>` of the run (passed to child harness processes as SYNCLINE_BENCH_CONFIG). */
-export function loadBenchConfig(file: string | undefined): SynclineConfig {
+export function loadBenchConfig(
+  file: string | undefined,
+  source = process.env.SYNCLINE_BENCH_SOURCE,
+): SynclineConfig {
   const config = file ? loadConfig({ file }) : resolveConfig({}, process.env);
-  useStackPorts(config.stack);
+  useStackPorts(config.stack, source === 'mysql' ? 'mysql' : 'mariadb');
   return config;
 }
 
-export function useStackPorts(stack: SynclineConfig['stack']): void {
-  benchStack.mysqlPort = stack.mariadb.port;
+export function useStackPorts(stack: SynclineConfig['stack'], source: BenchSource = 'mariadb'): void {
+  benchStack.source = source;
+  benchStack.mysqlPort = source === 'mysql' ? stack.mysql.port : stack.mariadb.port;
   benchStack.searchUrl = `http://127.0.0.1:${stack.opensearch.port}`;
   benchStack.kafkaBrokers = `127.0.0.1:${stack.kafka.port}`;
 }

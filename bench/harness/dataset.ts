@@ -101,8 +101,12 @@ export async function binlogMark(pool: mysql.Pool): Promise<BinlogMark> {
   try {
     // One session, no writes of ours in between: the GTID and file/offset describe the same point (other
     // sessions may commit between the two reads; the mark is then conservative by a few transactions).
-    const [g] = await conn.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS pos');
-    const [m] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const isMysql = benchStack.source === 'mysql';
+    const [g] = await conn.query<RowDataPacket[]>(
+      isMysql ? 'SELECT @@GLOBAL.gtid_executed AS pos' : 'SELECT @@GLOBAL.gtid_binlog_pos AS pos',
+    );
+    // MySQL 8.4+ spells it SHOW BINARY LOG STATUS (SHOW MASTER STATUS is gone in 9.x)
+    const [m] = await conn.query<RowDataPacket[]>(isMysql ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS');
     return { gtid: String(g[0]?.pos ?? ''), file: String(m[0]?.File), pos: Number(m[0]?.Position) };
   } finally {
     conn.release();

@@ -3,8 +3,30 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
 
-/** What Debezium's version and connector are; README of engines/debezium says why these. */
-export const DEBEZIUM = { version: '3.5.0.Final', connector: 'debezium-connector-mariadb' } as const;
+/**
+ * Debezium's version and connector per source server: MariaDB needs its own connector, whose newest release
+ * on Maven Central is 3.5.0.Final (engines/debezium/README.md); MySQL gets 3.6.1.Final's MySQL connector
+ * (engines/debezium-mysql, the same launcher).
+ */
+export const DEBEZIUM_PEERS = {
+  mariadb: {
+    version: '3.5.0.Final',
+    connector: 'debezium-connector-mariadb',
+    engineDir: 'debezium',
+    connectorClass: 'io.debezium.connector.mariadb.MariaDbConnector',
+  },
+  mysql: {
+    version: '3.6.1.Final',
+    connector: 'debezium-connector-mysql',
+    engineDir: 'debezium-mysql',
+    connectorClass: 'io.debezium.connector.mysql.MySqlConnector',
+  },
+} as const;
+
+/** The peer of this run's source server. */
+export function debeziumPeer() {
+  return DEBEZIUM_PEERS[benchStack.source];
+}
 
 export interface DebeziumRun {
   readonly records: number;
@@ -18,9 +40,10 @@ export interface DebeziumRun {
 
 /** Resolves and compiles engines/debezium (cached after the first time); returns the prepared dir. */
 export async function prepareDebezium(ctx: BenchContext): Promise<string> {
-  const script = path.join(ctx.repoRoot, 'engines', 'debezium', 'prepare.sh');
+  const dir = debeziumPeer().engineDir;
+  const script = path.join(ctx.repoRoot, 'engines', dir, 'prepare.sh');
   const { code, stdout, stderr } = await run('bash', [script], 1_200_000);
-  if (code !== 0) throw new Error(`engines/debezium/prepare.sh failed: ${stderr.trim().slice(-600)}`);
+  if (code !== 0) throw new Error(`engines/${dir}/prepare.sh failed: ${stderr.trim().slice(-600)}`);
   return stdout.trim().split('\n').pop()!;
 }
 
@@ -46,6 +69,7 @@ export async function runDebezium(
     `bench.expect=${expect}`,
     `bench.table=${ctx.table}`,
     `bench.timeoutMs=${ctx.sizes.timeoutMs}`,
+    `connector.class=${debeziumPeer().connectorClass}`,
     `database.hostname=${MYSQL_HOST}`,
     `database.port=${benchStack.mysqlPort}`,
     'database.user=root',

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { BenchContext } from './context.js';
-import { DEBEZIUM } from './debezium.js';
+import { type BenchContext, benchStack } from './context.js';
+import { debeziumPeer } from './debezium.js';
 
 export interface Machine {
   readonly cores: number;
@@ -34,10 +34,10 @@ export async function describeMachine(ctx: BenchContext): Promise<Machine> {
     versions: {
       syncline: `${pkg.version} (${git.stdout?.trim() || 'no git'})`,
       node: process.version,
-      mariadb: String(rows[0]?.v),
+      [benchStack.source]: String(rows[0]?.v),
       [engine.engine]: engine.version,
       java: javaLine,
-      debezium: `${DEBEZIUM.version} (${DEBEZIUM.connector}, embedded engine)`,
+      debezium: `${debeziumPeer().version} (${debeziumPeer().connector}, embedded engine)`,
     },
   };
 }

@@ -12,7 +12,7 @@ import {
 } from './ceilings.js';
 import { type BenchContext, createContext } from './context.js';
 import { createSchema, dropSchema, loadRows, mixedChanges, SENTINEL_ID, type Workload } from './dataset.js';
-import { type DebeziumRun, prepareDebezium, runDebezium } from './debezium.js';
+import { type DebeziumRun, debeziumPeer, prepareDebezium, runDebezium } from './debezium.js';
 import { type DecodeResult, measureDecode } from './decode.js';
 import { type FlinkRun, prepareFlink, runFlinkSnapshot, runFlinkStreaming } from './flink.js';
 import { type FreshnessLevel, measureFreshness } from './freshness.js';
@@ -143,7 +143,9 @@ export async function runBench(
         why: 'skipped in --dry: each Debezium run costs 15–25 s of JVM and engine start-up here; --quick and the full run include it',
       };
     } else if (o.debezium) {
-      const prepared = await attempt('Debezium prepare (engines/debezium)', () => prepareDebezium(ctx));
+      const prepared = await attempt(`Debezium prepare (engines/${debeziumPeer().engineDir})`, () =>
+        prepareDebezium(ctx),
+      );
       if (prepared.ok) dbzDir = prepared.value;
       else dbzSnapshot = dbzStreaming = prepared;
       if (dbzDir) {
@@ -792,7 +794,7 @@ function buildTargets(figures: readonly Figure[], freshness: readonly FreshnessL
   // ahead of the complete peer on every figure: against its better parallelism for rates, and its lower CPU/RSS
   const best = (ids: string[], pick: (a: number, b: number) => number) => {
     const vs = ids.map((id) => get(id)?.value).filter((v): v is number => v != null);
-    return vs.length > 0 ? vs.reduce(pick) : null;
+    return vs.length > 0 ? vs.reduce((a, b) => pick(a, b)) : null;
   };
   for (const phase of ['snapshot', 'streaming'] as const) {
     const ours = get(phase)?.value ?? null;
