@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { request } from 'undici';
+import { SynclineError } from '../core/errors.js';
 import { ENGINES_DIR, prepareEngine } from './engine-scripts.js';
 import { findJava, type JavaRuntime, javaEnv } from './java-runtime.js';
 import { type ComponentStatus, ManagedServer, type ServerCommand } from './managed-server.js';
+import { isListening } from './ports.js';
+import { isAlive, readPid } from './process-control.js';
 import { SEARCH_ENGINES, type SearchEngineName, type SearchEngineSpec } from './search-engines.js';
 
 /**
@@ -55,7 +58,34 @@ export class SearchEngineServer extends ManagedServer {
   }
 
   override async status(): Promise<ComponentStatus> {
-    return { ...(await super.status()), engine: this.spec.name };
+    const st = { ...(await super.status()), engine: this.spec.name };
+    const other = st.state === 'foreign' ? this.otherEngineOnPort() : undefined;
+    return other ? { ...st, note: this.heldBy(other) } : st;
+  }
+
+  override async up(signal?: AbortSignal): Promise<'started' | 'already-up'> {
+    const other = this.pid() === undefined ? this.otherEngineOnPort() : undefined;
+    if (other && (await isListening(this.port))) {
+      throw new SynclineError('PORT_IN_USE', `${this.spec.name}: ${this.heldBy(other)}`);
+    }
+    return super.up(signal);
+  }
+
+  /**
+   * The stack's node of another engine, started by Syncline from a sibling data dir (<dataDir>/<its home>) and
+   * still running: after stack.search.engine changed, it is what holds the port.
+   */
+  private otherEngineOnPort(): SearchEngineSpec | undefined {
+    for (const spec of Object.values(SEARCH_ENGINES)) {
+      if (spec.name === this.spec.name) continue;
+      const pid = readPid(path.join(path.dirname(this.home), spec.homeDir, 'syncline.pid'));
+      if (pid !== undefined && isAlive(pid)) return spec;
+    }
+    return undefined;
+  }
+
+  private heldBy(other: SearchEngineSpec): string {
+    return `port ${this.port} is held by the stack's ${other.name} node (started while stack.search.engine was ${other.name}); stop it first: SYNCLINE_SEARCH_ENGINE=${other.name} syncline stack down --only opensearch`;
   }
 
   /**
