@@ -69,6 +69,45 @@ describe('JSON columns never fail a row', () => {
   });
 });
 
+describe('JSON columns never fail a row: polling', () => {
+  const p = new Harness({
+    tables: ['docs'],
+    setup: `CREATE TABLE docs (id INT PRIMARY KEY, js JSON,
+      updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), KEY (updated_at));
+    INSERT INTO docs (id, js) VALUES ${ROWS.map((r, i) => `(${i + 1}, '${r.replaceAll('\\', '\\\\').replaceAll("'", "''")}')`).join(', ')};`,
+  });
+  p.config.pipelines = [
+    {
+      name: `${p.name}-poll`,
+      source: {
+        type: 'polling',
+        tables: [`${p.db}.docs`],
+        trackingColumn: 'updated_at',
+        intervalMs: 100,
+        batchSize: 50,
+        safetyLagMs: 300,
+        rescanWindowMs: 0,
+        deletes: {},
+      },
+    },
+  ] as typeof p.config.pipelines;
+
+  beforeAll(async () => {
+    await p.createDatabase();
+    await p.start();
+  });
+  afterAll(async () => {
+    await p.clients.db
+      .query('DELETE FROM syncline.checkpoints WHERE pipeline = ?', [`${p.name}-poll`])
+      .catch(() => {});
+    await p.cleanup();
+  });
+
+  it('every shape is indexed by the polling source too', async () => {
+    expect(clean(await p.converge('docs', 30_000))).toEqual(zero);
+  });
+});
+
 async function deadLetters(): Promise<number> {
   const [rows] = (await h.clients.db.query(
     'SELECT COUNT(*) AS n FROM syncline.dead_letters WHERE index_name LIKE ?',
