@@ -185,6 +185,12 @@ export const productSearchQuery = (maxSize: number) =>
           description: 'category_id; repeat for several (any of them).',
         }),
       ),
+      category_name: Type.Optional(
+        Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+          maxItems: 50,
+          description: "The embedded category's name (category.name, exact); repeat for any of several.",
+        }),
+      ),
       price_min: Type.Optional(PriceBound),
       price_max: Type.Optional(PriceBound),
       status: Type.Optional(
@@ -233,6 +239,8 @@ export const ProductSearchResponse = Type.Object({
   facets: Type.Optional(
     Type.Object({
       categories: Type.Array(Type.Object({ category_id: Type.Integer(), count: Type.Integer() })),
+      category_names: Type.Array(Type.Object({ name: Type.String(), count: Type.Integer() })),
+      tags: Type.Array(Type.Object({ tag: Type.String(), count: Type.Integer() })),
       price_ranges: Type.Array(
         Type.Object({
           key: Type.String(),

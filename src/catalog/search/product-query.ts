@@ -9,6 +9,8 @@ export type ProductSort = (typeof PRODUCT_SORTS)[number];
 export interface ProductSearchParams {
   q?: string;
   category?: number[];
+  /** Names of the embedded category (products built with their category, docs/mapping.md). */
+  category_name?: string[];
   price_min?: string;
   price_max?: string;
   status?: ProductStatus[];
@@ -39,6 +41,7 @@ export const PRODUCT_FIELDS = {
   text: ['name^3', 'description'],
   highlight: ['name', 'description'],
   category: 'category_id',
+  categoryName: 'category.name.keyword',
   price: 'price',
   status: 'status',
   tags: 'tags_values.keyword',
@@ -102,9 +105,12 @@ export function buildProductQuery(p: ProductSearchParams, o: ProductQueryOptions
   if (p.status?.length) filter.push({ terms: { [PRODUCT_FIELDS.status]: p.status } });
   for (const tag of p.tags ?? []) filter.push({ term: { [PRODUCT_FIELDS.tags]: tag } });
 
-  const categoryFilter = p.category?.length
-    ? { terms: { [PRODUCT_FIELDS.category]: p.category } }
+  const byId = p.category?.length ? { terms: { [PRODUCT_FIELDS.category]: p.category } } : undefined;
+  const byName = p.category_name?.length
+    ? { terms: { [PRODUCT_FIELDS.categoryName]: p.category_name } }
     : undefined;
+  // ids and names both pick categories: post filters, so the category facets count the other categories
+  const categoryFilter = byId && byName ? { bool: { filter: [byId, byName] } } : (byId ?? byName);
   const priceFilter =
     min !== undefined || max !== undefined
       ? {
@@ -132,6 +138,14 @@ export function buildProductQuery(p: ProductSearchParams, o: ProductQueryOptions
       categories: {
         filter: { bool: { filter: priceFilter ? [priceFilter] : [] } },
         aggs: { ids: { terms: { field: PRODUCT_FIELDS.category, size: o.categoryFacetSize } } },
+      },
+      category_names: {
+        filter: { bool: { filter: priceFilter ? [priceFilter] : [] } },
+        aggs: { names: { terms: { field: PRODUCT_FIELDS.categoryName, size: o.categoryFacetSize } } },
+      },
+      tags: {
+        filter: { bool: { filter: post } },
+        aggs: { names: { terms: { field: PRODUCT_FIELDS.tags, size: o.categoryFacetSize } } },
       },
       price_ranges: {
         filter: { bool: { filter: categoryFilter ? [categoryFilter] : [] } },

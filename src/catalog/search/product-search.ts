@@ -19,6 +19,9 @@ export interface ProductSearchResult {
   next_cursor: string | null;
   facets?: {
     categories: Array<{ category_id: number; count: number }>;
+    /** By the embedded category's name (empty when products are not built with their category). */
+    category_names: Array<{ name: string; count: number }>;
+    tags: Array<{ tag: string; count: number }>;
     price_ranges: Array<{ key: string; from: number | null; to: number | null; count: number }>;
   };
 }
@@ -41,6 +44,8 @@ interface RawResponse {
   hits: { total: { value: number } | number; hits: RawHit[] };
   aggregations?: {
     categories?: { ids: { buckets: Array<{ key: number | string; doc_count: number }> } };
+    category_names?: { names: { buckets: Array<{ key: string; doc_count: number }> } };
+    tags?: { names: { buckets: Array<{ key: string; doc_count: number }> } };
     price_ranges?: {
       ranges: { buckets: Array<{ key: string; from?: number; to?: number; doc_count: number }> };
     };
@@ -103,6 +108,11 @@ function shape(raw: RawResponse, p: ProductSearchParams, body: Record<string, un
         category_id: Number(b.key),
         count: b.doc_count,
       })),
+      category_names: (aggs.category_names?.names.buckets ?? []).map((b) => ({
+        name: String(b.key),
+        count: b.doc_count,
+      })),
+      tags: (aggs.tags?.names.buckets ?? []).map((b) => ({ tag: String(b.key), count: b.doc_count })),
       price_ranges: aggs.price_ranges.ranges.buckets.map((b) => ({
         key: b.key,
         from: b.from ?? null,

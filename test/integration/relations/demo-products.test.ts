@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProductSearch } from '../../../src/catalog/search/product-search.js';
 import { seedDemoCatalog } from '../../../src/demo/demo-catalog.js';
 import { DEMO_PRODUCT_RELATIONS, demoMappings, demoPipelines } from '../../../src/demo/profile.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
@@ -94,5 +95,30 @@ describe('demo products built with their category and tags', () => {
       (d) => (d.category as { name?: string } | null)?.name === '手机 Smartphones',
     );
     expect(renamed).toHaveLength(Number(n));
+  });
+
+  it('the product search filters and facets by the embedded category name and by tag', async () => {
+    const search = new ProductSearch(h.search, {
+      index: index(),
+      timeoutMs: 5000,
+      cache: { ttlMs: 0, maxEntries: 1 },
+      defaultSize: 20,
+      priceRanges: [100, 1000],
+      categoryFacetSize: 50,
+    });
+    const [rows] = (await h.clients.db.query(
+      `SELECT c.name, COUNT(*) AS n FROM products p JOIN categories c ON c.id = p.category_id GROUP BY c.name`,
+    )) as unknown as [Array<{ name: string; n: number }>];
+    const r = await search.search({ category_name: ['手机 Smartphones'], size: 1 });
+    expect(r.total).toBe(Number(rows.find((x) => x.name === '手机 Smartphones')!.n));
+    expect(new Map(r.facets!.category_names.map((f) => [f.name, f.count]))).toEqual(
+      new Map(rows.map((x) => [x.name, Number(x.n)])),
+    );
+    const [[{ n: tagged }]] = (await h.clients.db.query(
+      'SELECT COUNT(*) AS n FROM products WHERE JSON_CONTAINS(tags, \'"gift"\')',
+    )) as unknown as [[{ n: number }]];
+    expect(r.facets!.tags.length).toBeGreaterThan(0);
+    const all = await search.search({ size: 1 });
+    expect(all.facets!.tags.find((t) => t.tag === 'gift')?.count).toBe(Number(tagged));
   });
 });
