@@ -20,7 +20,7 @@ import { WorkerProcesses } from '../../helpers/worker-process.js';
  */
 const INITIAL = 5_000;
 // MySQL (the "mysql" project) runs a smaller workload: its whole project has a 4-minute CI budget.
-const CHANGES = TEST_SOURCE === 'mysql' ? 15_000 : 50_000;
+const CHANGES = TEST_SOURCE === 'mysql' ? 8_000 : 50_000;
 const h = new Harness({
   tables: ['orders'],
   // small chunks: the snapshot runs for many chunks, long after its first checkpoint
