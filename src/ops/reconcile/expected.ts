@@ -1,5 +1,6 @@
 import type { Pool } from 'mysql2/promise';
 import type { Row } from '../../core/change-event.js';
+import type { DocumentBuilder } from '../../mapping/relations/document-builder.js';
 import type { TableMapping } from '../../mapping/table-mapping.js';
 import { docFingerprint } from './fingerprint.js';
 import { type KeyReverser, rowsByKeys } from './key-lookup.js';
@@ -14,7 +15,14 @@ export interface Suspect {
 /** What the index should hold for an id: nothing, a document (its fingerprint), or a row that cannot map. */
 export type Expected =
   | { readonly state: 'absent' }
-  | { readonly state: 'doc'; readonly fp: string; readonly mapping: TableMapping; readonly row: Row }
+  | {
+      readonly state: 'doc';
+      readonly fp: string;
+      readonly mapping: TableMapping;
+      readonly row: Row;
+      /** A document built from several tables (mappings[].relations): what a repair writes. */
+      readonly doc?: Record<string, unknown>;
+    }
   | { readonly state: 'unmappable'; readonly mapping: TableMapping; readonly error: string };
 
 export interface IndexTables {
@@ -22,6 +30,18 @@ export interface IndexTables {
   readonly mappings: readonly TableMapping[];
   /** Per mapping, how to read a key back from an id (undefined: not possible, see keyReverser). */
   readonly reversers: ReadonlyMap<TableMapping, KeyReverser | undefined>;
+  /** Mappings whose documents are built from several tables: their expected documents are built. */
+  readonly builders?: ReadonlyMap<TableMapping, DocumentBuilder>;
+}
+
+/** The built documents of `rows` of a mapping with relations, by document id (one batched build). */
+export async function builtDocuments(
+  builder: DocumentBuilder,
+  m: TableMapping,
+  rows: readonly Row[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const built = await builder.build(rows.map((r) => m.keyColumns.map((k) => r[k])));
+  return new Map(built.map((b) => [m.idOf(b.row), b.doc]));
 }
 
 export function sameState(a: Expected, b: Expected): boolean {
@@ -50,11 +70,21 @@ export async function readExpected(
     const rows = await rowsByKeys(pool, m, keys);
     for (const [id, row] of rows) if (!found.has(id)) found.set(id, { row, mapping: m });
   }
+  const built = new Map<string, Record<string, unknown>>();
+  for (const [m, builder] of t.builders ?? []) {
+    const rows = [...found.values()].filter((f) => f.mapping === m).map((f) => f.row);
+    if (rows.length > 0) for (const [id, doc] of await builtDocuments(builder, m, rows)) built.set(id, doc);
+  }
   const out = new Map<string, Expected>();
   for (const s of suspects) {
     const f = found.get(s.id);
     if (!f) {
       out.set(s.id, { state: 'absent' });
+      continue;
+    }
+    const doc = t.builders?.has(f.mapping) ? built.get(s.id) : undefined;
+    if (doc) {
+      out.set(s.id, { state: 'doc', fp: docFingerprint(doc), mapping: f.mapping, row: f.row, doc });
       continue;
     }
     try {

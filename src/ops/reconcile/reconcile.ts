@@ -12,7 +12,7 @@ import type { OpsContext } from '../context.js';
 import { countDocs, mgetSources, refreshIndex, scanIds } from '../index-reader.js';
 import { noProgress, type ProgressListener } from '../progress.js';
 import { recordDrift } from './drift.js';
-import type { IndexTables, Suspect } from './expected.js';
+import { builtDocuments, type IndexTables, type Suspect } from './expected.js';
 import { docFingerprint, rangeChecksum } from './fingerprint.js';
 import { type KeyReverser, keyOf, keyReverser, rowsByKeys } from './key-lookup.js';
 import { type RepairResult, repair } from './repair.js';
@@ -106,7 +106,10 @@ export function resolveTargets(config: SynclineConfig, mappings: MappingSet, tar
       const r = keyReverser(m);
       reversers.set(m, typeof r === 'function' ? r : undefined);
     }
-    return { index, mappings: list, reversers };
+    const builders = new Map(
+      mappings.rebuilders.filter((r) => list.includes(r.tree.root)).map((r) => [r.tree.root, r.builder]),
+    );
+    return { index, mappings: list, reversers, builders };
   });
 }
 
@@ -284,6 +287,9 @@ async function reconcileIndex(
       const page = await readChunk(ctx.db, chunk, after, chunkSize);
       if (page.rows.length === 0) break;
       const db = new Map<string, { fp: string; key: unknown[] }>();
+      // a mapping with relations: the fingerprint covers the built document (one batched build per page)
+      const builder = t.builders?.get(m);
+      const built = builder ? await builtDocuments(builder, m, page.rows) : undefined;
       for (const row of page.rows) {
         let id: string;
         try {
@@ -293,7 +299,9 @@ async function reconcileIndex(
           continue;
         }
         try {
-          db.set(id, { fp: docFingerprint(m.toDocument(row)), key: keyOf(m, row) });
+          const doc = built ? built.get(id) : m.toDocument(row);
+          if (!doc) throw new Error('gone since the page was read');
+          db.set(id, { fp: docFingerprint(doc), key: keyOf(m, row) });
         } catch {
           // not convertible: such a row is a dead letter of the pipeline; re-checked like any suspect
           pending.set(id, { id, mapping: m, key: keyOf(m, row) });

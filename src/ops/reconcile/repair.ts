@@ -74,7 +74,11 @@ export async function repair(
       unconfirmed++;
       continue;
     }
-    if (e?.state === 'doc') ops.push(...e.mapping.toOps(repairEvent('r', e.mapping, e.row, b)));
+    if (e?.state === 'doc' && e.doc) {
+      // a built document: written as built, with the barrier's version like any repair
+      const event = repairEvent('r', e.mapping, e.row, b);
+      ops.push({ action: 'index', index: t.index, id: f.id, version: b.version, doc: e.doc, event });
+    } else if (e?.state === 'doc') ops.push(...e.mapping.toOps(repairEvent('r', e.mapping, e.row, b)));
     else if (e?.state === 'absent') {
       const m = suspects.get(f.id)?.mapping ?? t.mappings[0]!;
       ops.push({

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcile } from '../../../src/ops/reconcile/reconcile.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
+import { opsFor, withoutBinlog } from '../ops/helpers.js';
 import { converge, RELATIONS, SETUP, seed, summary } from './catalog-fixture.js';
 
 /**
@@ -61,5 +63,26 @@ describe('documents built from several tables', () => {
     await check('cascades');
     await x('TRUNCATE TABLE §.skus');
     await check('truncate of a child table');
+  });
+
+  it('reconcile fingerprints the built documents, finds a change the pipeline never saw, and repair rebuilds', async () => {
+    const clean = await reconcile(opsFor(h), { target: index(), chunkSize: 50, settleTimeoutMs: 10_000 });
+    expect(clean.indexes[0]).toMatchObject({ missing: 0, extra: 0, stale: 0 });
+    // a rename outside the binlog: every product of category 5 or of its subcategories embeds a stale name
+    await withoutBinlog(h.db, "UPDATE categories SET name = 'unseen rename' WHERE id = 5");
+    const [[{ n }]] = (await h.clients.db.query(
+      `SELECT COUNT(*) AS n FROM ${h.db}.products p JOIN ${h.db}.categories c ON c.id = p.category_id WHERE c.id = 5 OR c.parent_id = 5`,
+    )) as unknown as [[{ n: number }]];
+    expect(Number(n)).toBeGreaterThan(0);
+    const found = await reconcile(opsFor(h), { target: index(), chunkSize: 50, settleTimeoutMs: 10_000 });
+    expect(found.indexes[0]).toMatchObject({ missing: 0, extra: 0, stale: Number(n) });
+    const fixed = await reconcile(opsFor(h), {
+      target: index(),
+      repair: true,
+      chunkSize: 50,
+      settleTimeoutMs: 10_000,
+    });
+    expect(fixed.indexes[0]!.repair).toMatchObject({ indexed: Number(n), remaining: 0 });
+    await check('after repair');
   });
 });
