@@ -54,7 +54,11 @@ export class MysqlDeadLetterStore implements DeadLetterStore {
           event_version DECIMAL(20,0) NOT NULL DEFAULT 0,
           first_seen DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
           last_seen DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-          UNIQUE KEY uq_doc (pipeline, index_name, doc_id),
+          -- one row per document: the three columns (up to 3,580 bytes) are over MySQL's 3,072-byte key
+          -- limit, so the key is their SHA-256; no document id (NULL) never collides, as in a plain key
+          doc_key BINARY(32) AS (IF(doc_id IS NULL, NULL,
+            UNHEX(SHA2(CONCAT(pipeline, CHAR(0), index_name, CHAR(0), doc_id), 256)))) STORED,
+          UNIQUE KEY uq_doc (doc_key),
           KEY idx_kind (index_name, kind)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
         ),
