@@ -154,7 +154,8 @@ describe('binlog streaming when the server misbehaves', () => {
       console.log(
         `[restart] reconnect attempts=${reconnects.length} duplicates=${p.duplicates} first error: ${reconnects[0]?.error.message}`,
       );
-      expect(outageMs).toBeLessThan(10_000);
+      // a restart, not a longer outage (MySQL's clean shutdown and start take longer than MariaDB's)
+      expect(outageMs).toBeLessThan(TEST_SOURCE === 'mysql' ? 30_000 : 10_000);
     } finally {
       await p.stop();
     }
