@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndex } from '../../../src/mapping/index-definitions.js';
-import { resetAnalyzerWarnings } from '../../../src/mapping/text-analyzer-choice.js';
 import {
   detectCapabilities,
   missingTokenFilters,
@@ -108,7 +107,8 @@ function client(engine: SearchEngineName): SearchClient {
   return c;
 }
 
-describe('search engines of the local stack', () => {
+// the engines are independent: their tests overlap (a request waiting on one engine leaves the CPU to another)
+describe.concurrent('search engines of the local stack', () => {
   describe.each(Object.keys(ENGINES) as SearchEngineName[])('%s', (e) => {
     const want = ENGINES[e];
 
@@ -148,7 +148,7 @@ describe('search engines of the local stack', () => {
     });
 
     it('creates indexes with the CJK analyzer, or the standard fallback and one warning, and opens a PIT', async () => {
-      resetAnalyzerWarnings();
+      await ready(e);
       const c = client(e);
       const warnings: string[] = [];
       const logger = { info: () => {}, warn: (_o: object, msg: string) => warnings.push(msg) };
@@ -193,7 +193,9 @@ describe('search engines of the local stack', () => {
       expect(pit.body.id ?? pit.body.pit_id).toEqual(expect.any(String));
     });
   });
+});
 
+describe('search engines of the local stack, at the end', () => {
   it('each extra engine stops and is reported down', async () => {
     const outcomes = await Promise.all(EXTRA.map(async (e) => (await ready(e))!.stop()));
     expect(outcomes).toEqual(EXTRA.map(() => 'stopped'));
