@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChangeEvent, Position } from '../../core/change-event.js';
 import { errorMessage, SynclineError } from '../../core/errors.js';
-import type { IndexOp, Mapping } from '../../core/interfaces.js';
+import type { IndexOp, Mapping, RebuildContext, WriteResult } from '../../core/interfaces.js';
 import type { Pipeline } from '../../core/pipeline.js';
 import { sleep as delay } from '../../core/timers.js';
 import { MappingSet } from '../../mapping/mapping-set.js';
@@ -30,6 +30,13 @@ class RetargetedMapping implements Mapping {
   toOps(ev: ChangeEvent): IndexOp[] {
     if (ev.op === 'r') this.snapshotRows++;
     return this.set.toOps(ev).map((op) => ({ ...op, index: this.target }));
+  }
+  /** Documents built from several tables, written to the target too. */
+  rebuild(events: readonly ChangeEvent[], ctx: RebuildContext): Promise<WriteResult | undefined> {
+    return this.set.rebuild(events, {
+      ...ctx,
+      write: (ops) => ctx.write(ops.map((op) => ({ ...op, index: this.target }))),
+    });
   }
 }
 
@@ -73,7 +80,8 @@ export class TailPipeline {
       throw new SynclineError('OPS_TARGET_UNKNOWN', `no mapping writes to ${this.o.alias}`);
     }
     const set = await MappingSet.load(db, configs);
-    const tables = [...new Set(configs.map((m) => m.table))];
+    // with the related and join tables of built documents: their changes rebuild documents of the new index
+    const tables = [...new Set([...configs.map((m) => m.table), ...set.relatedTables()])];
     const keyColumns = new Map(configs.filter((m) => m.keyColumns).map((m) => [m.table, m.keyColumns!]));
     const connection = {
       url: config.mysql.url,

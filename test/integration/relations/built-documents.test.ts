@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/ops/reconcile/reconcile.js';
+import { reindex } from '../../../src/ops/reindex/reindex.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { opsFor, withoutBinlog } from '../ops/helpers.js';
 import { converge, RELATIONS, SETUP, seed, summary } from './catalog-fixture.js';
@@ -23,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.cleanup();
-  await h.search.request('DELETE', `/${index()}_v1`).catch(() => {});
+  for (const v of ['v1', 'v2']) await h.search.request('DELETE', `/${index()}_${v}`).catch(() => {});
 });
 
 const check = async (what: string) => {
@@ -85,4 +86,21 @@ describe('documents built from several tables', () => {
     expect(fixed.indexes[0]!.repair).toMatchObject({ indexed: Number(n), remaining: 0 });
     await check('after repair');
   });
+
+  it('reindex builds the documents into the new index and keeps them fresh until the swap', async () => {
+    const x = (sql: string) => h.exec(sql.replaceAll('§', h.db));
+    const writes = (async () => {
+      for (let i = 0; i < 20; i++) {
+        await x(`UPDATE §.tags SET name = 'tag during reindex ${i}' WHERE id = ${(i % 9) + 1}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const report = await reindex(opsFor(h), { index: index(), chunkSize: 50 });
+    await writes;
+    expect(report.to).toBe(`${index()}_v2`);
+    await check('after reindex');
+    await search('DELETE', `/${index()}_v1`);
+  });
 });
+
+const search = (method: 'DELETE', path: string) => h.search.request(method, path).catch(() => {});
