@@ -63,8 +63,10 @@ export function payloadEvents(body: Buffer): Buffer[] {
     if (type === FIELD_END) break;
     const length = lenenc();
     if (i + length > body.length) throw new Error('truncated transaction payload header field');
-    if (type === FIELD_COMPRESSION) compression = body.readUIntLE(i, Math.min(length, 6));
-    i += length;
+    const next = i + length;
+    // A field's value is itself a length-encoded integer (NONE = 255 takes 3 bytes: fc ff 00).
+    if (type === FIELD_COMPRESSION) compression = lenenc();
+    i = next;
   }
   const packed = body.subarray(i);
   let data: Buffer;
