@@ -256,10 +256,11 @@ describe('outbox relay crash recovery', () => {
     const last = sequences[sequences.length - 1]!;
     const beyond = [...(await versions())].filter(([, v]) => v >> VERSION_SUB_BITS > last);
     expect(beyond.slice(0, 5)).toEqual([]);
+    // no dead letter: the table is created with the first one, so a server without it has none
     expect(
       await count(
         'SELECT COUNT(*) AS n FROM syncline.dead_letters WHERE pipeline = ' + pool.escape(pipeline),
-      ),
+      ).catch((e: { code?: string }) => (e.code === 'ER_NO_SUCH_TABLE' ? 0 : Promise.reject(e))),
     ).toBe(0);
   }, 300_000);
 });
