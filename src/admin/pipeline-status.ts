@@ -1,5 +1,7 @@
 import type { Sink, Source } from '../core/interfaces.js';
 import type { Pipeline } from '../core/pipeline.js';
+import { MappingSet } from '../mapping/mapping-set.js';
+import type { RebuildProgress } from '../mapping/relations/rebuilder.js';
 import { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SnapshotProgress } from '../sources/mysql-binlog/snapshot/snapshot-state.js';
 import { SnapshottingBinlogSource } from '../sources/mysql-binlog/snapshotting-source.js';
@@ -49,6 +51,8 @@ export interface PipelineStatus {
   tables: Array<{ table: string; in: number; ok: number; stale: number; dead: number }>;
   lastError: string | null;
   snapshot: SnapshotProgress | null;
+  /** Documents built from several tables: roots rebuilt and the fan-out running now, per index. */
+  relations: RebuildProgress[];
   /** The search sink's buffer and requests; null for other sinks (Kafka). */
   sink: {
     bufferedBytes: number;
@@ -99,6 +103,10 @@ export function pipelineStatus(h: PipelineView, now = Date.now(), kind?: string)
     }),
     lastError: pipeline.lastError ?? null,
     snapshot: snapshotting?.snapshotProgress ?? null,
+    relations:
+      pipeline.mapping instanceof MappingSet
+        ? pipeline.mapping.rebuilders.map((r) => ({ ...r.progress }))
+        : [],
     sink:
       sink instanceof BulkSink
         ? {

@@ -114,6 +114,10 @@ export class Pipeline {
     this.o.logger.info({ pipeline: this.name }, `pipeline ${this.name}: resumed`);
     return true;
   }
+  /** The mapping the pipeline writes through (the admin API reads the progress of built documents). */
+  get mapping(): Mapping {
+    return this.o.mapping;
+  }
   get lastError(): string | undefined {
     return this.lastErrorValue;
   }

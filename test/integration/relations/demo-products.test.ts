@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipelineStatus } from '../../../src/admin/pipeline-status.js';
 import { ProductSearch } from '../../../src/catalog/search/product-search.js';
 import { seedDemoCatalog } from '../../../src/demo/demo-catalog.js';
 import { DEMO_PRODUCT_RELATIONS, demoMappings, demoPipelines } from '../../../src/demo/profile.js';
@@ -95,6 +96,13 @@ describe('demo products built with their category and tags', () => {
       (d) => (d.category as { name?: string } | null)?.name === '手机 Smartphones',
     );
     expect(renamed).toHaveLength(Number(n));
+    // the admin API's pipeline status shows the rebuilds (snapshot + the rename's fan-out)
+    const status = pipelineStatus(h.runner!.all()[0]!);
+    expect(status.relations).toEqual([
+      expect.objectContaining({ index: index(), fanOutActive: false, rootsRebuilt: expect.any(Number) }),
+    ]);
+    expect(status.relations[0]!.rootsRebuilt).toBeGreaterThanOrEqual(300 + Number(n));
+    expect(status.relations[0]!.fanOutPages).toBeGreaterThan(0);
   });
 
   it('the product search filters and facets by the embedded category name and by tag', async () => {
