@@ -314,7 +314,7 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
     if (o.checkpoint && flavor === 'mysql') checkMysqlCheckpoint(o.checkpoint, v, problems);
     else if (o.checkpoint)
       await checkCheckpoint(conn, o.checkpoint, serverGtid, flavor, problems, warnings, user);
-    else if (flavor === 'mariadb') await checkPreparedXa(conn, warnings);
+    else await checkPreparedXa(conn, flavor, warnings, user);
 
     return { server: { version, flavor, user }, problems, warnings, tables: matched };
   } finally {
@@ -342,12 +342,26 @@ export async function assertBinlogPreflight(o: PreflightOptions): Promise<Prefli
  * transaction prepared before that has its rows written before the start, so its later XA COMMIT brings
  * nothing the stream can emit, and the snapshot did not see them either.
  */
-async function checkPreparedXa(conn: Connection, warnings: string[]): Promise<void> {
+async function checkPreparedXa(
+  conn: Connection,
+  flavor: 'mariadb' | 'mysql',
+  warnings: string[],
+  user: string,
+): Promise<void> {
   let rows: RowDataPacket[];
   try {
-    [rows] = await conn.query<RowDataPacket[]>("XA RECOVER FORMAT='SQL'");
-  } catch {
-    return; // not allowed or not supported: nothing to say
+    // MySQL has no FORMAT='SQL': CONVERT XID prints the id in hex instead.
+    [rows] = await conn.query<RowDataPacket[]>(
+      flavor === 'mariadb' ? "XA RECOVER FORMAT='SQL'" : 'XA RECOVER CONVERT XID',
+    );
+  } catch (e) {
+    // MySQL answers XAER_RMERR (1401) without XA_RECOVER_ADMIN; anything else: nothing to say
+    if (flavor === 'mysql' && (e as { errno?: number }).errno === 1401) {
+      warnings.push(
+        `cannot check for prepared XA transactions (XA RECOVER needs XA_RECOVER_ADMIN): GRANT XA_RECOVER_ADMIN ON *.* TO ${user}`,
+      );
+    }
+    return;
   }
   if (rows.length === 0) return;
   const ids = rows.slice(0, 5).map((r) => String(r.data));

@@ -3,7 +3,8 @@ import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBinlogPreflight } from '../../../src/sources/mysql-binlog/preflight.js';
 import { positionOf } from '../../../src/sources/mysql-binlog/streaming/position.js';
-import { createMysqlDatabase, MYSQL_CONN, MYSQL_URL } from './mysql-server.js';
+import { decideXa } from '../../helpers/xa.js';
+import { createMysqlDatabase, MYSQL_CONN, MYSQL_ROOT_URL, MYSQL_URL, mysqlRoot } from './mysql-server.js';
 
 /** Preflight against MySQL 9.x: the dialect, grants and GTID-set checkpoints, each problem with its fix. */
 describe('binlog preflight on MySQL', () => {
@@ -38,6 +39,28 @@ describe('binlog preflight on MySQL', () => {
     const messages = r.problems.map((p) => p.message).join('\n');
     expect(messages).toMatch(/lacks REPLICATION SLAVE.*GRANT REPLICATION SLAVE ON \*\.\*/);
     expect(messages).toMatch(/lacks REPLICATION CLIENT.*GRANT REPLICATION CLIENT ON \*\.\*/);
+  });
+
+  it('warns, when there is no checkpoint, about XA transactions prepared and undecided on the server', async () => {
+    const xid = `pf_${Date.now().toString(36)}`;
+    const c = await mysqlRoot(db);
+    await c.query(`XA START '${xid}'`);
+    await c.query('INSERT INTO t VALUES (1, 1)');
+    await c.query(`XA END '${xid}'`);
+    await c.query(`XA PREPARE '${xid}'`);
+    await c.end();
+    try {
+      // XA RECOVER needs XA_RECOVER_ADMIN (root has it); without it preflight says which grant to run
+      const root = await runBinlogPreflight({ connection: { url: MYSQL_ROOT_URL }, tables: [`${db}.t`] });
+      expect(root.warnings.join('\n')).toMatch(/1 XA transaction\(s\) are prepared and undecided/);
+      const u = new URL(MYSQL_URL);
+      u.username = user;
+      u.password = 'pw';
+      const weak = await runBinlogPreflight({ connection: { url: u.toString() }, tables: [`${db}.t`] });
+      expect(weak.warnings.join('\n')).toMatch(/GRANT XA_RECOVER_ADMIN ON \*\.\*/);
+    } finally {
+      await decideXa(conn, `XA ROLLBACK '${xid}'`);
+    }
   });
 
   it('a checkpoint with transactions the server never executed (another server, a reset) needs a re-snapshot', async () => {
