@@ -43,6 +43,19 @@ describe('bulk item classification', () => {
     }
   });
 
+  it('retries a write to an alias the engine has not recovered yet (just restarted), dead-letters other bad names', () => {
+    const recovering = classifyItem('index', {
+      status: 400,
+      error: err('invalid_index_name_exception', 'Invalid index name [products], already exists as alias'),
+    });
+    expect(recovering.kind).toBe('retry');
+    const bad = classifyItem('index', {
+      status: 400,
+      error: err('invalid_index_name_exception', 'Invalid index name [Products], must be lowercase'),
+    });
+    expect(bad).toMatchObject({ kind: 'dead', deadKind: 'rejected' });
+  });
+
   it('puts type, reason and cause into the dead-letter error', () => {
     const v = classifyItem('index', {
       status: 400,
