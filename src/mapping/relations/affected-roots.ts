@@ -68,16 +68,13 @@ export class AffectedRootsCollector {
     const version = ev.source.position.version;
     const root = this.tree.root;
     if (database === root.database && table === root.table) {
-      if (ev.op === 't') {
-        into.truncates.push(ev);
-        return;
-      }
+      if (ev.op === 't') into.truncates.push(ev);
       for (const image of [ev.before, ev.after, ev.op === 'd' && !ev.before ? ev.key : null]) {
         if (!image || !root.keyColumns.every((k) => k in image)) continue;
         const key = valuesOf(image, root.keyColumns);
         this.addKey(into, key, root.idOf(image), version, ev);
       }
-      return;
+      // the root table can also be related to itself (a category embedding its parent): go on below
     }
     // a snapshot of a related table: the roots' own snapshot reads their related rows
     if (ev.source.snapshot || ev.op === 'r') return;

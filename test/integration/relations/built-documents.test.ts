@@ -3,7 +3,7 @@ import { reconcile } from '../../../src/ops/reconcile/reconcile.js';
 import { reindex } from '../../../src/ops/reindex/reindex.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { opsFor, withoutBinlog } from '../ops/helpers.js';
-import { converge, RELATIONS, SETUP, seed, summary } from './catalog-fixture.js';
+import { converge, indexDocuments, RELATIONS, SETUP, seed, summary } from './catalog-fixture.js';
 
 /**
  * Product documents built from six tables by a real binlog pipeline: after the snapshot and after each
@@ -20,11 +20,18 @@ beforeAll(async () => {
     index: index(),
     relations: RELATIONS,
   } as unknown as (typeof h.config.mappings)[number]);
+  // a table related to itself: each category embeds its parent
+  h.config.mappings.push({
+    table: `${h.db}.categories`,
+    index: `${h.db}_categories`,
+    relations: [RELATIONS[0]!.relations![0]],
+  } as unknown as (typeof h.config.mappings)[number]);
   await h.start();
 });
 afterAll(async () => {
   await h.cleanup();
   for (const v of ['v1', 'v2']) await h.search.request('DELETE', `/${index()}_${v}`).catch(() => {});
+  await h.search.request('DELETE', `/${h.db}_categories_v1`).catch(() => {});
 });
 
 const check = async (what: string) => {
@@ -37,6 +44,14 @@ const check = async (what: string) => {
 describe('documents built from several tables', () => {
   it('the snapshot builds every product with its category path, warehouse, skus and tags', async () => {
     await check('snapshot');
+    // and the categories index: category 6 embeds its parent 1 as it is before the rename below
+    const deadline = Date.now() + 20_000;
+    let six = (await indexDocuments(h.search, `${h.db}_categories`).catch(() => new Map())).get('6');
+    while (six?.parent?.name !== 'cat 1' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      six = (await indexDocuments(h.search, `${h.db}_categories`).catch(() => new Map())).get('6');
+    }
+    expect(six).toEqual({ id: 6, name: 'cat 6', parent_id: 1, parent: { id: 1, name: 'cat 1' } });
   });
 
   it('a change to any related row rebuilds the products that embed it', async () => {
@@ -54,6 +69,29 @@ describe('documents built from several tables', () => {
     await x('DELETE FROM §.product_tags WHERE product_id = 2');
     await x('UPDATE §.products SET category_id = 11 WHERE id = 6'); // root row moves
     await check('related row changes');
+    // the categories index: a renamed parent reaches its children's documents (self-reference)
+    const [rows] = (await h.clients.db.query(
+      `SELECT c.id, c.name, c.parent_id, p.id AS p_id, p.name AS p_name FROM ${h.db}.categories c
+         LEFT JOIN ${h.db}.categories p ON p.id = c.parent_id`,
+    )) as unknown as [Array<Record<string, unknown>>];
+    const want = new Map(
+      rows.map((r) => [
+        String(r.id),
+        {
+          id: r.id,
+          name: r.name,
+          parent_id: r.parent_id,
+          parent: r.p_id === null ? null : { id: r.p_id, name: r.p_name },
+        },
+      ]),
+    );
+    const deadline = Date.now() + 20_000;
+    let got = await indexDocuments(h.search, `${h.db}_categories`);
+    while (JSON.stringify([...got].sort()) !== JSON.stringify([...want].sort()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      got = await indexDocuments(h.search, `${h.db}_categories`);
+    }
+    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
   });
 
   it('cascaded deletes (not in the binlog) and a TRUNCATE of a child table still end right', async () => {
