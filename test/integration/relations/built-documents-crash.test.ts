@@ -120,9 +120,9 @@ describe('built documents under a random writer and kill -9', () => {
     child = workers.start();
     let kills = 0;
     const killer = (async () => {
-      while (done < TRANSACTIONS) {
+      // at least 3 kills, also when the writer is quicker than that (the last ones land in the catch-up)
+      while (done < TRANSACTIONS || kills < 3) {
         await new Promise((res) => setTimeout(res, 1500 + Math.floor(r() * 2000)));
-        if (done >= TRANSACTIONS) break;
         await workers.kill(child!);
         kills++;
         child = workers.start();
@@ -133,7 +133,7 @@ describe('built documents under a random writer and kill -9', () => {
     console.log(
       `[relations-crash] ${kills} kills, ${done} transactions (${failed} refused by a foreign key)`,
     );
-    expect(kills).toBeGreaterThanOrEqual(2);
+    expect(kills).toBeGreaterThanOrEqual(3);
     expect(workers.unexpectedExits).toEqual([]);
     expect(summary(d)).toEqual({ missing: 0, extra: 0, different: 0, first: undefined });
   }, 150_000);
