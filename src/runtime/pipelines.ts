@@ -6,6 +6,7 @@ import { withSupportedFieldTypes } from '../mapping/field-type-fallback.js';
 import { columnProperties } from '../mapping/field-types.js';
 import { ensureIndex } from '../mapping/index-definitions.js';
 import { MappingSet } from '../mapping/mapping-set.js';
+import { checkRelationCoverage } from '../mapping/relations/pipeline-coverage.js';
 import { relationProperties } from '../mapping/relations/relation-properties.js';
 import type { BulkSink } from '../sinks/search/bulk-sink.js';
 import type { SearchClient } from '../sinks/search/client.js';
@@ -51,6 +52,7 @@ export async function prepareMappings(
     onSchemaDrift: (d) =>
       logger.info(d, `schema drift on ${d.database}.${d.table}.${d.column}: ${d.reason}; refreshing columns`),
   });
+  checkRelationCoverage(config.pipelines, mappings.rebuilders);
   const engine = await search.info();
   for (const index of mappings.indexes()) {
     const properties: Record<string, unknown> = {};

@@ -2,6 +2,7 @@ import type { Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/load.js';
 import { MappingSet } from '../../../src/mapping/mapping-set.js';
+import { checkRelationCoverage } from '../../../src/mapping/relations/pipeline-coverage.js';
 import { createDatabasePool, uniqueName } from '../../helpers/stack.js';
 import { RELATIONS, SETUP } from './catalog-fixture.js';
 
@@ -83,5 +84,18 @@ describe('relations checked against the tables', () => {
       /mappings\/0\/relations\/0\/kind|relations.*kind/,
     );
     expect(bad({ ...RELATIONS[0], colour: 1 })).toThrow(/colour/);
+  });
+
+  it('a binlog pipeline capturing the root but not a related table stops start-up, naming it', async () => {
+    const set = await load(RELATIONS);
+    const pipeline = (tables: string[]) => [{ name: 'p', source: { type: 'mysql-binlog', tables } }];
+    expect(() => checkRelationCoverage(pipeline([`${db}.*`]), set.rebuilders)).not.toThrow();
+    expect(() =>
+      checkRelationCoverage(pipeline([`${db}.products`, `${db}.categories`]), set.rebuilders),
+    ).toThrow(
+      `pipelines[p].source.tables: captures ${db}.products, whose documents embed rows of ${db}.warehouses`,
+    );
+    // a pipeline that does not capture the root is not concerned
+    expect(() => checkRelationCoverage(pipeline([`${db}.skus`]), set.rebuilders)).not.toThrow();
   });
 });

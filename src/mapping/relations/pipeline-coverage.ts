@@ -1,0 +1,35 @@
+import { tableMatcher } from '../../config/table-patterns.js';
+import { SynclineError } from '../../core/errors.js';
+import type { RelationRebuilder } from './rebuilder.js';
+
+interface PipelineTables {
+  readonly name: string;
+  readonly source: { readonly type: string; readonly tables?: readonly string[] };
+}
+
+/**
+ * A binlog pipeline that captures the root table of built documents must capture their related and
+ * join tables too: their changes are what rebuilds the documents. A missing one would leave documents
+ * stale without a sign, so start-up stops and names it.
+ */
+export function checkRelationCoverage(
+  pipelines: readonly PipelineTables[],
+  rebuilders: readonly RelationRebuilder[],
+): void {
+  for (const p of pipelines) {
+    if (p.source.type !== 'mysql-binlog' || !p.source.tables) continue;
+    const match = tableMatcher(p.source.tables);
+    for (const r of rebuilders) {
+      const root = r.tree.root;
+      if (!match(root.database, root.table)) continue;
+      for (const t of r.collector.tables()) {
+        const [database, table] = [t.slice(0, t.indexOf('.')), t.slice(t.indexOf('.') + 1)];
+        if (match(database, table)) continue;
+        throw new SynclineError(
+          'RELATION_MISMATCH',
+          `pipelines[${p.name}].source.tables: captures ${root.database}.${root.table}, whose documents embed rows of ${t} (mappings[${root.database}.${root.table}].relations), but not ${t}: add "${t}" (or "${database}.*")`,
+        );
+      }
+    }
+  }
+}
