@@ -5,13 +5,13 @@ import { assertTokensSafeToServe } from '../config/admin-token.js';
 import type { SynclineConfig } from '../config/schema.js';
 import { SynclineError } from '../core/errors.js';
 import { Leadership } from '../ha/leadership.js';
+import { MappingSet } from '../mapping/mapping-set.js';
 import { SynclineMetrics } from '../metrics/syncline-metrics.js';
 import { type OpsContext, opsContextFor } from '../ops/context.js';
 import { JobRegistry } from '../ops/jobs.js';
 import { ReconcileScheduler } from '../ops/reconcile/schedule.js';
 import { type Clients, createClients } from '../runtime/clients.js';
 import { type PipelineFailure, PipelineRunner } from '../runtime/pipeline-runner.js';
-import { prepareMappings } from '../runtime/pipelines.js';
 import { usesKafka } from '../runtime/uses-kafka.js';
 import { SearchClient } from '../sinks/search/client.js';
 import type { IngestService } from '../sources/ingest/ingest-service.js';
@@ -110,11 +110,12 @@ export class SynclineService {
         import('../admin/admin-backend.js'),
       ],
     );
-    // With ha.enabled the runner may not have started (standby): ingest loads the mappings itself.
+    // With ha.enabled the runner may not have started (standby): ingest reads the mappings itself, from the
+    // database only — a standby must start while the search engine is down.
     const mappings =
       this.runner.mappings ??
       (this.config.ingest.enabled && this.leadership
-        ? await prepareMappings(this.config, this.clients, this.searchClient, this.logger)
+        ? await MappingSet.load(this.clients.db, this.config.mappings)
         : undefined);
     if (this.config.ingest.enabled && mappings) {
       this.ingest = new IngestService({
