@@ -1,4 +1,5 @@
 import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll } from 'vitest';
 import type { Position } from '../../../src/core/change-event.js';
 import {
   type BinlogBatch,
@@ -35,6 +36,32 @@ export async function createDatabase(
       await conn.end().catch(() => {});
     },
   };
+}
+
+/**
+ * The preflight suites' fixture (hooks registered in the calling file): a database with a keyed table `good`
+ * and an unkeyed `nopk`, and a user allowed SELECT on `good` only. Read its fields inside tests.
+ */
+export function preflightFixture(prefix: string): { db: string; conn: mysql.Connection; weakUser: string } {
+  const fx = { db: '', conn: undefined as unknown as mysql.Connection, weakUser: uniqueName('nrs') };
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const created = await createDatabase(prefix);
+    fx.db = created.db;
+    fx.conn = created.conn;
+    drop = created.drop;
+    await fx.conn.query(`
+      CREATE TABLE good (id INT PRIMARY KEY, v INT);
+      CREATE TABLE nopk (a INT NOT NULL, b INT, c INT, UNIQUE KEY (a));
+    `);
+    await fx.conn.query(`CREATE USER '${fx.weakUser}'@'127.0.0.1' IDENTIFIED BY 'pw'`);
+    await fx.conn.query(`GRANT SELECT ON \`${fx.db}\`.good TO '${fx.weakUser}'@'127.0.0.1'`);
+  });
+  afterAll(async () => {
+    await fx.conn?.query(`DROP USER IF EXISTS '${fx.weakUser}'@'127.0.0.1'`);
+    await drop?.();
+  });
+  return fx;
 }
 
 /** Runs a source in the background, collecting its batches (no backpressure: tests read everything). */

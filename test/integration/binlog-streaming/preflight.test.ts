@@ -1,29 +1,15 @@
 import type mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isSynclineError } from '../../../src/core/errors.js';
 import { assertBinlogPreflight, runBinlogPreflight } from '../../../src/sources/mysql-binlog/preflight.js';
-import { BinlogReader } from '../../../src/sources/mysql-binlog/streaming/binlog-reader.js';
-import { positionOf } from '../../../src/sources/mysql-binlog/streaming/position.js';
-import { MARIADB_PORT, rootConnection, TEST_SOURCE, uniqueName } from '../../helpers/stack.js';
-import { BINLOG_CONN, createDatabase, randomServerId } from './helpers.js';
+import { TEST_SOURCE } from '../../helpers/stack.js';
+import { BINLOG_CONN, preflightFixture } from './helpers.js';
 
+const fx = preflightFixture('t_binlog_preflight');
 let db: string;
 let conn: mysql.Connection;
-let drop: () => Promise<void>;
-const weakUser = uniqueName('nrs');
-
-beforeAll(async () => {
-  ({ db, conn, drop } = await createDatabase('t_binlog_preflight'));
-  await conn.query(`
-    CREATE TABLE good (id INT PRIMARY KEY, v INT);
-    CREATE TABLE nopk (a INT NOT NULL, b INT, c INT, UNIQUE KEY (a));
-  `);
-  await conn.query(`CREATE USER '${weakUser}'@'127.0.0.1' IDENTIFIED BY 'pw'`);
-  await conn.query(`GRANT SELECT ON \`${db}\`.good TO '${weakUser}'@'127.0.0.1'`);
-});
-afterAll(async () => {
-  await conn.query(`DROP USER IF EXISTS '${weakUser}'@'127.0.0.1'`);
-  await drop();
+beforeAll(() => {
+  ({ db, conn } = fx);
 });
 
 const messages = (r: Awaited<ReturnType<typeof runBinlogPreflight>>) =>
@@ -90,42 +76,6 @@ describe('binlog preflight', () => {
     );
   });
 
-  // MariaDB's grants / GTID positions / XA RECOVER FORMAT; MySQL's: mysql-preflight.test.ts
-  it.skipIf(TEST_SOURCE === 'mysql')(
-    'a user without REPLICATION SLAVE / BINLOG MONITOR / SELECT gets each grant spelled out',
-    async () => {
-      const weak = { ...BINLOG_CONN, url: `mysql://${weakUser}:pw@127.0.0.1:${MARIADB_PORT}/` };
-      const r = await runBinlogPreflight({
-        connection: weak,
-        tables: [`${db}.good`, `${db}.nopk`],
-        keyColumns: { [`${db}.nopk`]: ['a'] },
-      });
-      const m = messages(r);
-      expect(m).toContainEqual(
-        expect.stringMatching(
-          new RegExp(
-            `lacks REPLICATION SLAVE, needed to read the binlog: GRANT REPLICATION SLAVE ON \\*\\.\\* TO '${weakUser}'@'127.0.0.1'`,
-          ),
-        ),
-      );
-      expect(m).toContainEqual(expect.stringMatching(/lacks BINLOG MONITOR.*GRANT BINLOG MONITOR ON \*\.\*/));
-      // SELECT granted on `good` only
-      expect(m).toContainEqual(expect.stringMatching(new RegExp(`lacks SELECT on ${db}\\.nopk`)));
-      expect(m.some((x) => x.includes(`SELECT on ${db}.good`))).toBe(false);
-
-      // and the reader itself refuses with a typed error instead of retrying forever
-      const reader = new BinlogReader({ connection: weak, serverId: randomServerId(), start: { gtid: '' } });
-      await reader.start();
-      const err = await reader.next(undefined, 10_000).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      await reader.close();
-      expect(isSynclineError(err, 'PREFLIGHT_FAILED')).toBe(true);
-      expect((err as Error).message).toMatch(/REPLICATION SLAVE/);
-    },
-  );
-
   it('a table without a primary key is refused unless keyColumns name a key', async () => {
     const refused = await runBinlogPreflight({ connection: BINLOG_CONN, tables: [`${db}.*`] });
     expect(messages(refused)).toEqual([
@@ -178,58 +128,10 @@ describe('binlog preflight', () => {
     expect((err as Error).message).toMatch(/2 problems[\s\S]*binlog_row_image is MINIMAL[\s\S]*SYNC_S1004/);
   });
 
-  // MariaDB's grants / GTID positions / XA RECOVER FORMAT; MySQL's: mysql-preflight.test.ts
-  it.skipIf(TEST_SOURCE === 'mysql')(
-    'a checkpoint ahead of the server (binlog reset, other server) is POSITION_PURGED',
-    async () => {
-      const r = await runBinlogPreflight({
-        connection: BINLOG_CONN,
-        tables: [`${db}.good`],
-        checkpoint: positionOf('0-1-99999999999'),
-      });
-      expect(messages(r)).toEqual([
-        expect.stringMatching(
-          /^POSITION_PURGED: checkpoint GTID 0-1-99999999999 is ahead of the server's binlog/,
-        ),
-      ]);
-    },
-  );
-
   it('warns about patterns that match nothing', async () => {
     const r = await runBinlogPreflight({ connection: BINLOG_CONN, tables: [`${db}.missing`, `${db}.zz_*`] });
     expect(r.problems).toEqual([]);
     expect(r.warnings.join('\n')).toMatch(/table .*missing does not exist/);
     expect(r.warnings.join('\n')).toMatch(/no table matches '.*zz_\*' yet/);
   });
-
-  // MariaDB's grants / GTID positions / XA RECOVER FORMAT; MySQL's: mysql-preflight.test.ts
-  it.skipIf(TEST_SOURCE === 'mysql')(
-    'warns, when there is no checkpoint, about XA transactions prepared and undecided on the server',
-    async () => {
-      const xid = uniqueName('pf');
-      const c = await rootConnection(db);
-      try {
-        await c.query(`XA START '${xid}'`);
-        await c.query('INSERT INTO good VALUES (1, 1)');
-        await c.query(`XA END '${xid}'`);
-        await c.query(`XA PREPARE '${xid}'`);
-        const r = await runBinlogPreflight({ connection: BINLOG_CONN, tables: [`${db}.good`] });
-        expect(r.problems).toEqual([]);
-        expect(r.warnings.join('\n')).toMatch(
-          new RegExp(`XA transaction\\(s\\) are prepared and undecided on the server \\([^)]*'${xid}'`),
-        );
-        // with a checkpoint the stream re-reads the prepare itself: nothing to warn about
-        const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS p');
-        const resumed = await runBinlogPreflight({
-          connection: BINLOG_CONN,
-          tables: [`${db}.good`],
-          checkpoint: positionOf(String(rows[0]!.p)),
-        });
-        expect(resumed.warnings.join('\n')).not.toMatch(/XA transaction/);
-      } finally {
-        await c.query(`XA ROLLBACK '${xid}'`).catch(() => {});
-        await c.end();
-      }
-    },
-  );
 });
