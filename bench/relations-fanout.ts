@@ -1,20 +1,26 @@
-// Fan-out of a category rename to N products (issue 14), measured by hand on the shared stack:
-//   npm run --silent build && node bench/relations-fanout.mjs [products=100000]
-// Prints the rebuild rate (docs/s), its ratio to a raw `_bulk` of the same documents (C1: 1000 per
-// request, 4 in flight) and the freshness of an unrelated change committed right after the rename.
+/**
+ * Fan-out of a category rename to N products (issue 14) on the local stack:
+ *   npx tsc -p bench/tsconfig.json && node bench/.build/bench/relations-fanout.js [products=100000]
+ * Prints the rebuild rate (docs/s), its ratio to a raw `_bulk` of the same documents (C1: 1000 per
+ * request, 4 in flight, distinct ids) and the freshness of an unrelated change committed right after the
+ * rename. SYNCLINE_BENCH_CONFIG names a config whose stack section says where the servers run.
+ */
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
-import { resolveConfig } from '../dist/config/load.js';
-import { createClients } from '../dist/runtime/clients.js';
-import { PipelineRunner } from '../dist/runtime/pipeline-runner.js';
-import { SearchClient } from '../dist/sinks/search/client.js';
+import { resolveConfig } from '../src/config/load.js';
+import { createClients } from '../src/runtime/clients.js';
+import { PipelineRunner } from '../src/runtime/pipeline-runner.js';
+import { SearchClient } from '../src/sinks/search/client.js';
+import { benchStack, loadBenchConfig } from './harness/context.js';
+
+loadBenchConfig(process.env.SYNCLINE_BENCH_CONFIG);
 
 const N = Number(process.argv[2] ?? 100_000);
 const db = `bench_fanout_${Date.now().toString(36)}`;
 const index = `${db}_products`;
 const root = await mysql.createConnection({
   host: '127.0.0.1',
-  port: 3307,
+  port: benchStack.mysqlPort,
   user: 'root',
   multipleStatements: true,
 });
@@ -34,7 +40,11 @@ for (let i = 0; i < N; i += 5000) {
 const config = resolveConfig(
   {
     stack: { manage: false },
-    mysql: { url: `mysql://root@127.0.0.1:3307/${db}`, serverId: 64000 + Math.floor(Math.random() * 900) },
+    mysql: {
+      url: `mysql://root@127.0.0.1:${benchStack.mysqlPort}/${db}`,
+      serverId: 64000 + Math.floor(Math.random() * 900),
+    },
+    search: { url: benchStack.searchUrl },
     mappings: [
       {
         table: `${db}.products`,
@@ -52,12 +62,12 @@ const config = resolveConfig(
 const clients = createClients(config);
 const search = new SearchClient({ url: config.search.url });
 const runner = new PipelineRunner(config, clients, search, pino({ level: 'warn' }));
-const count = async (q) => {
+const count = async (q: unknown): Promise<number> => {
   await search.request('POST', `/${index}/_refresh`);
-  const r = await search.request('POST', `/${index}/_count`, { query: q });
+  const r = await search.request<{ count?: number }>('POST', `/${index}/_count`, { query: q });
   return r.body.count ?? 0;
 };
-const until = async (pred) => {
+const until = async (pred: () => Promise<boolean>): Promise<number> => {
   for (;;) {
     if (await pred()) return Date.now();
     await new Promise((r) => setTimeout(r, 100));
@@ -78,21 +88,32 @@ const done = await until(async () => (await count({ term: { 'category.name.keywo
 const fanoutS = (done - t) / 1000;
 const unrelatedMs = (await fresh) - t1;
 
-// C1: the same documents as raw _bulk into a scratch index, 1000 per request, 4 in flight
-const hits = (await search.request('POST', `/${index}/_search`, { size: 1000, query: { match_all: {} } }))
-  .body.hits.hits;
-const lines = hits.flatMap((h) => [
-  JSON.stringify({ index: { _id: h._id, version: 1, version_type: 'external' } }),
-  JSON.stringify(h._source),
-]);
-const body = `${lines.join('\n')}\n`;
+// C1: the same documents as raw _bulk into a scratch index, 1000 per request, 4 in flight, each request
+// with ids of its own (no version conflicts), all bodies serialised before the clock starts
+const hits = (
+  await search.request<{ hits: { hits: Array<{ _source: unknown }> } }>('POST', `/${index}/_search`, {
+    size: 1000,
+    query: { match_all: {} },
+  })
+).body.hits.hits;
+const sources = hits.map((h) => JSON.stringify(h._source));
+const bodies: string[] = [];
+for (let base = 0; base < N; base += 1000) {
+  const lines: string[] = [];
+  for (let k = 0; k < 1000 && base + k < N; k++)
+    lines.push(
+      JSON.stringify({ index: { _id: String(base + k + 1), version: 1, version_type: 'external' } }),
+      sources[k % sources.length]!,
+    );
+  bodies.push(`${lines.join('\n')}\n`);
+}
 const scratch = `${index}_c1`;
 await search.request('PUT', `/${scratch}`, {});
-let sent = 0;
+let next = 0;
 const c1Start = Date.now();
 const worker = async () => {
-  while (sent < N) {
-    sent += 1000;
+  while (next < bodies.length) {
+    const body = bodies[next++]!;
     await search.request('POST', `/${scratch}/_bulk`, body, { contentType: 'application/x-ndjson' });
   }
 };
