@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import mysql from 'mysql2/promise';
 import { SynclineError } from '../core/errors.js';
 import { ManagedServer, type ServerCommand } from './managed-server.js';
+import { ensureLocalAccounts, probeSqlVersion } from './sql-server-setup.js';
 
 const run = promisify(execFile);
 
@@ -84,45 +84,15 @@ export class MariadbServer extends ManagedServer {
     };
   }
 
-  async probe(): Promise<string | undefined> {
-    let conn: mysql.Connection | undefined;
-    try {
-      conn = await mysql.createConnection({
-        host: '127.0.0.1',
-        port: this.port,
-        user: LOCAL_MARIADB.rootUser,
-        connectTimeout: 2000,
-      });
-      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
-      return String(rows[0]?.v);
-    } catch {
-      return undefined;
-    } finally {
-      await conn?.end().catch(() => {});
-    }
+  probe(): Promise<string | undefined> {
+    return probeSqlVersion(this.port, LOCAL_MARIADB.rootUser);
   }
 
   /** The demo and internal schemas, and a least-privilege user for Syncline. Idempotent. */
-  protected override async afterStart(): Promise<void> {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: this.port,
-      user: LOCAL_MARIADB.rootUser,
+  protected override afterStart(): Promise<void> {
+    return ensureLocalAccounts(this.port, LOCAL_MARIADB, {
+      identifiedBy: 'IDENTIFIED BY',
+      binlogGrants: 'SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR',
     });
-    try {
-      const { appUser, appPassword, demoDatabase, internalDatabase } = LOCAL_MARIADB;
-      await conn.query(`CREATE DATABASE IF NOT EXISTS ${demoDatabase} CHARACTER SET utf8mb4`);
-      await conn.query(`CREATE DATABASE IF NOT EXISTS ${internalDatabase} CHARACTER SET utf8mb4`);
-      for (const host of ['127.0.0.1', 'localhost']) {
-        await conn.query(`CREATE USER IF NOT EXISTS '${appUser}'@'${host}' IDENTIFIED BY '${appPassword}'`);
-        await conn.query(
-          `GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '${appUser}'@'${host}'`,
-        );
-        await conn.query(`GRANT ALL ON ${demoDatabase}.* TO '${appUser}'@'${host}'`);
-        await conn.query(`GRANT ALL ON ${internalDatabase}.* TO '${appUser}'@'${host}'`);
-      }
-    } finally {
-      await conn.end();
-    }
   }
 }

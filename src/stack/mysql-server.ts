@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
 import { SynclineError } from '../core/errors.js';
 import { ENGINES_DIR } from './engine-scripts.js';
 import { ManagedServer, type ServerCommand } from './managed-server.js';
+import { ensureLocalAccounts, probeSqlVersion } from './sql-server-setup.js';
 
 /**
  * Credentials of the local MySQL. Root has no password over TCP from 127.0.0.1: acceptable only because the
@@ -87,47 +87,15 @@ export class MysqlServer extends ManagedServer {
     };
   }
 
-  async probe(): Promise<string | undefined> {
-    let conn: mysql.Connection | undefined;
-    try {
-      conn = await mysql.createConnection({
-        host: '127.0.0.1',
-        port: this.port,
-        user: LOCAL_MYSQL.rootUser,
-        connectTimeout: 2000,
-      });
-      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
-      return String(rows[0]?.v);
-    } catch {
-      return undefined;
-    } finally {
-      await conn?.end().catch(() => {});
-    }
+  probe(): Promise<string | undefined> {
+    return probeSqlVersion(this.port, LOCAL_MYSQL.rootUser);
   }
 
   /** The demo and internal schemas, and Syncline's user with the replication grants. Idempotent. */
-  protected override async afterStart(): Promise<void> {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: this.port,
-      user: LOCAL_MYSQL.rootUser,
+  protected override afterStart(): Promise<void> {
+    return ensureLocalAccounts(this.port, LOCAL_MYSQL, {
+      identifiedBy: 'IDENTIFIED WITH caching_sha2_password BY',
+      binlogGrants: 'SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT',
     });
-    try {
-      const { appUser, appPassword, demoDatabase, internalDatabase } = LOCAL_MYSQL;
-      await conn.query(`CREATE DATABASE IF NOT EXISTS ${demoDatabase} CHARACTER SET utf8mb4`);
-      await conn.query(`CREATE DATABASE IF NOT EXISTS ${internalDatabase} CHARACTER SET utf8mb4`);
-      for (const host of ['127.0.0.1', 'localhost']) {
-        await conn.query(
-          `CREATE USER IF NOT EXISTS '${appUser}'@'${host}' IDENTIFIED WITH caching_sha2_password BY '${appPassword}'`,
-        );
-        await conn.query(
-          `GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '${appUser}'@'${host}'`,
-        );
-        await conn.query(`GRANT ALL ON ${demoDatabase}.* TO '${appUser}'@'${host}'`);
-        await conn.query(`GRANT ALL ON ${internalDatabase}.* TO '${appUser}'@'${host}'`);
-      }
-    } finally {
-      await conn.end();
-    }
   }
 }
