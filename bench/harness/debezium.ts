@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
+import { runChild } from './run-child.js';
 
 /**
  * Debezium's version and connector per source server: MariaDB needs its own connector, whose newest release
@@ -42,7 +42,7 @@ export interface DebeziumRun {
 export async function prepareDebezium(ctx: BenchContext): Promise<string> {
   const dir = debeziumPeer().engineDir;
   const script = path.join(ctx.repoRoot, 'engines', dir, 'prepare.sh');
-  const { code, stdout, stderr } = await run('bash', [script], 1_200_000);
+  const { code, stdout, stderr } = await runChild('bash', [script], 1_200_000);
   if (code !== 0) throw new Error(`engines/${dir}/prepare.sh failed: ${stderr.trim().slice(-600)}`);
   return stdout.trim().split('\n').pop()!;
 }
@@ -81,7 +81,7 @@ export async function runDebezium(
     `schema.history.internal.file.filename=${state}/schema-history.dat`,
     'snapshot.mode=initial',
   ];
-  const { code, stdout, stderr } = await run('java', args, ctx.sizes.timeoutMs + 120_000);
+  const { code, stdout, stderr } = await runChild('java', args, ctx.sizes.timeoutMs + 120_000);
   const last = stdout.trim().split('\n').pop() ?? '';
   let r: {
     ok?: boolean;
@@ -105,24 +105,4 @@ export async function runDebezium(
     engineToLastMs: Number(r.engineToLastMs),
     startupMs: Number(r.startupMs),
   };
-}
-
-function run(cmd: string, args: string[], timeoutMs: number) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    p.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-20_000);
-    });
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }

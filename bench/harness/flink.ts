@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { type BenchContext, benchStack, MYSQL_HOST } from './context.js';
+import { runChild } from './run-child.js';
 import { getSource, pollUntil, refreshAndCount } from './search-helpers.js';
 
 /**
@@ -32,7 +33,7 @@ export interface FlinkRun {
 
 export async function prepareFlink(ctx: BenchContext): Promise<string> {
   const script = path.join(ctx.repoRoot, 'engines', 'flink-cdc', 'prepare.sh');
-  const out = await collect(spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] }), 1_200_000);
+  const out = await runChild('bash', [script], 1_200_000);
   if (out.code !== 0)
     throw new Error(`engines/flink-cdc/prepare.sh failed: ${out.stderr.trim().slice(-600)}`);
   return out.stdout.trim().split('\n').pop()!;
@@ -349,23 +350,4 @@ export async function runFlinkStreaming(
   } finally {
     await jvm.kill();
   }
-}
-
-function collect(p: ChildProcess, timeoutMs: number) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    p.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    p.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-20_000);
-    });
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
