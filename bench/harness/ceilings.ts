@@ -5,6 +5,7 @@ import path from 'node:path';
 import mysqlCore from 'mysql2';
 import { Pool as HttpPool } from 'undici';
 import type { ChangeEvent } from '../../src/core/change-event.js';
+import { withSupportedFieldTypes } from '../../src/mapping/field-type-fallback.js';
 import { columnProperties } from '../../src/mapping/field-types.js';
 import { ensureIndex } from '../../src/mapping/index-definitions.js';
 import { TableMapping } from '../../src/mapping/table-mapping.js';
@@ -31,7 +32,8 @@ export async function benchMapping(ctx: BenchContext, index = ctx.index): Promis
 export async function createLikeSyncline(ctx: BenchContext, name: string): Promise<void> {
   const mapping = await benchMapping(ctx, name);
   const engine = await ctx.search.info();
-  await ensureIndex(ctx.search, name, {}, { properties: columnProperties(mapping, engine) });
+  const properties = await withSupportedFieldTypes(ctx.search, columnProperties(mapping, engine));
+  await ensureIndex(ctx.search, name, {}, { properties });
 }
 
 /**
