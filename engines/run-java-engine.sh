@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Start an embedded single-node search engine launcher in the foreground (exec: this script's pid becomes the java
-# pid). Shared by engines/opensearch-3, engines/elasticsearch-8 and engines/elasticsearch-9 (engines/opensearch keeps
-# its own run.sh).
+# pid). Shared by every search engine of the stack (engines/opensearch, opensearch-3, elasticsearch-8/-9).
 #
 #   run-java-engine.sh MAIN_CLASS PREPARED_DIR HOME_DIR HTTP_PORT HEAP [TRANSPORT_PORT]
 #
@@ -13,8 +12,10 @@
 #   TRANSPORT_PORT node-to-node port or range, default 9300-9400 (first free one is used)
 #
 # Java: $JAVA_HOME/bin/java when JAVA_HOME is set, else java on PATH (the stack sets JAVA_HOME to a JDK new enough).
-# Ready when stdout shows "SYNCLINE_ENGINE_READY http=127.0.0.1:PORT".
-# Extra JVM flags (word-split): SYNCLINE_ENGINE_JAVA_OPTS.
+# Ready when stdout shows "SYNCLINE_ENGINE_READY http=127.0.0.1:PORT" (OpenSearch 2's launcher:
+# "SYNCLINE_OPENSEARCH_READY …"); the stack itself polls the node's health.
+# Extra JVM flags (word-split): SYNCLINE_ENGINE_JAVA_OPTS. java.locale.providers: SYNCLINE_ENGINE_LOCALE_PROVIDERS
+# (default SPI,CLDR; OpenSearch 2 on Java 17 keeps its distribution's SPI,COMPAT).
 # Stop with SIGTERM: the node closes cleanly and the JVM exits (code 143).
 set -euo pipefail
 
@@ -55,7 +56,7 @@ exec "$JAVA" \
   -Djava.awt.headless=true \
   -Dfile.encoding=UTF-8 \
   -Djna.nosys=true \
-  -Djava.locale.providers=SPI,CLDR \
+  -Djava.locale.providers="${SYNCLINE_ENGINE_LOCALE_PROVIDERS:-SPI,CLDR}" \
   -Djava.io.tmpdir="$HOME_DIR/tmp" \
   -Dio.netty.noUnsafe=true \
   -Dio.netty.noKeySetOptimization=true \

@@ -45,14 +45,14 @@ export class SearchEngineServer extends ManagedServer {
   }
 
   protected command(): ServerCommand {
-    const env = javaEnv(this.java!);
+    const env = {
+      ...javaEnv(this.java!),
+      ...(this.spec.localeProviders && { SYNCLINE_ENGINE_LOCALE_PROVIDERS: this.spec.localeProviders }),
+    };
     const tail = [this.prepared!, this.home, String(this.port), this.heap, String(this.transportPort)];
-    if (this.spec.launcher.kind === 'run.sh') {
-      return { cmd: 'bash', args: [path.join(ENGINES_DIR, this.spec.dir, 'run.sh'), ...tail], env };
-    }
     return {
       cmd: 'bash',
-      args: [path.join(ENGINES_DIR, 'run-java-engine.sh'), this.spec.launcher.mainClass, ...tail],
+      args: [path.join(ENGINES_DIR, 'run-java-engine.sh'), this.spec.mainClass, ...tail],
       env,
     };
   }

@@ -19,11 +19,10 @@ export interface SearchEngineSpec {
   readonly dir: string;
   /** Oldest Java feature version that runs it (and compiles its launcher). */
   readonly javaMajor: number;
-  /**
-   * How run: engines/opensearch keeps its own run.sh; the others go through engines/run-java-engine.sh with
-   * their launcher class.
-   */
-  readonly launcher: { kind: 'run.sh' } | { kind: 'shared'; mainClass: string };
+  /** The launcher class engines/run-java-engine.sh starts. */
+  readonly mainClass: string;
+  /** java.locale.providers, when not the JDK-neutral SPI,CLDR (OpenSearch 2's distribution uses SPI,COMPAT). */
+  readonly localeProviders?: string;
   /** Where `stack up` keeps its data under stack.dataDir (opensearch-2 keeps the historical `opensearch`). */
   readonly homeDir: string;
 }
@@ -35,7 +34,8 @@ export const SEARCH_ENGINES: Readonly<Record<SearchEngineName, SearchEngineSpec>
     version: '2.19.6',
     dir: 'opensearch',
     javaMajor: 17,
-    launcher: { kind: 'run.sh' },
+    mainClass: 'dev.syncline.engines.opensearch.Launcher',
+    localeProviders: 'SPI,COMPAT',
     homeDir: 'opensearch',
   },
   'opensearch-3': {
@@ -44,7 +44,7 @@ export const SEARCH_ENGINES: Readonly<Record<SearchEngineName, SearchEngineSpec>
     version: '3.9.0',
     dir: 'opensearch-3',
     javaMajor: 21,
-    launcher: { kind: 'shared', mainClass: 'dev.syncline.engines.opensearch3.Launcher' },
+    mainClass: 'dev.syncline.engines.opensearch3.Launcher',
     homeDir: 'opensearch-3',
   },
   'elasticsearch-8': {
@@ -53,7 +53,7 @@ export const SEARCH_ENGINES: Readonly<Record<SearchEngineName, SearchEngineSpec>
     version: '8.19.21',
     dir: 'elasticsearch-8',
     javaMajor: 17,
-    launcher: { kind: 'shared', mainClass: 'dev.syncline.engines.elasticsearch.Launcher' },
+    mainClass: 'dev.syncline.engines.elasticsearch.Launcher',
     homeDir: 'elasticsearch-8',
   },
   'elasticsearch-9': {
@@ -62,7 +62,7 @@ export const SEARCH_ENGINES: Readonly<Record<SearchEngineName, SearchEngineSpec>
     version: '9.5.3',
     dir: 'elasticsearch-9',
     javaMajor: 21,
-    launcher: { kind: 'shared', mainClass: 'dev.syncline.engines.elasticsearch.Launcher' },
+    mainClass: 'dev.syncline.engines.elasticsearch.Launcher',
     homeDir: 'elasticsearch-9',
   },
 };
