@@ -12,7 +12,8 @@
 # Env: SYNCLINE_MVN_TIMEOUT (seconds per mvn attempt, default 900); SYNCLINE_JAVA_RELEASE (javac --release and the
 # minimum Java major, default 17; 21 for OpenSearch 3 and Elasticsearch 9); JAVA_HOME (when set, its bin/java and
 # bin/javac are used instead of the ones on PATH); SYNCLINE_ENGINE_SOURCES (the launcher's Java source root,
-# relative to the engine dir, default src/main/java: the Elasticsearch engines share one launcher);
+# relative to the engine dir, default src/main/java; several roots space-separated: the Elasticsearch engines share
+# one launcher, the OpenSearch engines one launcher plus a Flavour class of their own);
 # SYNCLINE_ENGINE_MODULE_JARS (space-separated jar name globs that go to <dir>/module-lib instead of the classpath:
 # jars the engine loads itself as a module, in their own class loader).
 set -euo pipefail
@@ -44,7 +45,8 @@ fi
 SOURCE_ROOT="${SYNCLINE_ENGINE_SOURCES:-src/main/java}"
 MODULE_JARS="${SYNCLINE_ENGINE_MODULE_JARS:-}"
 read -r -a MODULE_PATTERNS <<<"$MODULE_JARS" || true
-mapfile -t SOURCES < <(find "$SOURCE_ROOT" -type f -name '*.java' | LC_ALL=C sort)
+read -r -a SOURCE_ROOTS <<<"$SOURCE_ROOT"
+mapfile -t SOURCES < <(find "${SOURCE_ROOTS[@]}" -type f -name '*.java' | LC_ALL=C sort)
 [[ ${#SOURCES[@]} -gt 0 ]] || fail "no Java sources under $SCRIPT_DIR/$SOURCE_ROOT"
 
 HASH="$(

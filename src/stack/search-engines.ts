@@ -44,7 +44,7 @@ export const SEARCH_ENGINES: Readonly<Record<SearchEngineName, SearchEngineSpec>
     version: '3.9.0',
     dir: 'opensearch-3',
     javaMajor: 21,
-    mainClass: 'dev.syncline.engines.opensearch3.Launcher',
+    mainClass: 'dev.syncline.engines.opensearch.Launcher',
     homeDir: 'opensearch-3',
   },
   'elasticsearch-8': {

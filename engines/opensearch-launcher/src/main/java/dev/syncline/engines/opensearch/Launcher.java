@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,20 +15,16 @@ import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.opensearch.action.admin.cluster.health.ClusterHealthResponse;
-import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
-import org.opensearch.index.mapper.MapperExtrasPlugin;
-import org.opensearch.index.reindex.ReindexPlugin;
 import org.opensearch.node.InternalSettingsPreparer;
 import org.opensearch.node.Node;
-import org.opensearch.painless.PainlessPlugin;
-import org.opensearch.plugins.Plugin;
-import org.opensearch.transport.Netty4Plugin;
 
 /**
- * Starts a single embedded OpenSearch node for Syncline.
+ * Starts a single embedded OpenSearch node for Syncline — 2.x or 3.x: what differs between them (the module
+ * plugins' class names, the Node constructor) lives in {@link Flavour}, one source per engine directory
+ * (engines/opensearch for 2.19, engines/opensearch-3 for 3.9), compiled together with this shared file.
  *
  * <pre>
  *   Launcher --home DIR --port N [--transport-port N|A-B] [--host 127.0.0.1]
@@ -38,24 +32,15 @@ import org.opensearch.transport.Netty4Plugin;
  *
  * Layout: DIR/config (log4j2.properties is (re)written on every start), DIR/data, DIR/logs.
  * When the HTTP layer is up and the cluster is at least yellow (existing indices' primaries recovered; waits at most
- * 60 s), one line {@code SYNCLINE_OPENSEARCH_READY http=HOST:PORT} is printed to the original stdout. SIGTERM / SIGINT close the node cleanly (exit code 143/130 from the JVM).
+ * 60 s), one line {@code SYNCLINE_ENGINE_READY http=HOST:PORT} is printed to the original stdout. SIGTERM / SIGINT close the node cleanly (exit code 143/130 from the JVM).
  *
- * The {@link Node} subclass is the nested {@link SynclineNode}: it is kept nested so that this outer class can
- * set logging system properties before any OpenSearch class (whose static initialisers touch log4j) is loaded.
+ * {@link Flavour} is first touched after the logging system properties are set, before any OpenSearch class
+ * (whose static initialisers touch log4j) is loaded.
  */
 public final class Launcher {
 
     static final String NODE_NAME = "syncline-node";
     static final String CLUSTER_NAME = "syncline";
-
-    /** The modules of the OpenSearch distribution that are on the classpath (see pom.xml). */
-    static final Collection<Class<? extends Plugin>> CLASSPATH_PLUGINS = List.of(
-        Netty4Plugin.class,
-        CommonAnalysisPlugin.class,
-        PainlessPlugin.class,
-        ReindexPlugin.class,
-        MapperExtrasPlugin.class
-    );
 
     private static final String LOG4J2_PROPERTIES = String.join(
         "\n",
@@ -74,13 +59,6 @@ public final class Launcher {
         ""
     );
 
-    /** A plain OpenSearch node that accepts classpath plugins (the Node constructor for that is protected). */
-    static final class SynclineNode extends Node {
-        SynclineNode(Environment environment, Collection<Class<? extends Plugin>> classpathPlugins) {
-            super(environment, classpathPlugins, true);
-        }
-    }
-
     private Launcher() {}
 
     public static void main(String[] argv) throws Exception {
@@ -93,7 +71,7 @@ public final class Launcher {
         try {
             args = Args.parse(argv);
         } catch (IllegalArgumentException e) {
-            System.err.println("syncline opensearch launcher: " + e.getMessage());
+            System.err.println("syncline " + Flavour.NAME + " launcher: " + e.getMessage());
             System.err.println("usage: Launcher --home DIR --port N [--transport-port N|A-B] [--host 127.0.0.1]");
             System.exit(64);
             return;
@@ -134,7 +112,7 @@ public final class Launcher {
 
         final Node node;
         try {
-            node = new SynclineNode(environment, CLASSPATH_PLUGINS);
+            node = Flavour.newNode(environment);
         } catch (Exception | Error e) {
             // e.g. "failed to obtain node locks": another node already uses this home
             logger.error("failed to create OpenSearch node", e);
@@ -171,7 +149,7 @@ public final class Launcher {
         }
         useNoReplicasByDefault(node, logger);
         waitForYellow(node, logger);
-        originalOut.println("SYNCLINE_OPENSEARCH_READY http=" + args.host + ":" + args.httpPort);
+        originalOut.println("SYNCLINE_ENGINE_READY http=" + args.host + ":" + args.httpPort);
         originalOut.flush();
 
         // OpenSearch's threads are daemon threads: keep the JVM alive until the shutdown hook has run.
