@@ -91,7 +91,8 @@ export async function measureC1(
             headers: { 'content-type': 'application/x-ndjson' },
           });
           const text = await res.body.text();
-          if (res.statusCode !== 200 || !text.startsWith('{"took"') || !text.includes('"errors":false'))
+          // the top-level flag, whichever key comes first (OpenSearch: took, Elasticsearch: errors)
+          if (res.statusCode !== 200 || !/^\{("took":\d+,)?"errors":false/.test(text))
             throw new Error(`C1 _bulk answered ${res.statusCode}: ${text.slice(0, 300)}`);
         }
       };
