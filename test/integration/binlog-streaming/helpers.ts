@@ -21,11 +21,13 @@ export function randomServerId(): number {
   return 100_000 + Math.floor(Math.random() * 1_000_000_000);
 }
 
+/** A fresh database on the test source (or on the server `connect` opens), a root connection on it, and its drop. */
 export async function createDatabase(
   prefix: string,
+  connect: () => Promise<mysql.Connection> = () => rootConnection(),
 ): Promise<{ db: string; conn: mysql.Connection; drop(): Promise<void> }> {
   const db = uniqueName(prefix);
-  const conn = await rootConnection();
+  const conn = await connect();
   await conn.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4`);
   await conn.query(`USE \`${db}\``);
   return {

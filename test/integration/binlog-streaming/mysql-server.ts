@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { BinlogConnectionConfig } from '../../../src/sources/mysql-binlog/streaming/connection.js';
-import { uniqueName } from '../../helpers/stack.js';
+import { createDatabase } from './helpers.js';
 
 /**
  * The MySQL 9.x server of the binlog tests: the stack's (127.0.0.1:3308, `syncline stack up --with
@@ -27,19 +27,9 @@ export function mysqlRoot(database?: string): Promise<mysql.Connection> {
   });
 }
 
-export async function createMysqlDatabase(
+/** A fresh database on that MySQL server (createDatabase of helpers.ts with the MySQL root). */
+export function createMysqlDatabase(
   prefix: string,
 ): Promise<{ db: string; conn: mysql.Connection; drop(): Promise<void> }> {
-  const db = uniqueName(prefix);
-  const conn = await mysqlRoot();
-  await conn.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4`);
-  await conn.query(`USE \`${db}\``);
-  return {
-    db,
-    conn,
-    async drop() {
-      await conn.query(`DROP DATABASE IF EXISTS \`${db}\``).catch(() => {});
-      await conn.end().catch(() => {});
-    },
-  };
+  return createDatabase(prefix, () => mysqlRoot());
 }
