@@ -152,18 +152,8 @@ export class SynclineMetrics {
         if (s) leader.set(s.role === 'active' ? 1 : 0);
       },
     });
-    const counter = (name: string, help: string, key: 'failovers' | 'stepDowns') => {
-      const c: Counter = new Counter({
-        name,
-        help,
-        registers,
-        collect: () => {
-          c.reset();
-          const s = this.haStatus?.();
-          if (s) c.inc(s[key]);
-        },
-      });
-    };
+    const counter = (name: string, help: string, key: 'failovers' | 'stepDowns') =>
+      snapshotCounter(registers, name, help, () => this.haStatus?.()?.[key]);
     counter(
       'syncline_failovers_total',
       'HA: times this worker took the pipelines over from another worker (a fencing token existed).',
@@ -465,18 +455,8 @@ export class SynclineMetrics {
 
   private cacheMetrics(): void {
     const registers = [this.registry];
-    const counter = (name: string, help: string, key: 'hits' | 'misses' | 'evictions') => {
-      const c: Counter = new Counter({
-        name,
-        help,
-        registers,
-        collect: () => {
-          c.reset();
-          const s = this.cacheStats?.();
-          if (s) c.inc(s[key]);
-        },
-      });
-    };
+    const counter = (name: string, help: string, key: 'hits' | 'misses' | 'evictions') =>
+      snapshotCounter(registers, name, help, () => this.cacheStats?.()?.[key]);
     counter(
       'syncline_search_cache_hits_total',
       'Product searches answered from the in-memory cache.',
@@ -497,4 +477,24 @@ export class SynclineMetrics {
       },
     });
   }
+}
+
+/** A counter whose value is read at scrape time from a running total kept elsewhere (undefined: not exposed yet). */
+function snapshotCounter(
+  registers: Registry[],
+  name: string,
+  help: string,
+  read: () => number | undefined,
+): Counter {
+  const c: Counter = new Counter({
+    name,
+    help,
+    registers,
+    collect: () => {
+      c.reset();
+      const v = read();
+      if (v !== undefined) c.inc(v);
+    },
+  });
+  return c;
 }
