@@ -9,6 +9,7 @@ import {
   startSearchEngine,
   stopSearchEngine,
 } from '../../stack/engine-instances.js';
+import type { ComponentStatus } from '../../stack/managed-server.js';
 import {
   isSearchEngineName,
   SEARCH_ENGINE_NAMES,
@@ -101,23 +102,32 @@ export function registerStackEngine(stack: Command, loadConfig: () => SynclineCo
     const config = loadConfig();
     const names = name ? [name] : SEARCH_ENGINE_NAMES.filter((n) => n !== 'opensearch-2');
     const rows = await Promise.all(names.map((n) => searchEngineStatus(n, options(config, o))));
-    if (o.json) {
-      console.log(JSON.stringify(rows, null, 2));
-      return;
-    }
-    console.log(
-      table(
-        rows.map((r) => ({
-          engine: r.engine,
-          state: r.state,
-          port: r.port,
-          version: r.version,
-          pid: r.pid,
-          'rss MB': r.rssMb,
-          'data dir': r.dataDir,
-          note: r.note,
-        })),
-      ),
-    );
+    printServerStatus(rows, { json: o.json, component: false });
   });
+}
+
+/** `stack status` / `stack engine status`: the rows as JSON, or a table (with the component column or not). */
+export function printServerStatus(
+  rows: readonly ComponentStatus[],
+  o: { json?: boolean; component: boolean },
+): void {
+  if (o.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  console.log(
+    table(
+      rows.map((r) => ({
+        ...(o.component && { component: r.name }),
+        engine: r.engine,
+        state: r.state,
+        port: r.port,
+        version: r.version,
+        pid: r.pid,
+        'rss MB': r.rssMb,
+        'data dir': r.dataDir,
+        note: r.note,
+      })),
+    ),
+  );
 }

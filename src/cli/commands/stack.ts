@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { SynclineConfig } from '../../config/schema.js';
 import { type ComponentName, DEFAULT_COMPONENTS, LocalStack } from '../../stack/stack.js';
-import { table } from '../output.js';
-import { registerStackEngine } from './stack-engine.js';
+import { printServerStatus, registerStackEngine } from './stack-engine.js';
 
 const ALL: readonly ComponentName[] = ['mariadb', 'opensearch', 'kafka', 'mysql'];
 
@@ -51,25 +50,6 @@ export function registerStack(program: Command, loadConfig: () => SynclineConfig
     .description('per component: state, port, version, pid, memory, data dir')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await new LocalStack(loadConfig()).status();
-      if (opts.json) {
-        console.log(JSON.stringify(rows, null, 2));
-        return;
-      }
-      console.log(
-        table(
-          rows.map((r) => ({
-            component: r.name,
-            engine: r.engine,
-            state: r.state,
-            port: r.port,
-            version: r.version,
-            pid: r.pid,
-            'rss MB': r.rssMb,
-            'data dir': r.dataDir,
-            note: r.note,
-          })),
-        ),
-      );
+      printServerStatus(await new LocalStack(loadConfig()).status(), { json: opts.json, component: true });
     });
 }
