@@ -46,6 +46,10 @@ public final class FlinkCdcBench {
     try {
       Configuration conf = new Configuration();
       conf.setString("parallelism.default", String.valueOf(parallelism));
+      // a job that keeps failing ends with its error instead of restarting forever (the harness reports it)
+      conf.setString("restart-strategy.type", "fixed-delay");
+      conf.setString("restart-strategy.fixed-delay.attempts", "3");
+      conf.setString("restart-strategy.fixed-delay.delay", "2 s");
       if (checkpointDir != null) {
         // retained on disk, so a later JVM restores the job from it (the way a deployment resumes)
         conf.setString("state.checkpoints.dir", Path.of(checkpointDir).toUri().toString());
