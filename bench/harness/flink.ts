@@ -172,20 +172,17 @@ class FlinkJvm {
     return pollUntil(
       'the Flink job to be submitted',
       async () => {
-        const err = /\{"error":"([^"]*)"\}/.exec(this.stdout)?.[1];
-        if (err) throw new Error(err);
-        if (this.exited) throw new Error(`the Flink JVM exited: ${this.stderr.slice(-600)}`);
         const m = /\{"submitted":(\d+)\}/.exec(this.stdout);
         return m ? Number(m[1]) : undefined;
       },
-      { timeoutMs, everyMs: 100, onTimeout: () => this.stderr.slice(-600) },
-    ).catch((e: unknown) => {
-      const err = /\{"error":"([^"]*)"\}/.exec(this.stdout)?.[1];
-      throw err ? new Error(`Flink: ${err.slice(0, 500)}`) : e;
-    });
+      { timeoutMs, everyMs: 100, onTimeout: () => this.stderr.slice(-600), alive: () => this.assertAlive() },
+    );
   }
 
+  /** Throws the job's own error ({"error": …} from the launcher) or the JVM's exit. */
   assertAlive(): void {
+    const err = /\{"error":"([^"]*)"\}/.exec(this.stdout)?.[1];
+    if (err) throw new Error(`Flink: ${err.slice(0, 700)}`);
     if (this.exited) throw new Error(`the Flink JVM exited: ${this.stderr.slice(-600)}`);
   }
 
@@ -268,18 +265,15 @@ export async function runFlinkSnapshot(
     const index = flinkIndex(ctx, parallelism);
     const end = await pollUntil(
       `${rows} documents in ${index}`,
-      async () => {
-        jvm.assertAlive();
-        return (await refreshAndCount(ctx, index)) === rows ? Date.now() : undefined;
-      },
-      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 500 },
+      async () => ((await refreshAndCount(ctx, index)) === rows ? Date.now() : undefined),
+      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 500, alive: () => jvm.assertAlive() },
     );
     const cpuMs = jvm.cpuMs() - cpu0;
     const done = latestCheckpoint(path.join(state, 'checkpoints'))?.n ?? 0;
     await pollUntil(
       'a Flink checkpoint after the snapshot',
       async () => ((latestCheckpoint(path.join(state, 'checkpoints'))?.n ?? 0) > done + 1 ? true : undefined),
-      { timeoutMs: 120_000, everyMs: 200 },
+      { timeoutMs: 120_000, everyMs: 200, alive: () => jvm.assertAlive() },
     );
     const seconds = (end - submitted) / 1000;
     return {
@@ -329,11 +323,10 @@ export async function runFlinkStreaming(
     const end = await pollUntil(
       `the end marker in ${index}`,
       async () => {
-        jvm.assertAlive();
         const doc = await getSource(ctx, index, sentinelId);
         return Number(doc?.bench_seq) === w.endMarker ? Date.now() : undefined;
       },
-      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50 },
+      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50, alive: () => jvm.assertAlive() },
     );
     const cpuMs = jvm.cpuMs() - cpu0;
     const seconds = (end - submitted) / 1000;

@@ -50,14 +50,19 @@ export async function setWriteBlock(ctx: BenchContext, index: string, blocked: b
   if (res.status !== 200) throw new Error(`setting index.blocks.write=${blocked} answered ${res.status}`);
 }
 
-/** Polls `check` every `everyMs` until it returns a value (not undefined) or the timeout passes. */
+/**
+ * Polls `check` every `everyMs` until it returns a value (not undefined) or the timeout passes. A failing check
+ * counts as "not yet"; `alive` (e.g. "the measured process is still running") is asked first on every round and
+ * its error ends the wait at once.
+ */
 export async function pollUntil<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; everyMs?: number; onTimeout?: () => string },
+  opts: { timeoutMs: number; everyMs?: number; onTimeout?: () => string; alive?: () => void },
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
+    opts.alive?.();
     const v = await check().catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline)

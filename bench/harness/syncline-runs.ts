@@ -48,10 +48,14 @@ export async function measureSnapshot(
     const end = await pollUntil(
       `row ${rows} in ${ctx.index}`,
       async () => {
-        p.assertAlive();
         return (await getSource(ctx, ctx.index, rows)) ? Date.now() : undefined;
       },
-      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50, onTimeout: () => p.tail() },
+      {
+        timeoutMs: ctx.sizes.timeoutMs,
+        everyMs: 50,
+        onTimeout: () => p.tail(),
+        alive: () => p.assertAlive(),
+      },
     );
     const cpuUsPerEvent = ((p.cpuMs() - cpu0) * 1000) / rows;
     const seconds = (end - start.time) / 1000;
@@ -80,11 +84,15 @@ export async function measureStreaming(
     const end = await pollUntil(
       'the end marker in the index',
       async () => {
-        p.assertAlive();
         const doc = await getSource(ctx, ctx.index, SENTINEL_ID);
         return Number(doc?.bench_seq) === w.endMarker ? Date.now() : undefined;
       },
-      { timeoutMs: ctx.sizes.timeoutMs, everyMs: 50, onTimeout: () => p.tail() },
+      {
+        timeoutMs: ctx.sizes.timeoutMs,
+        everyMs: 50,
+        onTimeout: () => p.tail(),
+        alive: () => p.assertAlive(),
+      },
     );
     // The binlog is shared: another session may PURGE BINARY LOGS past our checkpoint. Syncline then
     // re-snapshots (onPurged: resnapshot), which reaches the end marker without streaming anything.
