@@ -182,7 +182,8 @@ class FlinkJvm {
   /** Throws the job's own error ({"error": …} from the launcher) or the JVM's exit. */
   assertAlive(): void {
     const err = /\{"error":"([^"]*)"\}/.exec(this.stdout)?.[1];
-    if (err) throw new Error(`Flink: ${err.slice(0, 700)}`);
+    // the root cause is the last link of the launcher's "a / caused by: b / caused by: c" chain
+    if (err) throw new Error(`Flink: ${err.split(' / caused by: ').pop()!.slice(0, 500)}`);
     if (this.exited) throw new Error(`the Flink JVM exited: ${this.stderr.slice(-600)}`);
   }
 
