@@ -4,6 +4,7 @@ import { SynclineError } from '../../core/errors.js';
 import { type BinlogConnectionConfig, controlConnection, describeServer } from './streaming/connection.js';
 import { formatGtid, type GtidPosition, parseGtidPosition } from './streaming/gtid.js';
 import { GtidState } from './streaming/gtid-state.js';
+import { withFullGtidValues } from './streaming/position.js';
 import { compileTableFilter, hasWildcard } from './streaming/table-filter.js';
 import type { ConfiguredKeys } from './streaming/table-metadata.js';
 
@@ -72,7 +73,10 @@ export async function runBinlogPreflight(o: PreflightOptions): Promise<Preflight
       `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${VARIABLES.map(() => '?').join(',')})`,
       VARIABLES,
     );
-    const v = new Map(varRows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
+    const v = await withFullGtidValues(
+      conn,
+      new Map(varRows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)])),
+    );
     const version = v.get('version') ?? '?';
     // The dialect by capability, not by version string: only MariaDB has gtid_binlog_pos.
     const flavor = v.has('gtid_binlog_pos') ? 'mariadb' : 'mysql';

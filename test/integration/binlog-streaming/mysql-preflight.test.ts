@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBinlogPreflight } from '../../../src/sources/mysql-binlog/preflight.js';
-import { positionOf } from '../../../src/sources/mysql-binlog/streaming/position.js';
+import { currentBinlogPosition, positionOf } from '../../../src/sources/mysql-binlog/streaming/position.js';
 import { decideXa } from '../../helpers/xa.js';
 import { createMysqlDatabase, MYSQL_CONN, MYSQL_ROOT_URL, MYSQL_URL, mysqlRoot } from './mysql-server.js';
 
@@ -22,6 +22,24 @@ describe('binlog preflight on MySQL', () => {
   afterAll(async () => {
     await conn.query(`DROP USER IF EXISTS '${user}'@'%'`).catch(() => {});
     await drop();
+  });
+
+  it('a GTID set longer than SHOW VARIABLES shows (1,024 characters: dozens of server uuids) is read whole', async () => {
+    // Each transaction under a uuid of its own (a failover each) adds ~40 characters to gtid_executed.
+    const uuids = Array.from({ length: 30 }, () => randomUUID());
+    for (const u of uuids) {
+      await conn.query(`SET GTID_NEXT = '${u}:1'`);
+      await conn.query('BEGIN');
+      await conn.query('INSERT INTO t VALUES (-1, 0) ON DUPLICATE KEY UPDATE v = v + 1');
+      await conn.query('COMMIT');
+    }
+    await conn.query(`SET GTID_NEXT = 'AUTOMATIC'`);
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT @@GLOBAL.gtid_executed AS g');
+    expect(String(rows[0]!.g).length).toBeGreaterThan(1024); // precondition: SHOW VARIABLES would cut it
+    const at = await currentBinlogPosition(MYSQL_CONN);
+    for (const u of uuids) expect(at.checkpoint.gtid).toContain(`${u}:1`);
+    const r = await runBinlogPreflight({ connection: MYSQL_CONN, tables: [`${db}.t`], checkpoint: at });
+    expect(r.problems.map((p) => p.message)).toEqual([]);
   });
 
   it('a well-configured server passes; the dialect is told by capability', async () => {

@@ -1,5 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { GtidState } from './gtid-state.js';
+import { withFullGtidValues } from './position.js';
 
 /**
  * Replication lag as Debezium-style users expect it: now − commit time of the last transaction processed,
@@ -62,8 +63,11 @@ export class LagTracker {
       const [rows] = await this.pool.query<RowDataPacket[]>(
         "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_binlog_pos', 'gtid_executed')",
       );
-      const pick = rows.find((r) => String(r.Variable_name).toLowerCase() === 'gtid_binlog_pos') ?? rows[0];
-      this.server = GtidState.parse(String(pick?.Value ?? ''));
+      const v = await withFullGtidValues(
+        this.pool,
+        new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value ?? '')])),
+      );
+      this.server = GtidState.parse(v.get('gtid_binlog_pos') ?? v.get('gtid_executed') ?? '');
     } catch {
       // The reader reports connection problems; lag keeps its last basis meanwhile.
     } finally {

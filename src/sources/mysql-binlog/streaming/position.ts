@@ -70,6 +70,25 @@ export interface ServerGtids {
 }
 
 /**
+ * `vars` (lower-case names from SHOW VARIABLES) with the GTID positions/sets re-read by `SELECT @@GLOBAL.…`:
+ * SHOW VARIABLES cuts a value at 1,024 characters on MySQL, and a GTID set holding a few dozen server uuids
+ * (after failovers, or transactions written with GTID_NEXT) is longer — parsed cut, it names a half uuid.
+ */
+export async function withFullGtidValues(
+  conn: Pick<Connection, 'query'>,
+  vars: Map<string, string>,
+): Promise<Map<string, string>> {
+  const names = ['gtid_binlog_pos', 'gtid_executed', 'gtid_purged'].filter((n) => vars.has(n));
+  if (names.length === 0) return vars;
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT ${names.map((n) => `@@GLOBAL.${n} AS ${n}`).join(', ')}`,
+  );
+  const out = new Map(vars);
+  for (const n of names) out.set(n, String(rows[0]?.[n] ?? ''));
+  return out;
+}
+
+/**
  * Detects the GTID dialect once, by capability (which variables exist), not by version string: MariaDB
  * has gtid_binlog_pos, MySQL gtid_executed. Refuses a MySQL server without gtid_mode=ON.
  */
@@ -77,7 +96,10 @@ export async function serverGtids(conn: Connection): Promise<ServerGtids> {
   const [rows] = await conn.query<RowDataPacket[]>(
     "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('gtid_binlog_pos', 'gtid_executed', 'gtid_purged', 'gtid_mode')",
   );
-  const v = new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value ?? '')]));
+  const v = await withFullGtidValues(
+    conn,
+    new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value ?? '')])),
+  );
   if (v.has('gtid_binlog_pos')) {
     return {
       flavour: 'mariadb',
