@@ -37,6 +37,8 @@ beforeAll(async () => {
   });
   alias = h.index('products');
   (h.config.api as { productsIndex: string }).productsIndex = alias;
+  // searches compare with SQL right after writes: no answers from the search cache (its TTL is its own test's)
+  (h.config.api.searchCache as { ttlMs: number }).ttlMs = 0;
   expect(h.config.search.url).toBe(ENGINE_URL);
   await h.createDatabase();
   await ensureDemoSchema(h.clients.db);
