@@ -23,8 +23,9 @@ const INITIAL = 5_000;
 const CHANGES = TEST_SOURCE === 'mysql' ? 8_000 : 50_000;
 const h = new Harness({
   tables: ['orders'],
-  // small chunks: the snapshot runs for many chunks, long after its first checkpoint
-  chunkSize: 100,
+  // small chunks: the snapshot runs for many chunks, long after its first checkpoint (checkpoints come at most
+  // once a second); MySQL reads 100-row chunks so fast on a quiet machine that 5,000 rows were done in between
+  chunkSize: TEST_SOURCE === 'mysql' ? 10 : 100,
   setup: `CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(100), total DECIMAL(12,2), status VARCHAR(16), note TEXT);`,
 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'syncline-crash-'));
@@ -144,12 +145,14 @@ describe('crash recovery', () => {
       // what the dead worker left is what the restart resumes from: a snapshot under way
       killedInSnapshot = (await checkpoint())?.snapshot;
       child = startWorker();
-      while (done < CHANGES) {
+      // then at random points while it resumes and streams — at least once, even when the workload (8k changes
+      // on MySQL) has already been written by then: the restarted worker still has its backlog to stream
+      do {
+        await new Promise((res) => setTimeout(res, 1500 + Math.floor(r() * 2500)));
         await killWorker(child!);
         kills++;
         child = startWorker();
-        await new Promise((res) => setTimeout(res, 1500 + Math.floor(r() * 2500)));
-      }
+      } while (done < CHANGES);
     })();
     await Promise.all([workload, killer]);
     expect(underWay(killedInSnapshot), JSON.stringify(killedInSnapshot)).toBe(true);
