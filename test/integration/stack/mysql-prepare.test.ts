@@ -34,16 +34,21 @@ describe('engines/mysql/prepare.sh', () => {
     expect(r.stderr).toContain('SYNCLINE_DEBIAN_MIRROR=');
   });
 
-  it.skipIf(process.getuid?.() !== 0)(
-    'not root with no built root: exit 3, naming the one-time sudo',
-    async () => {
-      const env = `SYNCLINE_MYSQL_CACHE=${path.join(cache, 'nobody')}`;
-      const r = await run('su', ['nobody', '-s', '/bin/bash', '-c', `${env} bash ${script}`], {});
-      expect(r.code).toBe(3);
-      expect(r.stderr).toContain('building it needs root (debootstrap)');
-      expect(r.stderr).toContain('sudo ./syncline stack up --with mysql');
-    },
-  );
+  it('not root with no built root: exit 3, naming the one-time sudo', async () => {
+    const cacheDir = path.join(cache, 'nobody');
+    // as root (CI), the script runs as `nobody`; as another user, it already is not root
+    const r =
+      process.getuid?.() === 0
+        ? await run(
+            'su',
+            ['nobody', '-s', '/bin/bash', '-c', `SYNCLINE_MYSQL_CACHE=${cacheDir} bash ${script}`],
+            {},
+          )
+        : await run('bash', [script], { SYNCLINE_MYSQL_CACHE: cacheDir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('building it needs root (debootstrap)');
+    expect(r.stderr).toContain('sudo ./syncline stack up --with mysql');
+  });
 
   it('the stack reports it as SYNC_S0016 with the fix', async () => {
     const previous = { ...process.env };
