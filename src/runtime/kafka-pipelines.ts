@@ -1,6 +1,7 @@
 import type { BinlogPipelineConfig, KafkaSourceConfig, PipelineConfig } from '../config/schema.js';
+import { workerIdOf } from '../config/worker-id.js';
 import type { ChangeEvent } from '../core/change-event.js';
-import type { IndexOp, Mapping, Sink, Source } from '../core/interfaces.js';
+import type { IndexOp, Mapping, RebuildContext, Sink, Source } from '../core/interfaces.js';
 import { Pipeline } from '../core/pipeline.js';
 import { EventPassThrough } from '../kafka/sink/event-mapping.js';
 import { KafkaEventSink } from '../kafka/sink/kafka-event-sink.js';
@@ -177,6 +178,7 @@ export function createKafkaIndexPipeline(
     topicRefreshMs: s.topicRefreshMs,
     retry: config.sink.retry,
     logger,
+    ...(config.ha.enabled && { workerId: workerIdOf(config) }),
   });
   const deadLetters = new KafkaDeadLetterStore(deps.deadLetters, dlq, source.origins, p.name);
   const { pipeline, sink } = createSearchPipeline({
@@ -203,13 +205,25 @@ export function createKafkaIndexPipeline(
   };
 }
 
-/** The mapping restricted to events of the tables a Kafka source is configured for. */
+/**
+ * The mapping restricted to events of the tables a Kafka source is configured for. Built documents
+ * (mappings[].relations) are rebuilt from those events too: without it a related-row change read from
+ * Kafka would reach no root.
+ */
 function onlyTables(mappings: Mapping, patterns: readonly string[]): Mapping {
   const match = tableMatcher(patterns);
+  const rebuild = mappings.rebuild?.bind(mappings);
   return {
     handles: (d, t) => match(d, t) && mappings.handles(d, t),
     toOps: (ev: ChangeEvent): IndexOp[] =>
       match(ev.source.database, ev.source.table) ? mappings.toOps(ev) : [],
     indexOf: (d, t) => mappings.indexOf?.(d, t),
+    ...(rebuild && {
+      rebuild: (events: readonly ChangeEvent[], ctx: RebuildContext) =>
+        rebuild(
+          events.filter((ev) => match(ev.source.database, ev.source.table)),
+          ctx,
+        ),
+    }),
   };
 }

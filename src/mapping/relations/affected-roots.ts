@@ -88,7 +88,7 @@ export class AffectedRootsCollector {
       }
       if (ev.op === 'u' && ev.before && ev.after && !this.matters(node, isThrough, ev.before, ev.after))
         continue;
-      for (const image of [ev.before, ev.after]) {
+      for (const image of [ev.before ?? (ev.op === 'd' ? ev.key : null), ev.after]) {
         if (!image) continue;
         if (isThrough) {
           this.climb(
@@ -114,13 +114,31 @@ export class AffectedRootsCollector {
           );
         }
       }
-      if (isTarget && ev.before && this.tree.cascadeSources.has(`${database}.${table}`)) {
-        const before = valuesOf(ev.before, node.keyColumns);
+      // the row as it was, or only its key (a polling tombstone, an outbox delete)
+      const was = ev.before ?? (ev.op === 'd' ? ev.key : null);
+      if (isTarget && was && this.tree.cascadeSources.has(`${database}.${table}`)) {
+        const before = valuesOf(was, node.keyColumns);
         const after = ev.after ? valuesOf(ev.after, node.keyColumns) : undefined;
-        if (!after || tupleKey(after) !== tupleKey(before))
+        if (!hasNull(before) && (!after || tupleKey(after) !== tupleKey(before)))
           into.lookups.push({ node, key: before, version, event: ev });
+      } else if (isTarget && (ev.op === 'u' || ev.op === 'd') && this.movable(node, ev.before)) {
+        // polling and the outbox give no before image: a child row whose link may have moved (or is
+        // gone) is still embedded in its old roots, which only the index knows
+        const key = [ev.before, ev.key, ev.after]
+          .filter((i): i is Row => !!i && node.keyColumns.every((k) => k in i))
+          .map((i) => valuesOf(i, node.keyColumns))[0];
+        if (key && !hasNull(key)) into.lookups.push({ node, key, version, event: ev });
       }
     }
+  }
+
+  /**
+   * The event does not say where the row was linked before (no before image, or one without the link
+   * columns) and its link columns are not part of its key, so it may have left roots that still embed it.
+   */
+  private movable(node: RelationNode, before: Row | null): boolean {
+    if (node.linkColumns.every((c) => node.keyColumns.includes(c))) return false;
+    return !before || !node.linkColumns.every((c) => c in before);
   }
 
   /** An update that changes none of the columns the documents use (nor the links) rebuilds nothing. */

@@ -7,17 +7,21 @@ interface PipelineTables {
   readonly source: { readonly type: string; readonly tables?: readonly string[] };
 }
 
+/** Sources whose `tables` list what they read: each must read the related tables of a root it reads. */
+const LISTING = new Set(['mysql-binlog', 'polling', 'outbox', 'kafka']);
+
 /**
- * A binlog pipeline that captures the root table of built documents must capture their related and
- * join tables too: their changes are what rebuilds the documents. A missing one would leave documents
- * stale without a sign, so start-up stops and names it.
+ * A pipeline that captures (binlog), polls, relays (outbox) or consumes (Kafka, when it lists tables) the
+ * root table of built documents must do so for their related and join tables too: their changes are
+ * what rebuilds the documents. A missing one would leave documents stale without a sign, so start-up
+ * stops and names it.
  */
 export function checkRelationCoverage(
   pipelines: readonly PipelineTables[],
   rebuilders: readonly RelationRebuilder[],
 ): void {
   for (const p of pipelines) {
-    if (p.source.type !== 'mysql-binlog' || !p.source.tables) continue;
+    if (!LISTING.has(p.source.type) || !p.source.tables) continue;
     const match = tableMatcher(p.source.tables);
     for (const r of rebuilders) {
       const root = r.tree.root;
@@ -27,7 +31,7 @@ export function checkRelationCoverage(
         if (match(database, table)) continue;
         throw new SynclineError(
           'RELATION_MISMATCH',
-          `pipelines[${p.name}].source.tables: captures ${root.database}.${root.table}, whose documents embed rows of ${t} (mappings[${root.database}.${root.table}].relations), but not ${t}: add "${t}" (or "${database}.*")`,
+          `pipelines[${p.name}].source.tables: reads ${root.database}.${root.table}, whose documents embed rows of ${t} (mappings[${root.database}.${root.table}].relations), but not ${t}: add "${t}" (or "${database}.*")`,
         );
       }
     }

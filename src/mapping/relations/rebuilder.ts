@@ -13,7 +13,7 @@ import {
   renderSelector,
 } from './affected-roots.js';
 import { DocumentBuilder, quote, tupleKey } from './document-builder.js';
-import { embeddedKeyQuery } from './index-lookup.js';
+import { embeddedKeysQuery } from './index-lookup.js';
 import type { RelationTree } from './relation-tree.js';
 
 /** Roots per page of a rebuild: one root SELECT + one per relation, then one full bulk request (sink.batch.maxDocs default). */
@@ -123,7 +123,7 @@ export class RelationRebuilder {
           }
         }
       }
-      for (const l of a.lookups) more.add(await this.lookup(l, ctx));
+      for (const l of groupLookups(a.lookups)) more.add(await this.lookup(l, ctx));
       return more.result();
     };
     if (ctx.background) ctx.background(heavy);
@@ -238,7 +238,7 @@ export class RelationRebuilder {
    * (foreign keys ON DELETE/UPDATE CASCADE or SET NULL are not in the binlog): found through the index
    * once everything written before is searchable, then rebuilt (a root gone with the cascade is deleted).
    */
-  private async lookup(l: Lookup, ctx: RebuildContext): Promise<WriteResult> {
+  private async lookup(l: LookupGroup, ctx: RebuildContext): Promise<WriteResult> {
     const search = this.search;
     if (!search) {
       ctx.onWarning?.(`${this.index}: no search client to find the documents embedding a cascaded delete`);
@@ -247,7 +247,7 @@ export class RelationRebuilder {
     await ctx.flush();
     const index = encodeURIComponent(this.index);
     await search.request('POST', `/${index}/_refresh`);
-    const query = embeddedKeyQuery(l.node, l.key);
+    const query = embeddedKeysQuery(l.node, l.keys);
     const sum = new ResultSum();
     const root = this.tree.root;
     type Page = { _scroll_id?: string; hits?: { hits?: Array<{ _id: string }> } };
@@ -300,6 +300,44 @@ export class RelationRebuilder {
       }
     }
   }
+}
+
+/** Keys per index look-up query (a bool of term filters each). */
+const PER_LOOKUP = 500;
+
+interface LookupGroup {
+  readonly node: Lookup['node'];
+  readonly keys: unknown[][];
+  version: bigint;
+  event: ChangeEvent;
+}
+
+/**
+ * Look-ups of one relation merged into queries of up to PER_LOOKUP keys (a polling page of 1,000 child
+ * rows is two searches, not 1,000), each carrying the newest version of its keys' changes: every root
+ * found is rebuilt from rows read after all of them.
+ */
+function groupLookups(lookups: readonly Lookup[]): LookupGroup[] {
+  const out: LookupGroup[] = [];
+  const open = new Map<Lookup['node'], { group: LookupGroup; seen: Set<string> }>();
+  for (const l of lookups) {
+    let g = open.get(l.node);
+    if (!g || g.group.keys.length >= PER_LOOKUP) {
+      g = { group: { node: l.node, keys: [], version: l.version, event: l.event }, seen: new Set() };
+      open.set(l.node, g);
+      out.push(g.group);
+    }
+    const k = tupleKey(l.key);
+    if (!g.seen.has(k)) {
+      g.seen.add(k);
+      g.group.keys.push([...l.key]);
+    }
+    if (l.version > g.group.version) {
+      g.group.version = l.version;
+      g.group.event = l.event;
+    }
+  }
+  return out;
 }
 
 const NOTHING: WriteResult = { outcomes: [], ok: 0, stale: 0, dead: 0, retried: 0 };

@@ -176,13 +176,13 @@ export const summary = (d: Drift) => ({
   first: d.different[0] ?? d.missing[0] ?? d.extra[0],
 });
 
-/** Initial rows: categories in two levels, warehouses, products, skus, tags and links. */
+/** Initial rows (named columns: a tracking column may be added): categories in two levels, warehouses, products, skus, tags and links. */
 export async function seed(pool: Pool, db: string, products = 200): Promise<void> {
   const q = (sql: string, v: unknown[]) => pool.query(sql.replaceAll('§', db), v);
-  await q('INSERT INTO §.categories VALUES ?', [
+  await q('INSERT INTO §.categories (id, name, parent_id) VALUES ?', [
     Array.from({ length: 20 }, (_, i) => [i + 1, `cat ${i + 1}`, i < 5 ? null : (i % 5) + 1]),
   ]);
-  await q('INSERT INTO §.warehouses VALUES ?', [
+  await q('INSERT INTO §.warehouses (country, code, city) VALUES ?', [
     [
       ['CN', 'SH1', 'Shanghai'],
       ['CN', 'BJ1', 'Beijing'],
@@ -195,14 +195,16 @@ export async function seed(pool: Pool, db: string, products = 200): Promise<void
     ['DE', 'BE1'],
     [null, null],
   ];
-  await q('INSERT INTO §.products VALUES ?', [
+  await q('INSERT INTO §.products (id, name, category_id, wh_country, wh_code) VALUES ?', [
     Array.from({ length: products }, (_, i) => [i + 1, `product ${i + 1}`, (i % 20) + 1, ...wh[i % 4]!]),
   ]);
-  await q('INSERT INTO §.skus VALUES ?', [
+  await q('INSERT INTO §.skus (id, product_id, code) VALUES ?', [
     Array.from({ length: products * 2 }, (_, i) => [i + 1, (i % products) + 1, `sku-${i + 1}`]),
   ]);
-  await q('INSERT INTO §.tags VALUES ?', [Array.from({ length: 10 }, (_, i) => [i + 1, `tag ${i + 1}`])]);
-  await q('INSERT INTO §.product_tags VALUES ?', [
+  await q('INSERT INTO §.tags (id, name) VALUES ?', [
+    Array.from({ length: 10 }, (_, i) => [i + 1, `tag ${i + 1}`]),
+  ]);
+  await q('INSERT INTO §.product_tags (product_id, tag_id) VALUES ?', [
     Array.from({ length: products }, (_, i) => [
       [i + 1, (i % 10) + 1],
       [i + 1, ((i + 3) % 10) + 1],

@@ -93,7 +93,7 @@ describe('relations checked against the tables', () => {
     expect(() =>
       checkRelationCoverage(pipeline([`${db}.products`, `${db}.categories`]), set.rebuilders),
     ).toThrow(
-      `pipelines[p].source.tables: captures ${db}.products, whose documents embed rows of ${db}.warehouses`,
+      `pipelines[p].source.tables: reads ${db}.products, whose documents embed rows of ${db}.warehouses`,
     );
     // a pipeline that does not capture the root is not concerned
     expect(() => checkRelationCoverage(pipeline([`${db}.skus`]), set.rebuilders)).not.toThrow();
