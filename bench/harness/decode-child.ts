@@ -8,7 +8,8 @@
  * With `dump`, map mode also writes its first `dumpOps` encoded ops to a file as `_bulk` bodies for the
  * C1-mixed ceiling (after the clock stops).
  *
- * Prints one JSON line: {"events":N,"seconds":S,"ops":N,"bytes":N}.
+ * Prints one JSON line: {"events":N,"seconds":S,"ops":N,"bytes":N,"cpuMicros":N} (cpuMicros: user + sys
+ * of this process while the clock ran).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { MappingSet } from '../../src/mapping/mapping-set.js';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   // Bodies for the C1-mixed ceiling: kept in memory while timing, written after the clock stops.
   const dumpLines: string[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for await (const batch of source.start(positionOf(a.from), abort.signal)) {
     for (const ev of batch.events) {
       if (ev.source.database !== db || ev.source.table !== table) continue;
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     if (events >= a.expect) break;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   abort.abort();
   if (a.dump) {
     // Each body: u32 byte length, u32 op count, the NDJSON of up to 1000 ops.
@@ -83,7 +86,9 @@ async function main(): Promise<void> {
     closeSync(fd);
   }
   await pool.end();
-  process.stdout.write(`${JSON.stringify({ events, seconds, ops, bytes })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ events, seconds, ops, bytes, cpuMicros: cpu.user + cpu.system })}\n`,
+  );
   process.exit(0);
 }
 

@@ -53,6 +53,24 @@ export interface BinlogReaderOptions {
    * A dropped reader reconnects at its last commit, so the default (60 s) is safe.
    */
   readonly sessionVariables?: Readonly<Record<string, number | string>>;
+  /**
+   * Who decodes row events: Syncline's decoder (row-decoder.ts, the default) or zongji's, kept as a fallback
+   * while the new one matures. Default: SYNCLINE_BINLOG_DECODER from the environment, else 'syncline'.
+   */
+  readonly rowDecoder?: RowDecoderChoice;
+}
+
+export type RowDecoderChoice = 'syncline' | 'zongji';
+
+/** The row decoder SYNCLINE_BINLOG_DECODER selects ('zongji' or 'syncline'); anything else is refused. */
+export function rowDecoderFromEnv(env: NodeJS.ProcessEnv = process.env): RowDecoderChoice {
+  const v = env.SYNCLINE_BINLOG_DECODER;
+  if (v === undefined || v === '' || v === 'syncline') return 'syncline';
+  if (v === 'zongji') return 'zongji';
+  throw new SynclineError(
+    'CONFIG_INVALID',
+    `SYNCLINE_BINLOG_DECODER must be 'syncline' or 'zongji' (got '${v}')`,
+  );
 }
 
 export interface ReaderStats {
@@ -131,8 +149,11 @@ export class BinlogReader {
   private watchdog: NodeJS.Timeout | undefined;
   private readonly closeController = new AbortController();
 
+  private readonly rowDecoder: RowDecoderChoice;
+
   constructor(options: BinlogReaderOptions) {
     this.o = options;
+    this.rowDecoder = options.rowDecoder ?? rowDecoderFromEnv();
     this.hwm = Math.max(1, options.highWaterMark ?? 2000);
     this.lwm = Math.min(this.hwm - 1, options.lowWaterMark ?? Math.floor(this.hwm / 2));
     this.where = `binlog ${describeServer(options.connection)}`;
@@ -345,6 +366,23 @@ export class BinlogReader {
           );
         },
         () => this.flow?.holds.has('library') ?? false,
+        this.rowDecoder === 'zongji'
+          ? undefined
+          : {
+              deliver: (ev) => {
+                if (epoch === this.epoch) this.onBinlog(z, ev as unknown as AnyBinlogEvent);
+              },
+              fail: (e) => {
+                if (epoch !== this.epoch) return;
+                this.fail(
+                  new SynclineError(
+                    'INTERNAL',
+                    `${this.where}: cannot decode a rows event after ${this.position || 'the start'}: ${e.message}; streaming stopped before it (SYNCLINE_BINLOG_DECODER=zongji selects zongji's decoder)`,
+                    { cause: e },
+                  ),
+                );
+              },
+            },
       );
       this.connected = true;
       this.lastReceivedAt = Date.now();

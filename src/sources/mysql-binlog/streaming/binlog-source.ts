@@ -45,7 +45,7 @@ export interface BinlogSourceOptions {
   readonly whenNoPosition?: 'end' | 'beginning';
   readonly reader?: Pick<
     BinlogReaderOptions,
-    'highWaterMark' | 'lowWaterMark' | 'reconnect' | 'sessionVariables'
+    'highWaterMark' | 'lowWaterMark' | 'reconnect' | 'sessionVariables' | 'rowDecoder'
   >;
   /** Awaited before the batch that carries the DDL is yielded, so later rows find refreshed descriptors. */
   readonly onSchemaChange?: (change: SchemaChange) => void | Promise<void>;

@@ -260,7 +260,8 @@ export class EventTranslator {
     if (!info || !this.open) return [];
     const name = r.getEventName();
     const op = name === 'writerows' ? 'insert' : name === 'updaterows' ? 'update' : 'delete';
-    const normalize = info.normalize;
+    // Rows from Syncline's row decoder (row-decoder.ts) carry final values already.
+    const normalize = 'normalized' in r ? undefined : info.normalize;
     let rows = r.rows as RowsEvent['rows'];
     if (normalize && op === 'update') {
       rows = (r.rows as Array<{ before: Row; after: Row }>).map((p) => ({

@@ -1,5 +1,12 @@
 import type ZongJi from '@vlasky/zongji';
 import { decompress } from 'fzstd';
+import { type DecodedRowsEvent, isRowsEventType, RowDecoder, TableMapRepeats } from './row-decoder.js';
+
+/** Where the row decoder's events go (the reader's translation), and a rows event it cannot decode. */
+export interface RowEventSink {
+  deliver(ev: DecodedRowsEvent): void;
+  fail(e: Error): void;
+}
 
 /**
  * MySQL's compressed transactions (binlog_transaction_compression=ON, 8.0.20+): after its GTID event a
@@ -104,7 +111,8 @@ interface ZongJiWithCommand {
 }
 
 /**
- * Makes `z` decode compressed transactions and VECTOR columns. Call it in zongji's 'ready' handler (its binlog command
+ * Makes `z` decode compressed transactions and VECTOR columns, and with `rows` hands rows events to
+ * Syncline's row decoder (row-decoder.ts) instead of zongji's. Call it in zongji's 'ready' handler (its binlog command
  * class exists then, and no packet was read yet). `onError` gets a payload that cannot be decoded; the
  * packet is then dropped, so the caller must end the stream (nothing after it may be read).
  * `paused()` tells whether zongji paused the connection to look up table metadata: it cannot do so in the
@@ -114,17 +122,37 @@ export function decodeTransactionPayloads(
   z: ZongJi,
   onError: (e: Error) => void,
   paused: () => boolean,
+  rows?: RowEventSink,
 ): void {
   const zj = z as unknown as ZongJiWithCommand;
   const proto = zj.BinlogClass?.prototype;
   if (!proto) throw new Error('zongji has no binlog command class yet: call this from its ready handler');
   const original = proto.binlogData;
   const checksum = zj.useChecksum ? 4 : 0;
+  const decoder = rows && new RowDecoder(z);
+  const repeats = rows && new TableMapRepeats(z);
+  /** Rows events and repeated TABLE_MAPs bypass zongji: true when the event at `at` was handled here. */
+  const bypass = (b: Buffer, at: number, end: number, withChecksum: boolean): boolean => {
+    if (!rows || !decoder || !repeats) return false;
+    const type = b[at + 4]!;
+    try {
+      if (type === TABLE_MAP_EVENT) return repeats.repeat(b, at, end, withChecksum);
+      if (!isRowsEventType(type)) return false;
+      const ev = decoder.decode(b, at, end, withChecksum);
+      if (ev) rows.deliver(ev);
+    } catch (e) {
+      rows.fail(e as Error);
+    }
+    return true;
+  };
   proto.binlogData = function (this: BinlogCommand, packet: PacketLike, connection: unknown) {
     const b = packet.buffer;
     const o = packet.offset;
     // 0x00 marks an event packet; the event type follows the 4-byte timestamp.
     if (b[o] === 0 && b[o + 5] === TABLE_MAP_EVENT) vectorColumnsAsBlob(b, o + 1, packet.end);
+    if (b[o] === 0 && packet.end - o >= 1 + HEADER && bypass(b, o + 1, packet.end, true)) {
+      return proto.binlogData;
+    }
     if (b[o] !== 0 || b[o + 5] !== TRANSACTION_PAYLOAD_EVENT || packet.end - o < 1 + HEADER) {
       return original.call(this, packet, connection);
     }
@@ -138,6 +166,8 @@ export function decodeTransactionPayloads(
     }
     let next: unknown = proto.binlogData;
     for (const ev of inner) {
+      if (ev[4] === TABLE_MAP_EVENT) vectorColumnsAsBlob(ev, 0, ev.length);
+      if (bypass(ev, 0, ev.length, false)) continue;
       // The inner event as zongji expects a packet: marker, header (its length counting the checksum
       // placeholder, its end position the payload's, as inner events carry none), body, and a
       // placeholder where the server would put the checksum.
@@ -145,7 +175,6 @@ export function decodeTransactionPayloads(
       ev.copy(buffer, 1);
       buffer.writeUInt32LE(ev.length + checksum, 1 + 9);
       buffer.writeUInt32LE(nextPosition, 1 + 13);
-      if (buffer[1 + 4] === TABLE_MAP_EVENT) vectorColumnsAsBlob(buffer, 1, buffer.length);
       const fake = Object.create(packet) as PacketLike;
       fake.buffer = buffer;
       fake.offset = 0;
