@@ -41,6 +41,16 @@ export interface KafkaSinkCounters {
   dead: number;
 }
 
+/** The most message bytes per produce request: under the broker's default message.max.bytes (1 MiB). */
+const REQUEST_BYTES = 512 * 1024;
+
+/** A record's size on the wire, roughly: key, value, headers and the per-record overhead. */
+function sizeOf(m: Outgoing): number {
+  let n = 64 + m.key.length + m.value.length;
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + String(v).length + 8;
+  return n;
+}
+
 interface Outgoing {
   readonly topic: string;
   readonly partition: number;
@@ -231,7 +241,28 @@ export class KafkaEventSink implements Sink {
     g.messages = out;
   }
 
+  /**
+   * Sends in requests of at most REQUEST_BYTES, in order: one request carries one record batch per
+   * partition and the broker refuses a batch above its message.max.bytes (1 MiB by default) — a failover's
+   * replay of a backlog into a one-partition topic was refused on every retry and stalled the pipeline.
+   */
   private async send(messages: Outgoing[]): Promise<void> {
+    let chunk: Outgoing[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const size = sizeOf(m);
+      if (chunk.length > 0 && bytes + size > REQUEST_BYTES) {
+        await this.sendRequest(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(m);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.sendRequest(chunk);
+  }
+
+  private async sendRequest(messages: Outgoing[]): Promise<void> {
     await this.retrying(`produce ${messages.length} messages`, async () => {
       this.counters.produceRequests++;
       try {
