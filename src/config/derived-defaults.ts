@@ -1,4 +1,5 @@
 import { DEMO_DATABASE, demoMappings, demoPipelines } from '../demo/profile.js';
+import { DEMO_SYNONYMS } from '../demo/synonyms.js';
 
 type Doc = Record<string, unknown>;
 
@@ -13,6 +14,7 @@ export interface NamedKeys {
   pipelines: boolean;
   sdkMaxAttempts: boolean;
   sdkMaxQueued: boolean;
+  synonyms: boolean;
 }
 
 export function namedKeys(value: Doc): NamedKeys {
@@ -27,6 +29,7 @@ export function namedKeys(value: Doc): NamedKeys {
     pipelines: has('pipelines'),
     sdkMaxAttempts: has('sdk', 'maxAttempts'),
     sdkMaxQueued: has('sdk', 'maxQueued'),
+    synonyms: has('api', 'synonyms'),
   };
 }
 
@@ -69,6 +72,7 @@ export function fillDerivedDefaults(value: Doc, named: NamedKeys): string[] {
   const demo = value.demo === true;
   if (!named.mappings) value.mappings = demo ? demoMappings() : [];
   if (!named.pipelines) value.pipelines = demo ? demoPipelines() : [];
+  if (demo && !named.synonyms) objectAt(value, 'api').synonyms = DEMO_SYNONYMS.map((g) => [...g]);
   return problems;
 }
 

@@ -258,6 +258,15 @@ export const ApiSchema = Type.Object(
       default: 50,
       description: 'Most categories the category facet returns.',
     }),
+    synonyms: Type.Array(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 2, maxItems: 20 }),
+      {
+        maxItems: 10_000,
+        default: [],
+        description:
+          'Synonym groups for the product search q, e.g. [["运动鞋", "跑步鞋", "跑鞋"], ["手机壳", "phone case"]]: a query holding one term of a group also matches the others (scored below the words typed). Applied at query time: a change needs a restart of the API, never a reindex. Terms are folded like the text (traditional = simplified, case-insensitive). See docs/api.md#synonyms.',
+      },
+    ),
     searchCache: Type.Object(
       {
         ttlMs: Type.Integer({
@@ -468,6 +477,24 @@ export const SinkSchema = Type.Object(
   strict,
 );
 
+/** Text columns the mapping enriches for Chinese search (docs/mapping.md#chinese-text). */
+const TextFieldsSchema = Type.Record(
+  Type.String(),
+  Type.Object(
+    {
+      language: Type.Literal('zh', {
+        description:
+          'zh: the document gets `<field>_zh` {words, phrase, pinyin, initials}: jieba words of the text folded to simplified Chinese, and their pinyin and initials, for the catalog search (docs/api.md#product-search).',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    description:
+      'Column (before renames) → text enrichment. Changing it is a mapping change: reindex to apply it to existing documents.',
+  },
+);
+
 /** Rows of other tables embedded in a mapping's documents (docs/mapping.md#documents-built-from-several-tables). */
 function relationSchema(depth: number): TSchema {
   return Type.Object(
@@ -513,6 +540,7 @@ function relationSchema(depth: number): TSchema {
         default: false,
         description: 'Map the array as `nested` in the index (queries match fields of one element together).',
       }),
+      text: Type.Optional(TextFieldsSchema),
       ...(depth > 1 && {
         relations: Type.Optional(
           Type.Array(relationSchema(depth - 1), {
@@ -566,6 +594,7 @@ export const MappingSchema = Type.Object(
           'Derive document versions from this column for every source of the table (binlog, snapshot, polling, ingest), so sources mixed on one table cannot regress each other. It must grow on every change: DATETIME(6)/TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6), or an integer version. See docs/polling.md#versions.',
       }),
     ),
+    text: Type.Optional(TextFieldsSchema),
     relations: Type.Optional(
       Type.Array(relationSchema(3), {
         description:

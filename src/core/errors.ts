@@ -47,6 +47,10 @@ export const ErrorCodes = {
     code: 'SYNC_S0020',
     hint: 'Fix the relation named above (mappings[].relations[]) so that its tables and columns exist and its `on`/`through` columns pair up; docs/mapping.md#documents-built-from-several-tables.',
   },
+  TEXT_ENRICHMENT_UNAVAILABLE: {
+    code: 'SYNC_S0021',
+    hint: 'A library of the Chinese text enrichment (mappings[].text) could not load: reinstall dependencies (npm install) on a platform @node-rs/jieba ships a binary for, or remove the `text` entries; docs/mapping.md#chinese-text.',
+  },
 
   // capture
   SOURCE_UNREACHABLE: { code: 'SYNC_S1001', hint: 'Check mysql.url and that the server is up.' },

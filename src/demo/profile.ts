@@ -20,6 +20,7 @@ export const DEMO_PRODUCT_RELATIONS = [
     table: 'categories',
     on: { category_id: 'id' },
     include: ['name', 'slug'],
+    text: { name: { language: 'zh' } },
     relations: [
       {
         field: 'parent',
@@ -40,11 +41,22 @@ export const DEMO_PRODUCT_RELATIONS = [
   },
 ] as const;
 
-export function demoMappings(): Array<{ table: string; index: string; relations?: unknown[] }> {
+/** Product name and description are Chinese text: enriched for the catalog search (docs/mapping.md#chinese-text). */
+export const DEMO_PRODUCT_TEXT = { name: { language: 'zh' }, description: { language: 'zh' } } as const;
+
+export function demoMappings(): Array<{
+  table: string;
+  index: string;
+  relations?: unknown[];
+  text?: Record<string, { language: 'zh' }>;
+}> {
   return DEMO_TABLES.map((table) => ({
     table,
     index: table.split('.')[1]!,
-    ...(table === `${DEMO_DATABASE}.products` && { relations: structuredClone([...DEMO_PRODUCT_RELATIONS]) }),
+    ...(table === `${DEMO_DATABASE}.products` && {
+      relations: structuredClone([...DEMO_PRODUCT_RELATIONS]),
+      text: structuredClone(DEMO_PRODUCT_TEXT),
+    }),
   }));
 }
 

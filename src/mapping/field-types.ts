@@ -3,11 +3,13 @@ import { textFieldMapping } from './analyzers.js';
 import type { ColumnType } from './column-types.js';
 import { jsonCopyField } from './json-copy.js';
 import type { TableMapping } from './table-mapping.js';
+import { zhField, zhProperties } from './text-enrichment/enrich.js';
 
 /**
  * Explicit field mappings from the column descriptors, for ensureIndex({ properties }). Text columns
  * are left to the dynamic template (text + .keyword); geometry and vectors to dynamic mapping. A JSON
- * column is a disabled object (stored, any shape) plus its text + .keyword copy `<field>_values`.
+ * column is a disabled object (stored, any shape) plus its text + .keyword copy `<field>_values`; a
+ * Chinese text column (mappings[].text) its `<field>_zh` object of whitespace-analysed sub-fields.
  * Numbers keep their _source form (DECIMAL stays an exact string there) while the index gets a
  * numeric type for ranges, sorts and aggregations.
  */
@@ -17,6 +19,7 @@ export function columnProperties(mapping: TableMapping, engine?: EngineInfo): Re
   const include = mapping.config.include?.map((c) => c.toLowerCase());
   const exclude = new Set(mapping.config.exclude?.map((c) => c.toLowerCase()));
   const copies: string[] = [];
+  const zh = new Set(Object.keys(mapping.config.text ?? {}).map((c) => c.toLowerCase()));
   for (const col of mapping.columns.columns) {
     const lower = col.name.toLowerCase();
     if ((include && !include.includes(lower)) || exclude.has(lower)) continue;
@@ -24,6 +27,8 @@ export function columnProperties(mapping: TableMapping, engine?: EngineInfo): Re
     const name = rename.get(lower) ?? col.name;
     if (field) out[name] = field;
     if (col.type === 'json') copies.push(jsonCopyField(name));
+    // Chinese text: pre-tokenized sub-fields, whitespace-analysed (the same on every engine)
+    if (zh.has(lower)) out[zhField(name)] = zhProperties();
   }
   // a column of that name keeps its own field (the mapping then writes no copy)
   for (const copy of copies)

@@ -15,6 +15,7 @@ import { ConversionError } from './errors.js';
 import { adaptForeignEvent, isForeignConnector } from './foreign-values.js';
 import { jsonCopyField, jsonLeaves } from './json-copy.js';
 import { jsonSafe } from './json-text.js';
+import { enrichZh, zhField } from './text-enrichment/enrich.js';
 import { parseZone } from './time-zone.js';
 import { isVersionableType, versionFromSequence, versionSequence } from './version-column.js';
 
@@ -41,6 +42,8 @@ interface ColumnPlan {
   readonly field: string | null;
   readonly convert: Converter;
   readonly descriptor: ColumnType;
+  /** Chinese text (mappings[].text): the document also gets `<field>_zh` (text-enrichment/). */
+  readonly zh: boolean;
 }
 
 /** The key converters ignore presentation options, so ids do not change when they do. */
@@ -60,6 +63,8 @@ export class TableMapping implements Mapping {
   private readonly include: Set<string> | null;
   private readonly exclude: Set<string>;
   private readonly rename: Map<string, string>;
+  /** Columns marked as Chinese text, lowercase. Empty: no text library is ever loaded. */
+  private readonly zhColumns: Set<string>;
   private tableColumns!: TableColumns;
   private keys!: readonly string[];
   private plans = new Map<string, ColumnPlan>();
@@ -95,6 +100,11 @@ export class TableMapping implements Mapping {
     this.include = lower(config.include);
     this.exclude = lower(config.exclude) ?? new Set();
     this.rename = new Map(Object.entries(config.rename ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    this.zhColumns = new Set(
+      Object.entries(config.text ?? {})
+        .filter(([, t]) => t.language === 'zh')
+        .map(([c]) => c.toLowerCase()),
+    );
     this.setColumns(columns);
   }
 
@@ -170,6 +180,21 @@ export class TableMapping implements Mapping {
       fields.set(plan.field, name);
     }
     this.columnFields = new Set(fields.keys());
+    for (const column of this.zhColumns) {
+      const plan = [...this.plans.values()].find((p) => p.descriptor.name.toLowerCase() === column);
+      if (!plan || plan.field === null) {
+        throw new SynclineError(
+          'CONFIG_INVALID',
+          `${where}.text.${column}: ${plan ? 'the column is not part of the document (include/exclude)' : `no column ${column} in ${this.config.table}`}`,
+        );
+      }
+      if (this.columnFields.has(zhField(plan.field))) {
+        throw new SynclineError(
+          'CONFIG_INVALID',
+          `${where}.text.${column}: its enrichment field "${zhField(plan.field)}" is also a column's field; rename one of them`,
+        );
+      }
+    }
     for (const k of this.keys) {
       const d = byName.get(k.toLowerCase())!;
       this.keyConverters.set(k, compileConverter(d, { ...this.convertOptions, ...KEY_OPTIONS }));
@@ -184,6 +209,7 @@ export class TableMapping implements Mapping {
       field: selected ? (this.rename.get(lower) ?? descriptor.name) : null,
       convert: unknown ? bestEffort : compileConverter(descriptor, this.convertOptions),
       descriptor,
+      zh: selected && this.zhColumns.has(lower),
     };
   }
 
@@ -228,6 +254,7 @@ export class TableMapping implements Mapping {
       if (plan.field === null) continue;
       const value = this.convert(plan, row[column]);
       doc[plan.field] = value;
+      if (plan.zh) doc[zhField(plan.field)] = typeof value === 'string' ? enrichZh(value) : null;
       // a JSON column is stored, not indexed; its leaves are the searchable copy (json-copy.ts)
       if (plan.descriptor.type === 'json' && !this.columnFields.has(jsonCopyField(plan.field)))
         doc[jsonCopyField(plan.field)] = jsonLeaves(value);

@@ -128,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     defaultSize: api.defaultPageSize,
     priceRanges: api.priceRanges,
     categoryFacetSize: api.categoryFacetSize,
+    synonyms: api.synonyms,
     cache: api.searchCache,
   });
   const logWriter =

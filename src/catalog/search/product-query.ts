@@ -1,6 +1,8 @@
 import { SynclineError } from '../../core/errors.js';
 import type { ProductStatus } from '../entities.js';
 import { type CursorKey, decodeCursor } from './cursor.js';
+import type { Synonyms } from './synonyms.js';
+import { type TextTier, textQuery } from './text-query.js';
 
 export const PRODUCT_SORTS = ['relevance', 'price_asc', 'price_desc', 'newest'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
@@ -29,6 +31,10 @@ export interface ProductQueryOptions {
   categoryFacetSize: number;
   /** from + size may not exceed this (the engine's index.max_result_window). */
   maxWindow?: number;
+  /** api.synonyms, applied to q. */
+  synonyms?: Synonyms;
+  /** Which tier of text matching q uses (text-query.ts); ProductSearch asks `fallback` when `strict` finds nothing. */
+  textTier?: TextTier;
 }
 
 /**
@@ -91,15 +97,8 @@ export function buildProductQuery(p: ProductSearchParams, o: ProductQueryOptions
 
   const must: unknown[] = [];
   if (p.q !== undefined && p.q.trim() !== '') {
-    must.push({
-      multi_match: {
-        query: p.q,
-        fields: PRODUCT_FIELDS.text,
-        // every term must appear, in name or in description: 华为 手机 finds 华为手机 but not every 手机
-        type: 'cross_fields',
-        operator: 'and',
-      },
-    });
+    // words of q in name or description, Chinese words folded and segmented (text-query.ts)
+    must.push(textQuery(p.q, o.textTier ?? 'strict', o.synonyms));
   }
   const filter: unknown[] = [];
   if (p.status?.length) filter.push({ terms: { [PRODUCT_FIELDS.status]: p.status } });

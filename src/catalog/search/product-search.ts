@@ -3,6 +3,10 @@ import { encodeCursor } from './cursor.js';
 import { engineSearch } from './engine-call.js';
 import { buildProductQuery, type ProductQueryOptions, type ProductSearchParams } from './product-query.js';
 import { type CacheStats, cacheKey, SearchCache } from './search-cache.js';
+import { Synonyms } from './synonyms.js';
+
+/** Counts what q matched before post filters: zero sends the search to the fallback tier. */
+const MATCHED = 'q_matched';
 
 export interface ProductHit {
   [field: string]: unknown;
@@ -26,8 +30,10 @@ export interface ProductSearchResult {
   };
 }
 
-export interface ProductSearchOptions extends ProductQueryOptions {
+export interface ProductSearchOptions extends Omit<ProductQueryOptions, 'synonyms' | 'textTier'> {
   index: string;
+  /** api.synonyms groups. */
+  synonyms?: ReadonlyArray<readonly string[]>;
   timeoutMs: number;
   cache: { ttlMs: number; maxEntries: number };
 }
@@ -46,6 +52,7 @@ interface RawResponse {
     categories?: { ids: { buckets: Array<{ key: number | string; doc_count: number }> } };
     category_names?: { names: { buckets: Array<{ key: string; doc_count: number }> } };
     tags?: { names: { buckets: Array<{ key: string; doc_count: number }> } };
+    q_matched?: { doc_count: number };
     price_ranges?: {
       ranges: { buckets: Array<{ key: string; from?: number; to?: number; doc_count: number }> };
     };
@@ -55,12 +62,14 @@ interface RawResponse {
 /** GET /api/products/search: typed parameters → one engine request (or a cache hit) → a stable response shape. */
 export class ProductSearch {
   readonly cache: SearchCache<ProductSearchResult>;
+  private readonly synonyms: Synonyms | undefined;
 
   constructor(
     private readonly client: SearchClient,
     private readonly opts: ProductSearchOptions,
   ) {
     this.cache = new SearchCache(opts.cache.ttlMs, opts.cache.maxEntries);
+    this.synonyms = opts.synonyms?.length ? new Synonyms(opts.synonyms) : undefined;
   }
 
   /** Hit/miss counters of the search cache, for metrics. */
@@ -72,10 +81,20 @@ export class ProductSearch {
     const key = cacheKey(this.opts.index, params as Record<string, unknown>);
     const hit = this.cache.get(key);
     if (hit) return { ...hit, cached: true };
-    const body = buildProductQuery(params, this.opts);
-    const raw = await engineSearch<RawResponse>(this.client, this.opts.index, body, {
-      timeoutMs: this.opts.timeoutMs,
-    });
+    const { synonyms: _groups, ...opts } = this.opts;
+    const query: ProductQueryOptions = { ...opts, ...(this.synonyms && { synonyms: this.synonyms }) };
+    const hasQ = params.q !== undefined && params.q.trim() !== '';
+    let body = buildProductQuery(params, query);
+    if (hasQ) body.aggs = { ...(body.aggs as object | undefined), [MATCHED]: { filter: { match_all: {} } } };
+    const call = (b: Record<string, unknown>) =>
+      engineSearch<RawResponse>(this.client, this.opts.index, b, { timeoutMs: this.opts.timeoutMs });
+    let raw = await call(body);
+    // nothing in the catalog holds q's words: try typos, pinyin and initials (the decision depends on q
+    // and the query filters only, so every page of a cursor walk takes the same tier)
+    if (hasQ && raw.aggregations?.[MATCHED]?.doc_count === 0) {
+      body = buildProductQuery(params, { ...query, textTier: 'fallback' });
+      raw = await call(body);
+    }
     const result = shape(raw, params, body);
     this.cache.set(key, result);
     return { ...result, cached: false };

@@ -12,6 +12,8 @@ export interface RelationConfig {
   readonly through?: { readonly table: string; readonly to: Readonly<Record<string, string>> };
   readonly include?: readonly string[];
   readonly nested?: boolean;
+  /** Chinese text columns of the related row (as mappings[].text). */
+  readonly text?: Readonly<Record<string, { readonly language: 'zh' }>>;
   readonly relations?: readonly RelationConfig[];
 }
 
@@ -148,6 +150,7 @@ export async function loadRelationTree(
           decimal: root.config.decimal,
           tinyint1: root.config.tinyint1,
           datetimeZone: root.config.datetimeZone,
+          ...(r.text && { text: { ...r.text } }),
         },
         cols,
       );

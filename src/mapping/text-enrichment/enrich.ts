@@ -1,0 +1,104 @@
+import { fold, hasHan } from './folding.js';
+import { isHanWord, pinyinOf } from './pinyin.js';
+import { preciseWords, searchWords } from './segmenter.js';
+
+/**
+ * What the mapping writes beside a Chinese text field `f`, as the object `f_zh` (docs/mapping.md#chinese-text).
+ * Every value is lowercase tokens separated by spaces, indexed with the engine's built-in `whitespace`
+ * analyzer, which every engine has (Elasticsearch from Maven Central has no analysis-common module).
+ */
+export interface ZhEnrichment {
+  /** Search-mode words of the folded text (智能手机 → 智能 能手 手机 智能手机). */
+  readonly words: string;
+  /** Precise-mode words in text order, for phrase and proximity matches. */
+  readonly phrase: string;
+  /** Full pinyin of each Chinese word, and of each run of Chinese words (华为手机 → huawei shouji huaweishouji). */
+  readonly pinyin: string;
+  /** Pinyin initials of the same words and runs (hw sj hwsj). */
+  readonly initials: string;
+}
+
+export const ZH_SUFFIX = '_zh';
+
+/** The enrichment object's field name for a text field. */
+export function zhField(field: string): string {
+  return `${field}${ZH_SUFFIX}`;
+}
+
+/** Sub-field mapping of the `_zh` object: whitespace-analysed text the enrichment pre-tokenized. */
+export function zhProperties(): Record<string, unknown> {
+  const ws = { type: 'text', analyzer: 'whitespace' };
+  return {
+    properties: { words: ws, phrase: { ...ws, index_options: 'positions' }, pinyin: ws, initials: ws },
+  };
+}
+
+/**
+ * Distinct strings repeat (category names, product names across variants, replays of the same row):
+ * enriching one costs tens of microseconds, a cache hit well under one. Long texts (descriptions) are
+ * rarely repeated and are not kept.
+ */
+const CACHE_MAX_ENTRIES = 10_000;
+const CACHE_MAX_CHARS = 256;
+const cache = new Map<string, ZhEnrichment>();
+
+export function enrichZh(text: string): ZhEnrichment {
+  const cached = cache.get(text);
+  if (cached) {
+    // refresh: Map keeps insertion order, so the first key is the least recently used
+    cache.delete(text);
+    cache.set(text, cached);
+    return cached;
+  }
+  const out = compute(text);
+  if (text.length <= CACHE_MAX_CHARS) {
+    if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(text, out);
+  }
+  return out;
+}
+
+function compute(text: string): ZhEnrichment {
+  const folded = fold(text);
+  if (!hasHan(folded)) {
+    // nothing Chinese: no segmenter, no pinyin
+    const words = preciseWords(folded).join(' ');
+    return { words, phrase: words, pinyin: '', initials: '' };
+  }
+  const precise = preciseWords(folded);
+  const search = searchWords(folded);
+  const pinyin = new Set<string>();
+  const initials = new Set<string>();
+  for (const w of search) {
+    if (!isHanWord(w)) continue;
+    const p = pinyinOf(w);
+    pinyin.add(p.full);
+    initials.add(p.initials);
+  }
+  // runs of adjacent Chinese words, typed as one: 华为手机 → huaweishouji, hwsj
+  let run: string[] = [];
+  const flush = () => {
+    if (run.length > 1) {
+      const parts = run.map(pinyinOf);
+      pinyin.add(parts.map((p) => p.full).join(''));
+      initials.add(parts.map((p) => p.initials).join(''));
+    }
+    run = [];
+  };
+  for (const w of precise) {
+    if (isHanWord(w)) run.push(w);
+    else flush();
+  }
+  flush();
+  return {
+    words: search.join(' '),
+    phrase: precise.join(' '),
+    pinyin: [...pinyin].join(' '),
+    initials: [...initials].join(' '),
+  };
+}
+
+/** Empties the cache (bench: measure the uncached cost). */
+export function clearEnrichmentCache(): void {
+  cache.clear();
+}
