@@ -31,7 +31,17 @@ describe('buildProductQuery', () => {
       price_min: '100',
       price_max: '999.50',
     });
-    expect(body('query.bool.must.0.multi_match')).toMatchObject({ query: '华为 手机', operator: 'and' });
+    // q: every term in name or description as before (text-query.ts adds Chinese-word alternatives)
+    expect(JSON.stringify(body('query.bool.must.0'))).toContain(
+      JSON.stringify({
+        multi_match: {
+          query: '华为 手机',
+          fields: ['name^3', 'description'],
+          type: 'cross_fields',
+          operator: 'and',
+        },
+      }),
+    );
     expect(body('query.bool.filter')).toEqual([
       { terms: { status: ['active'] } },
       { term: { 'tags_values.keyword': 'sale' } },
