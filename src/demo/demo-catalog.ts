@@ -1,4 +1,5 @@
 import type { Pool } from 'mysql2/promise';
+import { seedCuratedProducts } from './curated-products.js';
 import { DEMO_SCHEMA } from './schema.js';
 import {
   ADJECTIVES,
@@ -91,6 +92,8 @@ export async function seedDemoCatalog(
     }
   }
   await seedProductTags(pool);
+  // the hand-written products the relevance set is judged over (docs/relevance.md), next to the filler
+  await seedCuratedProducts(pool);
   const [[{ n: userCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM users')) as unknown as [
     [{ n: number }],
   ];
