@@ -3,11 +3,13 @@
  * then times the decode child over that binlog range `--runs` times, pinned to one CPU with taskset, and
  * prints events/s and CPU µs per event (user + sys of the child) with median and spread.
  *
- *   node bench/.build/bench/harness/decode-alone.js --source mariadb --changes 100000 --runs 5 --cpu 1
+ *   node bench/.build/bench/harness/decode-alone.js --source mariadb --changes 100000 --runs 5 --cpu 1 \
+ *     [--save range.json --keep | --reuse range.json] [--profile dir]
  *
  * SYNCLINE_BINLOG_DECODER in the environment reaches the child (A/B of the row decoders on one range).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       cpu: { type: 'string', default: '1' },
       keep: { type: 'boolean', default: false },
+      /** A file a previous run saved with --save: the same binlog range again (A/B on one range). */
       reuse: { type: 'string' },
+      save: { type: 'string' },
       profile: { type: 'string' },
     },
   });
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
   let from: string;
   let expect: number;
   if (values.reuse) {
-    [db, from, expect] = JSON.parse(values.reuse) as [string, string, number];
+    [db, from, expect] = JSON.parse(readFileSync(values.reuse, 'utf8')) as [string, string, number];
   } else {
     db = `bench_dec${Date.now().toString(36)}`;
     const pool = createBenchPool(db, 6);
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
     await pool.end();
     from = w.from.gtid;
     expect = w.events;
-    process.stderr.write(`workload: ${JSON.stringify([db, from, expect])}\n`);
+    if (values.save) writeFileSync(values.save, JSON.stringify([db, from, expect]));
   }
   const child = fileURLToPath(new URL('./decode-child.js', import.meta.url));
   const results: ChildResult[] = [];

@@ -41,6 +41,9 @@ export function parseAnyGtid(text: string): AnyGtid {
  * from the primary has the same executed transactions, so the same count.
  */
 export class GtidState {
+  /** The text, once asked for (the state is immutable; the reader prints each state more than once). */
+  private text: string | undefined;
+
   private constructor(
     private readonly maria: GtidPosition | undefined,
     private readonly my: MysqlGtidSet | undefined,
@@ -131,7 +134,7 @@ export class GtidState {
   }
 
   toString(): string {
-    if (this.my) return this.my.toString();
-    return formatGtidPosition(this.maria ?? new Map());
+    this.text ??= this.my ? this.my.toString() : formatGtidPosition(this.maria ?? new Map());
+    return this.text;
   }
 }

@@ -9,7 +9,9 @@ import { withFullGtidValues } from './position.js';
  */
 export class LagTracker {
   private server: GtidState | undefined;
-  private ours: GtidState = GtidState.EMPTY;
+  /** What was processed: its text per transaction, parsed only when the lag is asked for. */
+  private oursText = '';
+  private oursParsed: GtidState | undefined = GtidState.EMPTY;
   private lastCommitTsMs = 0;
   private startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
@@ -20,8 +22,14 @@ export class LagTracker {
     private readonly pollMs: number,
   ) {}
 
+  private get ours(): GtidState {
+    this.oursParsed ??= GtidState.parse(this.oursText);
+    return this.oursParsed;
+  }
+
   start(position: string): void {
-    this.ours = GtidState.parse(position);
+    this.oursText = position;
+    this.oursParsed = undefined;
     this.startedAt = Date.now();
     void this.poll();
     this.timer = setInterval(() => void this.poll(), this.pollMs);
@@ -35,7 +43,10 @@ export class LagTracker {
 
   /** A transaction was processed (any table, captured or not). */
   committed(position: string, commitTsMs: number): void {
-    this.ours = GtidState.parse(position);
+    if (position !== this.oursText) {
+      this.oursText = position;
+      this.oursParsed = undefined;
+    }
     if (commitTsMs > 0) this.lastCommitTsMs = commitTsMs;
   }
 

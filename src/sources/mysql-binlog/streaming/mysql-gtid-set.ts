@@ -42,9 +42,19 @@ export function formatMysqlGtid(g: MysqlGtid): string {
   return `${g.source}:${g.gno}`;
 }
 
-/** An immutable MySQL GTID set. */
+/**
+ * An immutable MySQL GTID set. Its text and count are computed once: the reader derives a set per
+ * transaction (add) and prints it twice, and a server that saw failovers has dozens of uuids in it.
+ */
 export class MysqlGtidSet {
-  private constructor(private readonly sources: ReadonlyMap<string, readonly Interval[]>) {}
+  private text: string | undefined;
+
+  private constructor(
+    private readonly sources: ReadonlyMap<string, readonly Interval[]>,
+    private size?: bigint,
+    /** The sources in the text's order, when known (a set derived by add() over a known source keeps it). */
+    private sorted?: readonly string[],
+  ) {}
 
   static readonly EMPTY = new MysqlGtidSet(new Map());
 
@@ -81,9 +91,12 @@ export class MysqlGtidSet {
 
   /** The number of transactions in the set. */
   get count(): bigint {
-    let n = 0n;
-    for (const iv of this.sources.values()) for (const [a, b] of iv) n += b - a + 1n;
-    return n;
+    if (this.size === undefined) {
+      let n = 0n;
+      for (const iv of this.sources.values()) for (const [a, b] of iv) n += b - a + 1n;
+      this.size = n;
+    }
+    return this.size;
   }
 
   contains(g: MysqlGtid): boolean {
@@ -112,10 +125,21 @@ export class MysqlGtidSet {
   }
 
   add(g: MysqlGtid): MysqlGtidSet {
-    if (this.contains(g)) return this;
+    const ivs = this.sources.get(g.source) ?? [];
+    const last = ivs[ivs.length - 1];
     const next = new Map(this.sources);
-    next.set(g.source, merge([...(this.sources.get(g.source) ?? []), [g.gno, g.gno]]));
-    return new MysqlGtidSet(next);
+    if (last && last[1] + 1n === g.gno) {
+      // The common case: the source's next number extends its last interval.
+      next.set(g.source, [...ivs.slice(0, -1), [last[0], g.gno]]);
+    } else {
+      if (this.contains(g)) return this;
+      next.set(g.source, merge([...ivs, [g.gno, g.gno]]));
+    }
+    return new MysqlGtidSet(
+      next,
+      this.size === undefined ? undefined : this.size + 1n,
+      last ? this.sorted : undefined,
+    );
   }
 
   /** Transactions of this set that `other` lacks. */
@@ -139,18 +163,34 @@ export class MysqlGtidSet {
 
   /** The server's notation: sources sorted, the untagged intervals of a uuid before its tags. */
   toString(): string {
-    const byUuid = new Map<string, string[]>();
-    for (const source of [...this.sources.keys()].sort()) {
-      const [uuid, tag] = source.split(':') as [string, string | undefined];
-      const ranges = this.sources
-        .get(source)!
-        .map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`))
-        .join(':');
-      byUuid.set(uuid, [...(byUuid.get(uuid) ?? []), tag ? `${tag}:${ranges}` : ranges]);
-    }
-    return [...byUuid].map(([uuid, parts]) => `${uuid}:${parts.join(':')}`).join(',');
+    this.text ??= this.format();
+    return this.text;
   }
+
+  private format(): string {
+    // Sorted, a uuid's untagged intervals ('uuid') come before its tags ('uuid:tag'), as the server prints.
+    this.sorted ??= [...this.sources.keys()].sort();
+    let out = '';
+    let previous = '';
+    for (const source of this.sorted) {
+      const ivs = this.sources.get(source)!;
+      let ranges = RANGES.get(ivs);
+      if (ranges === undefined) {
+        ranges = ivs.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(':');
+        RANGES.set(ivs, ranges);
+      }
+      const uuid = source.slice(0, 36);
+      const part = source.length > 36 ? `${source.slice(37)}:${ranges}` : ranges;
+      out += uuid === previous ? `:${part}` : `${out === '' ? '' : ','}${uuid}:${part}`;
+      previous = uuid;
+    }
+    return out;
+  }
+
 }
+
+/** The text of a source's intervals: interval lists are immutable and shared by the sets derived by add(). */
+const RANGES = new WeakMap<readonly Interval[], string>();
 
 function merge(ivs: readonly Interval[]): Interval[] {
   const sorted = [...ivs].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
