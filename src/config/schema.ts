@@ -540,6 +540,30 @@ function relationSchema(depth: number): TSchema {
         default: false,
         description: 'Map the array as `nested` in the index (queries match fields of one element together).',
       }),
+      path: Type.Optional(
+        Type.Object(
+          {
+            column: Type.String({
+              minLength: 1,
+              description: 'Column whose values make the path (embedded at every level), e.g. name.',
+            }),
+            via: Type.String({
+              minLength: 1,
+              description:
+                'Field of a many-to-one relation of this one that leads to the ancestor (e.g. parent); followed as deep as the relations go.',
+            }),
+            field: Type.Optional(
+              Type.String({ minLength: 1, description: 'Field of the embedded object. Default: path.' }),
+            ),
+            separator: Type.Optional(Type.String({ description: "Between two names. Default: ' > '." })),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'A path string of the related row and its ancestors, top first (`数码 > 手机`), rebuilt when any of them changes (docs/mapping.md#a-path-string).',
+          },
+        ),
+      ),
       text: Type.Optional(TextFieldsSchema),
       ...(depth > 1 && {
         relations: Type.Optional(

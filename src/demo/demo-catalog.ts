@@ -5,6 +5,7 @@ import {
   ADJECTIVES,
   BRANDS,
   CATEGORIES,
+  CATEGORY_GROUPS,
   CITIES,
   NAMES,
   PRODUCT_WORDS,
@@ -74,6 +75,15 @@ export async function seedDemoCatalog(
     await pool.query('INSERT INTO categories (name, slug) VALUES ?', [
       CATEGORIES.map((c) => [c.name, c.slug]),
     ]);
+    // a second level: the product documents embed the path `数码 Digital > 手机 Phones`
+    await pool.query('INSERT INTO categories (name, slug) VALUES ?', [
+      CATEGORY_GROUPS.map((g) => [g.name, g.slug]),
+    ]);
+    for (const g of CATEGORY_GROUPS)
+      await pool.query(
+        'UPDATE categories c JOIN categories g ON g.slug = ? SET c.parent_id = g.id WHERE c.slug IN (?)',
+        [g.slug, g.children],
+      );
   }
   const [[{ n: prodCount }]] = (await pool.query('SELECT COUNT(*) AS n FROM products')) as unknown as [
     [{ n: number }],

@@ -10,8 +10,10 @@ export const DEMO_TABLES = ['products', 'users', 'categories'].map((t) => `${DEM
 export const DEMO_RELATED_TABLES = ['tags', 'product_tags'].map((t) => `${DEMO_DATABASE}.${t}`);
 
 /**
- * A product document embeds its category `{id, name, slug, parent}` (a category rename reaches all its
- * products) and its tags `tagged: [{id, name}]` through the product_tags join table.
+ * A product document embeds its category `{id, name, slug, path, parent}` — `path` is the names from the
+ * top category down, `数码 Digital > 手机 Phones`, through up to two parent levels — (a rename of the
+ * category or of a parent reaches all its products) and its tags `tagged: [{id, name}]` through the
+ * product_tags join table.
  */
 export const DEMO_PRODUCT_RELATIONS = [
   {
@@ -21,6 +23,7 @@ export const DEMO_PRODUCT_RELATIONS = [
     on: { category_id: 'id' },
     include: ['name', 'slug'],
     text: { name: { language: 'zh' } },
+    path: { column: 'name', via: 'parent' },
     relations: [
       {
         field: 'parent',
@@ -28,6 +31,15 @@ export const DEMO_PRODUCT_RELATIONS = [
         table: 'categories',
         on: { parent_id: 'id' },
         include: ['name'],
+        relations: [
+          {
+            field: 'parent',
+            kind: 'many-to-one',
+            table: 'categories',
+            on: { parent_id: 'id' },
+            include: ['name'],
+          },
+        ],
       },
     ],
   },

@@ -14,6 +14,20 @@ export const CATEGORIES: ReadonlyArray<{ name: string; slug: string }> = [
   { name: '食品 Food', slug: 'food' },
 ];
 
+/**
+ * Top-level groups of the categories above (their parent_id), by the slugs they hold: a product's
+ * category path reads `数码 Digital > 手机 Phones`. Inserted after CATEGORIES, so those keep ids 1–12.
+ */
+export const CATEGORY_GROUPS: ReadonlyArray<{ name: string; slug: string; children: readonly string[] }> = [
+  { name: '数码 Digital', slug: 'digital', children: ['phones', 'laptops', 'headphones', 'cameras'] },
+  { name: '家居 Home', slug: 'home', children: ['home-appliances', 'kitchen'] },
+  {
+    name: '生活 Lifestyle',
+    slug: 'lifestyle',
+    children: ['sports', 'books', 'clothing', 'toys', 'beauty', 'food'],
+  },
+];
+
 export const BRANDS = [
   '华为',
   '小米',

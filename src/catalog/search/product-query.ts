@@ -39,9 +39,10 @@ export interface ProductQueryOptions {
 
 /**
  * Field names in the products document as the binlog mapping writes it: columns as fields, string
- * columns as text with a .keyword subfield (tags is a JSON column: stored as is, searched through its
- * copy tags_values, see docs/mapping.md#json-columns), DECIMAL price as a
- * scaled_float, ENUM status as a keyword.
+ * columns as text with a .keyword subfield, DECIMAL price as a scaled_float, ENUM status as a keyword.
+ * The category name and the tags come from the built document (docs/mapping.md#documents-built-from-several-tables):
+ * `category` embedded from categories, `tagged` from tags through product_tags — the tags JSON column
+ * (and its copy tags_values) is no longer what the tag filter and facet read.
  */
 export const PRODUCT_FIELDS = {
   text: ['name^3', 'description'],
@@ -50,7 +51,7 @@ export const PRODUCT_FIELDS = {
   categoryName: 'category.name.keyword',
   price: 'price',
   status: 'status',
-  tags: 'tags_values.keyword',
+  tags: 'tagged.name.keyword',
   created: 'created_at',
   id: 'id',
 } as const;

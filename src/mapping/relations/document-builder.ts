@@ -108,7 +108,10 @@ export class DocumentBuilder {
         }
       }
       // one object per related row, shared by its parents: the next level fills it once
-      if (node.children.length > 0) await this.attach(node.children, dedupe(children));
+      const distinct = dedupe(children);
+      if (node.children.length > 0) await this.attach(node.children, distinct);
+      const p = node.pathOf;
+      if (p) for (const c of distinct) c.doc[p.field] = pathString(c.doc, p);
     }
   }
 
@@ -149,6 +152,21 @@ export class DocumentBuilder {
       return { link: values.slice(0, n), row };
     });
   }
+}
+
+/** `column` of the object and of each object up its `via` chain, top first: `数码 > 手机`. */
+export function pathString(
+  doc: Record<string, unknown>,
+  p: { readonly column: string; readonly via: string; readonly separator: string },
+): string {
+  const names: string[] = [];
+  let o: unknown = doc;
+  for (let depth = 0; o && typeof o === 'object' && depth < 16; depth++) {
+    const v = (o as Record<string, unknown>)[p.column];
+    if (v !== null && v !== undefined) names.unshift(String(v));
+    o = (o as Record<string, unknown>)[p.via];
+  }
+  return names.join(p.separator);
 }
 
 function dedupe(holders: Holder[]): Holder[] {

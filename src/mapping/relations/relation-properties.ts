@@ -9,7 +9,14 @@ export function relationProperties(tree: RelationTree, engine?: EngineInfo): Rec
     for (const n of nodes) {
       out[n.field] = {
         ...(n.nested && { type: 'nested' }),
-        properties: { ...columnProperties(n.mapping, engine), ...level(n.children) },
+        properties: {
+          ...columnProperties(n.mapping, engine),
+          ...level(n.children),
+          // the path string: searchable words, and an exact keyword to filter and facet on
+          ...(n.pathOf && {
+            [n.pathOf.field]: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 512 } } },
+          }),
+        },
       };
     }
     return out;

@@ -12,6 +12,13 @@ export interface RelationConfig {
   readonly through?: { readonly table: string; readonly to: Readonly<Record<string, string>> };
   readonly include?: readonly string[];
   readonly nested?: boolean;
+  /** A path string of this row and its ancestors (docs/mapping.md#a-path-string): `数码 > 手机`. */
+  readonly path?: {
+    readonly column: string;
+    readonly via: string;
+    readonly field?: string;
+    readonly separator?: string;
+  };
   /** Chinese text columns of the related row (as mappings[].text). */
   readonly text?: Readonly<Record<string, { readonly language: 'zh' }>>;
   readonly relations?: readonly RelationConfig[];
@@ -45,6 +52,13 @@ export interface RelationNode extends TableRef {
   readonly mapping: TableMapping;
   readonly nested: boolean;
   readonly children: RelationNode[];
+  /** The path string of the embedded object: `column` of each row up the `via` relation, top first. */
+  readonly pathOf?: {
+    readonly field: string;
+    readonly column: string;
+    readonly via: string;
+    readonly separator: string;
+  };
 }
 
 export interface RelationTree {
@@ -173,11 +187,37 @@ export async function loadRelationTree(
       out.push(node);
       if (r.relations?.length)
         node.children.push(...(await load(r.relations, node, cols, `${where}.relations`)));
+      if (r.path) Object.assign(node, { pathOf: pathOf(r.path, node, cols, include, `${where}.path`) });
     }
     return out;
   };
   const top = await load(relations, undefined, root.columns, rootWhere);
   return { root, nodes, top, cascadeSources: await cascadingTables(db, root, nodes) };
+}
+
+/**
+ * Checks a relation's `path`: `column` is embedded at this level and at the `via` level (a many-to-one
+ * relation of this one, usually its parent category), whose own `via` relation continues the chain.
+ */
+function pathOf(
+  p: NonNullable<RelationConfig['path']>,
+  node: RelationNode,
+  cols: TableColumns,
+  include: readonly string[] | undefined,
+  where: string,
+): NonNullable<RelationNode['pathOf']> {
+  const column_ = column(cols, p.column, `${where}.column`);
+  if (include && !include.includes(column_) && !node.keyColumns.includes(column_))
+    throw mismatch(`${where}.column: ${p.column} is not embedded (add it to include)`);
+  const via = node.children.find((c) => c.field === p.via);
+  if (via?.kind !== 'many-to-one')
+    throw mismatch(
+      `${where}.via: "${p.via}" is not a many-to-one relation of ${node.where} (relations: ${node.children.map((c) => c.field).join(', ') || 'none'})`,
+    );
+  const field = p.field ?? 'path';
+  if (cols.columns.some((c) => c.name === field) || node.children.some((c) => c.field === field))
+    throw mismatch(`${where}.field: "${field}" is already a column or relation of ${node.where}`);
+  return { field, column: column_, via: p.via, separator: p.separator ?? ' > ' };
 }
 
 /** Tables of the tree referenced by a foreign key of the tree whose ON DELETE/UPDATE is not RESTRICT. */

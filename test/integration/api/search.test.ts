@@ -123,6 +123,8 @@ beforeAll(async () => {
         tags,
         // the JSON column's search copy, as the mapping writes it (docs/mapping.md#json-columns)
         tags_values: tags === null ? null : [...tags].sort(),
+        // the tags as the demo's built document embeds them (from product_tags; here the row's own tags)
+        tagged: (tags ?? []).map((name, i) => ({ id: i + 1, name })),
         created_at: `${String(row.created_at).replace(' ', 'T')}Z`,
         updated_at: `${String(row.updated_at).replace(' ', 'T')}Z`,
       }),
