@@ -1,4 +1,5 @@
 import { fold, hasHan } from './folding.js';
+import { memo } from './memo.js';
 import { isHanWord, pinyinOf } from './pinyin.js';
 import { preciseWords, searchWords } from './segmenter.js';
 
@@ -34,29 +35,10 @@ export function zhProperties(): Record<string, unknown> {
 }
 
 /**
- * Distinct strings repeat (category names, product names across variants, replays of the same row):
- * enriching one costs tens of microseconds, a cache hit well under one. Long texts (descriptions) are
- * rarely repeated and are not kept.
+ * Distinct strings repeat (category names, replays of the same row): a hit skips everything. Long texts
+ * (descriptions) rarely repeat and are not kept. The words, runs and pinyin inside are memoized too.
  */
-const CACHE_MAX_ENTRIES = 10_000;
-const CACHE_MAX_CHARS = 256;
-const cache = new Map<string, ZhEnrichment>();
-
-export function enrichZh(text: string): ZhEnrichment {
-  const cached = cache.get(text);
-  if (cached) {
-    // refresh: Map keeps insertion order, so the first key is the least recently used
-    cache.delete(text);
-    cache.set(text, cached);
-    return cached;
-  }
-  const out = compute(text);
-  if (text.length <= CACHE_MAX_CHARS) {
-    if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-    cache.set(text, out);
-  }
-  return out;
-}
+export const enrichZh: (text: string) => ZhEnrichment = memo((text) => compute(text), 10_000, 256);
 
 function compute(text: string): ZhEnrichment {
   const folded = fold(text);
@@ -96,9 +78,4 @@ function compute(text: string): ZhEnrichment {
     pinyin: [...pinyin].join(' '),
     initials: [...initials].join(' '),
   };
-}
-
-/** Empties the cache (bench: measure the uncached cost). */
-export function clearEnrichmentCache(): void {
-  cache.clear();
 }

@@ -1,5 +1,4 @@
 export {
-  clearEnrichmentCache,
   enrichZh,
   ZH_SUFFIX,
   type ZhEnrichment,

@@ -1,3 +1,4 @@
+import { memo } from './memo.js';
 import { pinyinConverter } from './modules.js';
 
 const ALL_HAN = /^\p{Script=Han}+$/u;
@@ -13,8 +14,11 @@ export function syllables(word: string): string[] {
   return (Array.isArray(out) ? out : [out]).map((s) => s.toLowerCase());
 }
 
-/** 手机 → { full: 'shouji', initials: 'sj' }. */
-export function pinyinOf(word: string): { full: string; initials: string } {
-  const s = syllables(word);
-  return { full: s.join(''), initials: s.map((x) => x[0] ?? '').join('') };
-}
+/** 手机 → { full: 'shouji', initials: 'sj' } (memoized: the catalog's vocabulary repeats). */
+export const pinyinOf: (word: string) => { readonly full: string; readonly initials: string } = memo(
+  (word) => {
+    const s = syllables(word);
+    return { full: s.join(''), initials: s.map((x) => x[0] ?? '').join('') };
+  },
+  50_000,
+);
