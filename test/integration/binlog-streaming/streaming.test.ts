@@ -266,11 +266,22 @@ describe('binlog streaming', () => {
       'the position to pass the other-table writes',
     );
     expect(r.events).toHaveLength(0);
-    // throttled: far fewer position batches than transactions
+    // throttled: far fewer position batches than transactions — counted once the position passed all 20
+    // (a wait for that state, not a fixed sleep), bounded by the idleCheckpointMs periods it took
     const t0 = r.batches.length;
+    const started = Date.now();
     for (let i = 0; i < 20; i++) await conn.query('UPDATE other SET v = v + 1 WHERE id = 100');
-    await new Promise((res) => setTimeout(res, 700));
-    expect(r.batches.length - t0).toBeLessThanOrEqual(4);
+    const last = GtidState.parse(String((await currentBinlogPosition(BINLOG_CONN)).checkpoint.gtid));
+    await r.waitFor(
+      (x) => {
+        const cp = x.lastPosition?.checkpoint.gtid;
+        return typeof cp === 'string' && GtidState.parse(cp).includes(last);
+      },
+      5000,
+      'the position to pass the 20 updates',
+    );
+    const periods = Math.ceil((Date.now() - started) / 300);
+    expect(r.batches.length - t0).toBeLessThanOrEqual(Math.min(periods + 1, 10));
   });
 
   it('resumes from a checkpoint with exactly the changes after it', async () => {
@@ -288,7 +299,16 @@ describe('binlog streaming', () => {
 
     const second = run({ tables: [`${db}.items`] }, checkpoint);
     await second.waitForEvents(3);
-    await new Promise((res) => setTimeout(res, 300));
+    // nothing more comes: the position has passed the last write (a state waited for, not a sleep)
+    const end = GtidState.parse(String((await currentBinlogPosition(BINLOG_CONN)).checkpoint.gtid));
+    await second.waitFor(
+      (x) => {
+        const cp = x.lastPosition?.checkpoint.gtid;
+        return typeof cp === 'string' && GtidState.parse(cp).includes(end);
+      },
+      5000,
+      'the position to pass the last write',
+    );
     expect(ops(second.events)).toEqual(['c items {"id":101}', 'u items {"id":100}', 'd items {"id":101}']);
     expect(second.events[0]!.source.position.version > first.events[0]!.source.position.version).toBe(true);
   });
@@ -350,12 +370,17 @@ describe('binlog streaming', () => {
     expect((err as Error).message).toMatch(/failed 3 time\(s\) in a row; last error: .*ECONNREFUSED/);
     expect(retries).toEqual([1, 2]);
 
+    let attempts = 0;
     const r = run({
       tables: [`${db}.items`],
       connection: nowhere,
       reader: { reconnect: { initialMs: 50, maxMs: 100 } },
+      onReconnect: () => {
+        attempts++;
+      },
     });
-    await new Promise((res) => setTimeout(res, 300));
+    // aborted while retrying: once it has retried twice (the state, not a sleep)
+    await r.waitFor(() => attempts >= 2, 10_000, 'two reconnect attempts');
     await r.stop();
     expect(r.error).toBeUndefined();
     expect(r.batches).toEqual([]);
