@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rootConnection, uniqueName } from '../../helpers/stack.js';
-import { type ApiHarness, startApi } from './harness.js';
+import { rootConnection, uniqueName } from '../helpers/stack.js';
+import { type ApiHarness, startApi } from '../integration/api/harness.js';
+import { engineReady } from './engine.js';
 
 /**
- * Issue 18's examples end to end: products created through the API (dual-write-sync, so the API's own
- * mapping enriches them), searched through the API. Which product each query must and must not find is
+ * Issue 18's examples end to end, on every engine (no engine plugin, no analysis-common needed): products
+ * created through the API (dual-write-sync, so the API's own mapping enriches them), searched through the API. Which product each query must and must not find is
  * written by hand below, from what a shopper means.
  */
 const PRODUCTS = {
@@ -29,6 +30,7 @@ const ids = new Map<Key, number>();
 const keyOf = new Map<number, Key>();
 
 beforeAll(async () => {
+  await engineReady();
   const index = uniqueName('zh_products');
   h = await startApi({
     api: {
