@@ -1,5 +1,6 @@
 /**
- * Fan-out of a category rename to N products (issue 14) on the local stack:
+ * Fan-out of a category rename to N products (issue 14) on the local stack — a phase of `./syncline bench`
+ * (bench/harness/fanout.ts: 100k products in the full run, 20k in --quick), or on its own:
  *   npx tsc -p bench/tsconfig.json && node bench/.build/bench/relations-fanout.js [products=100000]
  * Prints the rebuild rate (docs/s), its ratio to a raw `_bulk` of the same documents (C1: 1000 per
  * request, 4 in flight, distinct ids) and the freshness of an unrelated change committed right after the
@@ -122,6 +123,10 @@ const c1 = N / ((Date.now() - c1Start) / 1000);
 const rate = N / fanoutS;
 console.log(
   `fan-out: ${N} products rebuilt in ${fanoutS.toFixed(1)} s = ${Math.round(rate)} docs/s; C1 raw _bulk ${Math.round(c1)} docs/s; ratio ${(rate / c1).toFixed(2)} × C1; unrelated change visible after ${unrelatedMs} ms`,
+);
+// one machine-readable line for ./syncline bench (bench/harness/fanout.ts)
+console.log(
+  `[fanout] ${JSON.stringify({ products: N, seconds: fanoutS, docsPerSec: rate, c1DocsPerSec: c1, unrelatedMs })}`,
 );
 await runner.stop();
 await search.request('DELETE', `/${scratch}`);

@@ -14,6 +14,7 @@ import { type BenchContext, createContext } from './context.js';
 import { createSchema, dropSchema, loadRows, mixedChanges, SENTINEL_ID, type Workload } from './dataset.js';
 import { type DebeziumRun, debeziumPeer, prepareDebezium, runDebezium } from './debezium.js';
 import { type DecodeResult, measureDecode } from './decode.js';
+import { type FanOutResult, measureFanOut } from './fanout.js';
 import { type FlinkRun, prepareFlink, runFlinkSnapshot, runFlinkStreaming } from './flink.js';
 import { type FreshnessLevel, measureFreshness } from './freshness.js';
 import { type KafkaPathResult, measureKafkaPath } from './kafka.js';
@@ -104,6 +105,7 @@ export async function runBench(
   let freshnessFailure: string | undefined;
   let backlog: Outcome<BacklogResult> | undefined;
   let kafka: Outcome<KafkaPathResult> | undefined;
+  let fanout: Outcome<FanOutResult> | undefined;
   let dbzSnapshot: Outcome<DebeziumRun> | undefined;
   let dbzStreaming: Outcome<DebeziumRun> | undefined;
   const flinkRuns: FlinkRuns = { snapshot: {}, streaming: {} };
@@ -276,6 +278,11 @@ export async function runBench(
           }
         : await attempt('Kafka path vs direct (bench/kafka-path.ts)', () => measureKafkaPath(ctx));
 
+    fanout =
+      o.mode === 'dry'
+        ? { ok: false, why: 'skipped in --dry: the fan-out is its own run (bench/relations-fanout.ts)' }
+        : await attempt('relations fan-out (bench/relations-fanout.ts)', () => measureFanOut(ctx));
+
     if (o.profile) {
       for (const name of ['snapshot', 'streaming', 'decode', 'map']) {
         const f = newestProfile(path.join(ctx.tmpDir, 'profiles', name));
@@ -311,6 +318,7 @@ export async function runBench(
     flink: flinkRuns,
     flinkSkipped: !o.flink,
     kafka,
+    fanout,
     workload,
   });
   const results: Results = {
@@ -355,6 +363,7 @@ interface Measured {
   flink: FlinkRuns;
   flinkSkipped: boolean;
   kafka: Outcome<KafkaPathResult> | undefined;
+  fanout: Outcome<FanOutResult> | undefined;
   workload: Outcome<Workload> | undefined;
 }
 
@@ -638,6 +647,34 @@ function buildFigures(m: Measured): Figure[] {
       kp
         ? `p99 added ${Math.round(kp.addedP99Ms)} ms; direct p50 ${Math.round(kp.directP50Ms)} ms`
         : undefined,
+    ),
+  );
+  const fo = val(m.fanout);
+  const fanoutWhy = whyNot(m.fanout, 'not run');
+  f.push(
+    figure(
+      'relations.fanout',
+      'Category rename fanning out to its products (built documents rebuilt)',
+      'docs/s',
+      fo?.docsPerSec,
+      [
+        ['C1', ratio(fo?.docsPerSec, c1Best)],
+        ['C1 same docs', ratio(fo?.docsPerSec, fo?.c1DocsPerSec)],
+      ],
+      fanoutWhy,
+      fo
+        ? `${fo.products} products in ${fo.seconds.toFixed(1)} s; raw _bulk of the same documents ${Math.round(fo.c1DocsPerSec)} docs/s in the same child run: ${fo.command}`
+        : undefined,
+    ),
+  );
+  f.push(
+    figure(
+      'relations.fanout-freshness',
+      'Unrelated change during the fan-out, commit → searchable',
+      'ms',
+      fo?.unrelatedMs,
+      [],
+      fanoutWhy,
     ),
   );
   const dbzWhy = (x: Outcome<unknown> | undefined) =>
