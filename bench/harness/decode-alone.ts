@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       reuse: { type: 'string' },
       save: { type: 'string' },
       profile: { type: 'string' },
+      /** decode: BinlogSource alone; map: also the mapping and the _bulk encoding of every event (no HTTP). */
+      mode: { type: 'string', default: 'decode' },
     },
   });
   process.env.SYNCLINE_BENCH_SOURCE = values.source;
@@ -101,10 +103,10 @@ async function main(): Promise<void> {
       url: `mysql://root@${MYSQL_HOST}:${benchStack.mysqlPort}/${db}`,
       database: db,
       table: `${db}.products`,
-      index: 'unused',
+      index: `${db}_products`,
       from,
       expect,
-      mode: 'decode',
+      mode: values.mode,
       serverId: 80_000 + Math.floor(Math.random() * 9_000),
     };
     const prof = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
@@ -128,7 +130,8 @@ async function main(): Promise<void> {
   const cpu = results.map((x) => x.cpuMicros / x.events);
   const summary = {
     source: values.source,
-    decoder: process.env.SYNCLINE_BINLOG_DECODER ?? 'default',
+    decoder: process.env.SYNCLINE_BINLOG_DECODER || 'default',
+    mode: values.mode,
     events: expect,
     runs: results.length,
     eventsPerSec: {
