@@ -66,4 +66,8 @@ export const admin = {
 export const catalog = {
   search: (query) => call('GET', '/api/products/search', { query }),
   categories: () => call('GET', '/api/categories', { query: { size: 100 } }),
+  category: (id) => call('GET', `/api/categories/${encodeURIComponent(id)}`),
+  // the catalog's optimistic concurrency: the updated_at read with the row (a stale one is 409)
+  renameCategory: (id, name, updatedAt) =>
+    call('PATCH', `/api/categories/${encodeURIComponent(id)}`, { body: { name, updated_at: updatedAt } }),
 };

@@ -24,6 +24,23 @@ function priceParams(p) {
   };
 }
 
+/**
+ * Renames a category through the catalog API (PATCH with the updated_at just read). The products'
+ * documents embed the name: the pipeline rebuilds them (docs/mapping.md), so the search shows it soon.
+ */
+async function renameCategory(id) {
+  const current = await catalog.category(id);
+  const name = prompt(`Rename category #${id}`, current.name);
+  if (name === null || name.trim() === '' || name === current.name) return;
+  try {
+    const updated = await catalog.renameCategory(id, name.trim(), current.updated_at);
+    categoryNames.set(id, updated.name);
+  } catch (e) {
+    alert(`Rename failed: ${e.message}`);
+  }
+  await run();
+}
+
 function renderFacets(facets) {
   if (!facets) return;
   const cats = h(
@@ -44,11 +61,27 @@ function renderFacets(facets) {
         state.page = 1;
         run();
       });
+      const rename = h(
+        'button',
+        {
+          type: 'button',
+          class: 'facet-rename',
+          title: 'Rename this category',
+          dataset: { renameCategory: c.category_id },
+        },
+        '✎',
+      );
+      rename.addEventListener('click', (e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        void renameCategory(c.category_id);
+      });
       return h(
         'label',
         { for: id, class: 'facet-row', dataset: { categoryId: c.category_id, count: c.count } },
         box,
         h('span', { class: 'facet-name' }, categoryNames.get(c.category_id) ?? `#${c.category_id}`),
+        rename,
         h('span', { class: 'count' }, num(c.count)),
       );
     }),

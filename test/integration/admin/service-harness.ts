@@ -3,6 +3,7 @@ import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import type { SynclineConfig } from '../../../src/config/schema.js';
 import { seedDemoCatalog } from '../../../src/demo/demo-catalog.js';
+import { DEMO_PRODUCT_RELATIONS } from '../../../src/demo/profile.js';
 import { MappingSet } from '../../../src/mapping/mapping-set.js';
 import { createDbPool } from '../../../src/runtime/clients.js';
 import { SynclineService } from '../../../src/service/service.js';
@@ -33,6 +34,8 @@ export interface ServiceOptions {
   extraTables?: string[];
   /** Index definitions by table (e.g. a strict mapping). */
   indexDefinitions?: Record<string, unknown>;
+  /** Products built with the demo profile's relations (category with its path, tags). */
+  relations?: boolean;
 }
 
 /**
@@ -84,7 +87,11 @@ export class ServiceHarness {
         searchCache: { ttlMs: 2000 },
         logs: { indexPrefix: `${this.db}-logs-` },
       },
-      mappings: this.tables.map((t) => ({ table: `${this.db}.${t}`, index: this.index(t) })),
+      mappings: this.tables.map((t) => ({
+        table: `${this.db}.${t}`,
+        index: this.index(t),
+        ...(t === 'products' && this.o.relations && { relations: structuredClone(DEMO_PRODUCT_RELATIONS) }),
+      })),
       indexes,
       pipelines: [
         {
