@@ -25,6 +25,7 @@ const BOTH_SOURCES = [
   // documents built from several tables: binlog (MySQL writes the cascaded rows, MariaDB does not),
   // polling and the outbox (~50 s together on MySQL)
   'test/integration/relations/built-documents.test.ts',
+  'test/integration/relations/cascades-binlog.test.ts',
   'test/integration/relations/polling-relations.test.ts',
   'test/integration/relations/outbox-relations.test.ts',
 ];
