@@ -1,55 +1,81 @@
+import { cover } from '../../mapping/text-enrichment/cover.js';
 import { fold } from '../../mapping/text-enrichment/folding.js';
+import { isHanWord, pinyinOf } from '../../mapping/text-enrichment/pinyin.js';
+import { preciseWords } from '../../mapping/text-enrichment/segmenter.js';
+
+/** A span of query words, and what else it may be written as (each alternative a list of words). */
+export interface QueryUnit {
+  readonly words: readonly string[];
+  readonly alternatives: ReadonlyArray<readonly string[]>;
+}
 
 /**
- * Synonym groups from `api.synonyms`, applied to the query (never to the index: a change needs no
- * reindex). Terms are folded like the text, so 運動鞋 in a group or in a query meets 运动鞋.
+ * Synonym groups from `api.synonyms`, applied to the query's words (never to the index: a change needs no
+ * reindex). Terms are folded and cut into words like the query, so 運動鞋 in a group or in a query meets
+ * 运动鞋, and a term of several words (phone case, running shoes) matches those words in a row.
  */
 export class Synonyms {
-  private readonly groups: ReadonlyArray<readonly string[]>;
+  /** Every term as its words, with the group it belongs to (all terms of a group, as words). */
+  private readonly terms: Array<{ words: string[]; group: string[][] }> = [];
 
   constructor(groups: ReadonlyArray<readonly string[]> = []) {
-    this.groups = groups
-      .map((g) => [...new Set(g.map((t) => fold(t).trim().replace(/\s+/g, ' ')).filter(Boolean))])
-      .filter((g) => g.length > 1);
+    for (const g of groups) {
+      const folded = g.map((t) => preciseWords(fold(t)).join(' ')).filter(Boolean);
+      // a Chinese term typed as pinyin or initials means the same (paobuxie, pbx → 跑步鞋 and its group)
+      const spelled = folded
+        .map((t) => t.split(' '))
+        .filter((w) => w.every(isHanWord))
+        .flatMap((w) => {
+          const p = w.map(pinyinOf);
+          const initials = p.map((x) => x.initials).join('');
+          return [p.map((x) => x.full).join(''), ...(initials.length >= 2 ? [initials] : [])];
+        });
+      const group = [...new Set([...folded, ...spelled])].map((t) => t.split(' '));
+      if (group.length < 2) continue;
+      for (const words of group) this.terms.push({ words, group });
+    }
+    // longest terms first: "running shoes" wins over "shoes"
+    this.terms.sort((a, b) => b.words.length - a.words.length);
   }
 
   get size(): number {
-    return this.groups.length;
+    return this.terms.length;
   }
 
   /**
-   * The query with each synonym it holds replaced by the other terms of its group, one replacement per
-   * variant (the folded query itself not included), at most `max`. Latin terms match whole words only
-   * (case is not a word inside suitcase); Chinese terms anywhere.
+   * The query's words as units: a run of words that is a synonym term becomes one unit whose
+   * alternatives are the other terms of its group(s); every other word is a unit of its own.
    */
-  variants(folded: string, max = 8): string[] {
-    const out = new Set<string>();
-    for (const group of this.groups) {
-      for (const term of group) {
-        const at = find(folded, term);
-        if (at < 0) continue;
-        for (const other of group) {
-          if (other === term) continue;
-          out.add(folded.slice(0, at) + other + folded.slice(at + term.length));
-          if (out.size >= max) return [...out];
-        }
+  units(query: readonly string[]): QueryUnit[] {
+    // a Chinese word that is no term but whose parts are (无线耳机 = 无线 + 耳机) is taken as its parts
+    const words = query.flatMap((w) =>
+      this.isTerm(w) ? [w] : parts(w).filter((p) => this.isTerm(p)).length ? parts(w) : [w],
+    );
+    const out: QueryUnit[] = [];
+    for (let i = 0; i < words.length; ) {
+      const hits = this.terms.filter((t) => t.words.every((w, k) => words[i + k] === w));
+      if (hits.length === 0) {
+        out.push({ words: [words[i]!], alternatives: [] });
+        i++;
+        continue;
       }
+      const span = hits[0]!.words.length;
+      const own = words.slice(i, i + span).join(' ');
+      const alternatives = new Map<string, string[]>();
+      for (const h of hits.filter((t) => t.words.length === span))
+        for (const alt of h.group) if (alt.join(' ') !== own) alternatives.set(alt.join(' '), alt);
+      out.push({ words: words.slice(i, i + span), alternatives: [...alternatives.values()] });
+      i += span;
     }
-    out.delete(folded);
-    return [...out];
+    return out;
+  }
+
+  private isTerm(word: string): boolean {
+    return this.terms.some((t) => t.words.length === 1 && t.words[0] === word);
   }
 }
 
-const WORD_CHAR = /[a-z0-9]/;
-
-function find(text: string, term: string): number {
-  const latinEdges = WORD_CHAR.test(term[0]!) || WORD_CHAR.test(term[term.length - 1]!);
-  for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
-    if (!latinEdges) return at;
-    const before = text[at - 1];
-    const after = text[at + term.length];
-    const edge = (c: string | undefined, t: string) => !(c && WORD_CHAR.test(c) && WORD_CHAR.test(t));
-    if (edge(before, term[0]!) && edge(after, term[term.length - 1]!)) return at;
-  }
-  return -1;
+/** The dictionary words a long Chinese word is made of (cover() in text-query.ts), or the word itself. */
+function parts(word: string): string[] {
+  return isHanWord(word) && word.length > 2 ? cover(word) : [word];
 }
