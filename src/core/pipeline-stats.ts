@@ -1,5 +1,5 @@
 import type { ChangeEvent, Position } from './change-event.js';
-import type { IndexOp, WriteResult } from './interfaces.js';
+import type { WriteResult } from './interfaces.js';
 
 /**
  * Events per second over the last `seconds` whole seconds: one bucket per second in a small ring, so
@@ -69,16 +69,30 @@ export class PipelineStats {
   /** Source commit → document written, ms, for the freshness histogram. */
   onFreshness: ((ms: number) => void) | undefined;
 
+  /** The last `database.table` key made, so that a run of one table's events allocates no key string. */
+  private keyDb = '';
+  private keyTable = '';
+  private key = '';
+  private tableKey(database: string, table: string): string {
+    if (database !== this.keyDb || table !== this.keyTable) {
+      this.keyDb = database;
+      this.keyTable = table;
+      this.key = `${database}.${table}`;
+    }
+    return this.key;
+  }
+
   eventIn(ev: ChangeEvent): void {
     this.eventsIn += 1;
-    const t = `${ev.source.database}.${ev.source.table}`;
+    const t = this.tableKey(ev.source.database, ev.source.table);
     this.eventsByTable.set(t, (this.eventsByTable.get(t) ?? 0) + 1);
     this.rateIn.add(1);
     if (ev.source.snapshot) this.snapshotRows += 1;
     if (ev.source.tsMs > this.lastEventTsMs) this.lastEventTsMs = ev.source.tsMs;
   }
 
-  written(r: WriteResult, ops: readonly IndexOp[], ms: number): void {
+  /** A write answered: `events` holds the event of each op written, in the order of r.outcomes. */
+  written(r: WriteResult, events: readonly ChangeEvent[], ms: number): void {
     this.docsOk += r.ok;
     this.stale += r.stale;
     this.dead += r.dead;
@@ -86,19 +100,19 @@ export class PipelineStats {
     this.batches += 1;
     this.lastBatchMs = ms;
     const now = Date.now();
-    this.rateOut.add(ops.length, now);
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      const t = `${op.event.source.database}.${op.event.source.table}`;
+    this.rateOut.add(events.length, now);
+    for (let i = 0; i < events.length; i++) {
+      const source = events[i]!.source;
+      const t = this.tableKey(source.database, source.table);
       let o = this.outByTable.get(t);
       if (!o) {
         o = { ok: 0, stale: 0, dead: 0 };
         this.outByTable.set(t, o);
       }
       o[r.outcomes[i] ?? 'ok'] += 1;
-      const ts = op.event.source.tsMs;
+      const ts = source.tsMs;
       if (ts > this.lastWrittenTsMs) this.lastWrittenTsMs = ts;
-      if (ts > 0 && !op.event.source.snapshot) this.onFreshness?.(now - ts);
+      if (ts > 0 && !source.snapshot) this.onFreshness?.(now - ts);
     }
   }
 

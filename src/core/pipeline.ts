@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffCeiling } from './backoff.js';
-import type { Position } from './change-event.js';
+import type { ChangeEvent, Position } from './change-event.js';
 import { describeEvent } from './change-event.js';
 import { errorMessage } from './errors.js';
 import type {
@@ -288,8 +288,12 @@ export class Pipeline {
     } finally {
       handed();
     }
+    // only the events are needed from here on: the ops (and their documents) can be collected while the
+    // engine works on them
+    const events = ops.length === 0 ? NO_EVENTS : ops.map((op) => op.event);
+    ops = NO_OPS;
     const result = await written;
-    this.stats.written(result, ops, performance.now() - t0);
+    this.stats.written(result, events, performance.now() - t0);
     for (const r of await Promise.all(later)) if (r) rebuilt = rebuilt ? sumResults(rebuilt, r) : r;
     return rebuilt ? sumResults(result, rebuilt) : result;
   }
@@ -310,7 +314,11 @@ export class Pipeline {
       write: async (ops) => {
         const t0 = performance.now();
         const r = await this.o.sink.write(ops);
-        this.stats.written(r, ops, performance.now() - t0);
+        this.stats.written(
+          r,
+          ops.map((op) => op.event),
+          performance.now() - t0,
+        );
         return r;
       },
       flush: () => this.o.sink.flush(),
@@ -420,6 +428,8 @@ export class Pipeline {
   }
 }
 
+const NO_OPS: IndexOp[] = [];
+const NO_EVENTS: ChangeEvent[] = [];
 const NOTHING_WRITTEN: WriteResult = { outcomes: [], ok: 0, stale: 0, dead: 0, retried: 0 };
 
 function sumResults(a: WriteResult, b: WriteResult): WriteResult {

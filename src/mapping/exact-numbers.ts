@@ -49,19 +49,36 @@ export interface RowQueryable {
 }
 
 const FLOAT_COLUMN_TYPE = 4; // MYSQL_TYPE_FLOAT
+const DOUBLE_COLUMN_TYPE = 5; // MYSQL_TYPE_DOUBLE
 const BAD_FIELD = 1054; // ER_BAD_FIELD_ERROR: a column of the plan was dropped
 const ALIAS = '~syncline exact~';
 const quote = (s: string) => `\`${s.replaceAll('`', '``')}\``;
 
-/** Per pool, per `database.table`: the FLOAT columns seen by the last read. */
-const plans = new WeakMap<object, Map<string, readonly string[]>>();
+/**
+ * Per pool, per `database.table`: the FLOAT columns seen by the last read, and whether it had any FLOAT
+ * or DOUBLE column at all — without one the rows are read without the typeCast hook, which costs mysql2
+ * a wrapper object and a closure per field of every row (a tenth of the snapshot's read path).
+ */
+interface ReadPlan {
+  readonly floats: readonly string[];
+  readonly inexact: boolean;
+}
+const plans = new WeakMap<object, Map<string, ReadPlan>>();
+
+// mysql2 says columnType; the mysql package (a TypeORM application's driver) says type
+const typeOf = (f: FieldPacket) => f.columnType ?? (f as { type?: unknown }).type;
 
 function floatColumns(fields: readonly FieldPacket[]): string[] {
-  // mysql2 says columnType; the mysql package (a TypeORM application's driver) says type
-  const typeOf = (f: FieldPacket) => f.columnType ?? (f as { type?: unknown }).type;
   return fields
     .filter((f) => typeOf(f) === FLOAT_COLUMN_TYPE && !f.name.startsWith(ALIAS))
     .map((f) => f.name);
+}
+
+function planOf(fields: readonly FieldPacket[]): ReadPlan {
+  return {
+    floats: [...new Set(floatColumns(fields))],
+    inexact: fields.some((f) => typeOf(f) === FLOAT_COLUMN_TYPE || typeOf(f) === DOUBLE_COLUMN_TYPE),
+  };
 }
 
 /** A connection of a callback-style driver (mysql2's or the mysql package's, as TypeORM holds them). */
@@ -111,17 +128,21 @@ export async function selectExact(
   values?: unknown,
   opts: SelectExactOptions = {},
 ): Promise<[Row[] | unknown[][], FieldPacket[]]> {
-  const byTable = plans.get(db) ?? new Map<string, readonly string[]>();
-  plans.set(db, byTable);
+  let byTable = plans.get(db);
+  if (!byTable) {
+    byTable = new Map<string, ReadPlan>();
+    plans.set(db, byTable);
+  }
   const key = `${database}.${table}`;
   const prefix = opts.qualifier === undefined ? '' : `${quote(opts.qualifier)}.`;
   for (let attempt = 0; ; attempt++) {
-    let floats = byTable.get(key);
-    if (floats === undefined) {
+    let plan = byTable.get(key);
+    if (plan === undefined) {
       const [, fields] = await db.query({ sql: `SELECT * FROM ${quote(database)}.${quote(table)} LIMIT 0` });
-      floats = floatColumns(fields as FieldPacket[]);
-      byTable.set(key, floats);
+      plan = planOf(fields as FieldPacket[]);
+      byTable.set(key, plan);
     }
+    const floats = plan.floats;
     // FLOAT + a DOUBLE zero is a DOUBLE holding the float32 exactly (CAST AS DOUBLE needs MySQL 8.0.17)
     const casts = floats.map((c) => `, ${prefix}${quote(c)} + 0e0 AS ${quote(ALIAS + c)}`);
     let rows: unknown;
@@ -130,7 +151,7 @@ export async function selectExact(
       [rows, fields] = (await db.query({
         sql: build(`${prefix}*${casts.join('')}`),
         values,
-        typeCast: exactNumberCast,
+        ...(plan.inexact && { typeCast: exactNumberCast }),
         ...(opts.rowsAsArray && { rowsAsArray: true }),
       })) as [unknown, FieldPacket[]];
     } catch (e) {
@@ -140,9 +161,10 @@ export async function selectExact(
       }
       throw e;
     }
-    const seen = floatColumns(fields);
-    if (!sameColumns([...new Set(seen)], floats) && attempt < 3) {
-      byTable.set(key, [...new Set(seen)]);
+    // a FLOAT/DOUBLE column added (or dropped) since the plan was made: read again with the new plan
+    const seen = planOf(fields);
+    if ((!sameColumns(seen.floats, floats) || (seen.inexact && !plan.inexact)) && attempt < 3) {
+      byTable.set(key, seen);
       continue;
     }
     if (floats.length === 0) return [rows as Row[], fields];

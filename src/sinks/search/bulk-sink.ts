@@ -250,7 +250,7 @@ export class BulkSink implements Sink {
         throw signal?.aborted ? abortError(signal) : abortError(this.stop.signal);
       }
       const entry: Entry = {
-        op,
+        op: enc === undefined ? op : withoutDocument(op),
         enc,
         bytes,
         group: g,
@@ -326,8 +326,11 @@ export class BulkSink implements Sink {
         return;
       }
       const now = performance.now();
+      // Lingering only pays under load: with no request in flight the engine is idle, and a change that
+      // waited for company would only be later (freshness). Busy, the linger fills the next request.
       const due =
         lingerMs === 0 ||
+        this.inFlightCount === 0 ||
         this.forcing > 0 ||
         this.closing ||
         this.ready.truncates > 0 ||
@@ -459,4 +462,22 @@ export class BulkSink implements Sink {
     this.budget.rejectAll(reason);
     for (const g of [...this.groups]) this.abortGroup(g, reason);
   }
+}
+
+/** What an encoded index op keeps of its document: nothing (its bytes are in `enc`). */
+const RELEASED: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * The op as an entry keeps it once encoded: without its document object. A pending op otherwise holds
+ * the document (a dozen values, parsed JSON columns, converted dates) until the engine answers — with
+ * thousands of ops in flight that is most of the young generation, copied by every scavenge and then
+ * promoted (docs/performance.md: GC was a quarter of the worker's time). Everything after encoding —
+ * retries, dead letters, counters — uses the bytes, the id, the version and the event.
+ */
+function withoutDocument(op: IndexOp): IndexOp {
+  if (op.action !== 'index') return op;
+  const { index, id, version, event } = op;
+  return op.routing === undefined
+    ? { action: 'index', index, id, version, doc: RELEASED, event }
+    : { action: 'index', index, id, version, doc: RELEASED, routing: op.routing, event };
 }

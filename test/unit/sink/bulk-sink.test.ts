@@ -24,6 +24,15 @@ async function setup(engineOpts: MockEngineOptions, config: Parameters<typeof si
   return { engine, client, dlq, sink };
 }
 
+/** Polls `check` every 5 ms until it holds; fails after `ms`. */
+async function waitFor(check: () => boolean, ms: number): Promise<void> {
+  const t0 = performance.now();
+  while (!check()) {
+    if (performance.now() - t0 > ms) throw new Error(`not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 const ops = (n: number, from = 0, size = 10): IndexOp[] =>
   Array.from({ length: n }, (_, i) =>
     indexOp('idx', String(from + i), BigInt(from + i + 1), { pad: 'x'.repeat(size) }),
@@ -53,22 +62,29 @@ describe('BulkSink batching', () => {
     expect(engine.bulks.length).toBeGreaterThan(4);
   });
 
-  it('holds a partial batch for lingerMs, then sends it', async () => {
-    const { engine, sink } = await setup({}, { maxDocs: 100, lingerMs: 300 });
+  it('sends a partial batch at once when no request is in flight (the linger is for a busy engine)', async () => {
+    const { engine, sink } = await setup({}, { maxDocs: 100, lingerMs: 60_000 });
     const t0 = performance.now();
-    const p = sink.write(ops(3));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(engine.bulks).toHaveLength(0); // still lingering
-    const r = await p;
+    const r = await sink.write(ops(3));
     expect(r.ok).toBe(3);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(280);
+    expect(performance.now() - t0).toBeLessThan(5_000); // not the 60 s linger
     expect(engine.bulks).toHaveLength(1);
-    // more writes arriving within the linger window join the same batch
+  });
+
+  it('while a request is in flight, holds a partial batch for lingerMs, then sends it', async () => {
+    const { engine, sink } = await setup({ delayMs: 3_000 }, { maxDocs: 100, lingerMs: 300 });
+    const busy = sink.write(ops(3)); // idle sink: sent at once, answered after 3 s
+    await waitFor(() => engine.bulks.length === 1, 2_000);
+    const t0 = performance.now();
+    // writes arriving within the linger window join the same batch
     const a = sink.write(ops(2, 10));
-    await new Promise((r) => setTimeout(r, 50));
     const b = sink.write(ops(2, 20));
-    await Promise.all([a, b]);
+    await waitFor(() => engine.bulks.length === 2, 2_500);
+    const waited = performance.now() - t0;
+    expect(waited).toBeGreaterThanOrEqual(280); // it lingered…
+    expect(engine.bulks[0]!.ids).toEqual(['0', '1', '2']); // …while the first request was still in flight
     expect(engine.bulks[1]!.ids).toEqual(['10', '11', '20', '21']);
+    expect((await Promise.all([busy, a, b])).map((r) => r.ok)).toEqual([3, 2, 2]);
   });
 
   it('flush() sends without waiting for the linger', async () => {
