@@ -38,6 +38,27 @@ export class Synonyms {
     this.terms.sort((a, b) => b.words.length - a.words.length);
   }
 
+  /**
+   * Latin words of q with a typo replaced by the synonym vocabulary's word it is one edit (two for 8+
+   * letters) away from, when there is exactly one such word: runing → running, sunscren → sunscreen.
+   * The fallback tier only (q matched nothing as typed).
+   */
+  correct(words: readonly string[]): string[] {
+    const vocabulary = (this.vocabulary ??= new Set(
+      this.terms.flatMap((t) => t.words).filter((w) => /^[a-z]+$/.test(w)),
+    ));
+    return words.map((w) => {
+      if (w.length < 4 || !/^[a-z]+$/.test(w) || vocabulary.has(w)) return w;
+      const max = w.length >= 8 ? 2 : 1;
+      const near = [...vocabulary].filter(
+        (v) => Math.abs(v.length - w.length) <= max && distance(v, w) <= max,
+      );
+      return near.length === 1 ? near[0]! : w;
+    });
+  }
+
+  private vocabulary: Set<string> | undefined;
+
   get size(): number {
     return this.terms.length;
   }
@@ -78,4 +99,20 @@ export class Synonyms {
 /** The dictionary words a long Chinese word is made of (cover() in text-query.ts), or the word itself. */
 function parts(word: string): string[] {
   return isHanWord(word) && word.length > 2 ? cover(word) : [word];
+}
+
+/** Edit distance with adjacent transpositions (optimal string alignment). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }

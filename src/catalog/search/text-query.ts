@@ -51,7 +51,7 @@ export function textQuery(
 ): Record<string, unknown> {
   const terms = queryTerms(q);
   const units: QueryUnit[] = synonyms?.size
-    ? synonyms.units(terms.words)
+    ? synonyms.units(tier === 'fallback' ? synonyms.correct(terms.words) : terms.words)
     : terms.words.map((w) => ({ words: [w], alternatives: [] }));
   if (tier === 'fallback') {
     if (units.length === 0) return { match_none: {} };
