@@ -18,7 +18,7 @@ beforeAll(async () => {
   await c.query(`CREATE DATABASE ${db}`);
   await c.query(`USE ${db}`);
   for (const stmt of SETUP.split(';').filter((s) => s.trim())) await c.query(stmt);
-  const pool = { query: (sql: string, v?: unknown) => c.query(sql, v) } as unknown as mysql.Pool;
+  const pool = { query: (sql: string, v?: unknown[]) => c.query(sql, v) } as unknown as mysql.Pool;
   await seed(pool, db, 20);
 });
 afterAll(async () => {
