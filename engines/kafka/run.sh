@@ -72,6 +72,9 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# HA (docs/ha.md#kafka-sourced-pipelines): a consumer session of 3 s, so a killed member's partitions
+# move in < 5 s; the broker's default floor is 6 s.
+group.min.session.timeout.ms=1000
 PROPS
 
 JAVA_OPTS=(

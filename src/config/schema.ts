@@ -805,11 +805,11 @@ export const KafkaSourceSchema = Type.Object(
         'Offsets of acknowledged batches are committed at most this often (and on stop); a crash replays at most this much.',
     }),
     sessionTimeoutMs: Type.Integer({
-      minimum: 6_000,
+      minimum: 1_000,
       maximum: 1_800_000,
       default: 30_000,
       description:
-        "A member whose heartbeats stop this long is removed and its partitions reassigned (a kill -9's takeover time). Heartbeats run on a timer, independent of how long the sink takes.",
+        "A member whose heartbeats stop this long is removed and its partitions reassigned (a kill -9's takeover time). Heartbeats run on a timer, independent of how long the sink takes. Below 6000 the broker must allow it (group.min.session.timeout.ms); for failover under 5 s use 3000 with heartbeatIntervalMs 500 (docs/ha.md#kafka-sourced-pipelines).",
     }),
     heartbeatIntervalMs: Type.Integer({
       minimum: 100,

@@ -1,11 +1,12 @@
-import os from 'node:os';
 import type { Pool } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { SynclineConfig } from '../config/schema.js';
+import { workerIdOf } from '../config/worker-id.js';
 import { errorMessage } from '../core/errors.js';
 import type { PipelineRunner } from '../runtime/pipeline-runner.js';
 import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
 import { FencedCheckpointStore } from './fenced-checkpoint-store.js';
+import { isGroupMemberSource, type KafkaPipelineRole, KafkaRoles } from './kafka-roles.js';
 import { type LeaderInfo, pause } from './leader-lock.js';
 import { createLeaderLock, type LeaderLockHandle } from './threaded-lock.js';
 
@@ -26,6 +27,11 @@ export interface HaStatus {
   /** Times this worker lost its lock and stepped down. */
   stepDowns: number;
   lastStepDown?: { at: string; reason: string };
+  /**
+   * Kafka-sourced pipelines running here: each one's role comes from its consumer group (partitions
+   * assigned here → active), with the members and their partitions (docs/ha.md#kafka-sourced-pipelines).
+   */
+  kafka?: KafkaPipelineRole[];
 }
 
 /** The pipelines one database lock covers: every pipeline not sourced from Kafka (docs/ha.md). */
@@ -36,9 +42,7 @@ export function lockedPipelines(config: SynclineConfig): string[] {
     .sort();
 }
 
-export function workerIdOf(config: SynclineConfig): string {
-  return config.ha.workerId ?? `${os.hostname()}:${process.pid}`;
-}
+export { workerIdOf };
 
 /**
  * One active worker per pipeline set: the runner starts only while this worker holds the database lock,
@@ -47,6 +51,7 @@ export function workerIdOf(config: SynclineConfig): string {
  */
 export class Leadership {
   private readonly lock: LeaderLockHandle | undefined;
+  private readonly kafka: KafkaRoles;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private running = false;
@@ -62,6 +67,16 @@ export class Leadership {
   ) {
     this.worker = workerIdOf(config);
     this.pipelines = lockedPipelines(config);
+    this.kafka = new KafkaRoles(
+      () =>
+        runner.kafkaPipelines
+          .filter((h) => h.kind === 'from-kafka')
+          .map((h): unknown => h.source)
+          .filter(isGroupMemberSource),
+      this.worker,
+      config.ha.pingIntervalMs,
+      logger,
+    );
     if (this.pipelines.length === 0) return; // Kafka-sourced only: the consumer group shares the work
     const lock = createLeaderLock({
       url: config.mysql.url,
@@ -80,8 +95,26 @@ export class Leadership {
   }
 
   status(): HaStatus {
+    const kafka = this.running ? this.kafka.roles() : [];
+    if (!this.lock) {
+      // Kafka-sourced only: the consumer group is the leadership; active = owns a partition of any pipeline
+      const role: HaRole = kafka.some((k) => k.role === 'active') ? 'active' : 'standby';
+      const leader = kafka.find((k) => k.leader)?.leader;
+      const t = this.kafka.transitions;
+      return {
+        enabled: true,
+        role,
+        worker: this.worker,
+        ...(leader && { leader }),
+        pipelines: this.pipelines,
+        failovers: t.failovers,
+        stepDowns: t.stepDowns,
+        ...(t.lastStepDown && { lastStepDown: t.lastStepDown }),
+        kafka,
+      };
+    }
     const role: HaRole = this.running ? 'active' : 'standby';
-    const leader = this.lock?.leader;
+    const leader = this.lock.leader;
     return {
       enabled: true,
       role,
@@ -91,11 +124,13 @@ export class Leadership {
       failovers: this.stats.failovers,
       stepDowns: this.stats.stepDowns,
       ...(this.stats.lastStepDown && { lastStepDown: this.stats.lastStepDown }),
+      ...(kafka.length > 0 && { kafka }),
     };
   }
 
   /** Starts the standby → active → step-down loop; returns at once. */
   start(): void {
+    this.kafka.start();
     this.loop = this.lock ? this.cycle(this.lock) : this.startRunner();
   }
 
@@ -159,6 +194,7 @@ export class Leadership {
 
   /** Ends the loop; stops the pipelines when this worker is active, then frees the lock. */
   async stop(): Promise<void> {
+    this.kafka.stop();
     this.abort.abort();
     await this.loop?.catch(() => {});
     if (this.running) await this.runner.stop();

@@ -39,7 +39,19 @@ export interface KafkaSourceOptions {
   readonly logger?: Logger;
   /** Decoder override (tests); default from `format`. */
   readonly decoder?: MessageDecoder;
+  /** This worker's HA identity, carried in the consumer's client id so every member can name the others. */
+  readonly workerId?: string;
 }
+
+/** A member of the consumer group as the broker describes it (docs/ha.md#kafka-sourced-pipelines). */
+export interface GroupMemberView {
+  /** The worker id taken from the member's client id (or the client id itself for foreign members). */
+  worker: string;
+  partitions: string[];
+}
+
+/** Separates the pipeline role from the worker id in a consumer's client id. */
+export const WORKER_MARK = '@worker=';
 
 interface Session {
   readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -87,12 +99,19 @@ export class KafkaSource implements Source {
   private closing: Promise<void> | undefined;
   /** The current assignment, for status: topic → partitions. */
   assignment: ReadonlyArray<{ topic: string; partitions: number[] }> = [];
+  /** The generation of the group this member last joined (0 before the first join). */
+  generationId = 0;
+  /** When this member last joined a generation (ISO time). */
+  joinedAt: string | undefined;
+  /** Per partition: how many times this process lost it (a new term each time; fencing of offsets). */
+  private readonly terms = new Map<string, number>();
+  private owned = new Set<string>();
 
   constructor(private readonly o: KafkaSourceOptions) {
     this.name = o.name;
     this.log = (o.logger ?? pino({ level: 'silent' })).child({ component: 'kafka-source', pipeline: o.name });
     this.decode = o.decoder ?? createMessageDecoder(o.format);
-    this.committer = new OffsetCommitter(o.commitIntervalMs, this.log);
+    this.committer = new OffsetCommitter(o.commitIntervalMs, this.log, (p) => this.ownershipOf(p));
     this.admin = new Admin(clientOptions(o.connection, `admin-${o.name}`));
     this.resolver = new TopicResolver(this.admin, {
       ...(o.topics && { topics: o.topics }),
@@ -101,9 +120,51 @@ export class KafkaSource implements Source {
     });
   }
 
+  get groupId(): string {
+    return this.o.groupId;
+  }
+
   /** Committed offsets of this member (topic:partition → next offset), for status and tests. */
   get committedOffsets(): ReadonlyMap<string, bigint> {
     return this.committer.committedOffsets;
+  }
+
+  /** The ownership stamp of a partition now: the member id and the term (docs/ha.md). */
+  private ownershipOf(partition: string): string {
+    const member = this.session?.consumer.memberId ?? '-';
+    return `${member}#${this.terms.get(partition) ?? 0}`;
+  }
+
+  /** A join's assignment: every partition owned before and not now starts a new term. */
+  private assigned(assignment: ReadonlyArray<{ topic: string; partitions: number[] }>): void {
+    this.assignment = assignment;
+    const now = new Set(assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
+    for (const p of this.owned) if (!now.has(p)) this.terms.set(p, (this.terms.get(p) ?? 0) + 1);
+    this.owned = now;
+  }
+
+  /** Offsets dropped because their batch was read under a revoked membership or generation. */
+  get fencedCommits(): number {
+    return this.committer.fenced;
+  }
+
+  /** The group's members and their partitions, from the broker (undefined when it does not answer). */
+  async groupMembers(): Promise<GroupMemberView[] | undefined> {
+    try {
+      const g = (await this.admin.describeGroups({ groups: [this.o.groupId] })).get(this.o.groupId);
+      if (!g) return [];
+      return [...g.members.values()].map((m) => {
+        const at = m.clientId.indexOf(WORKER_MARK);
+        return {
+          worker: at >= 0 ? m.clientId.slice(at + WORKER_MARK.length) : m.clientId,
+          partitions: [...(m.assignments?.values() ?? [])].flatMap((a) =>
+            [...a.partitions].map((p) => `${a.topic}:${p}`),
+          ),
+        };
+      });
+    } catch {
+      return undefined;
+    }
   }
 
   async *start(_from: Position | undefined, signal: AbortSignal): AsyncIterable<Batch> {
@@ -190,7 +251,10 @@ export class KafkaSource implements Source {
 
   private async open(topics: string[]): Promise<Session> {
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...clientOptions(this.o.connection, `consumer-${this.name}`),
+      ...clientOptions(
+        this.o.connection,
+        `consumer-${this.name}${this.o.workerId ? `${WORKER_MARK}${this.o.workerId}` : ''}`,
+      ),
       groupId: this.o.groupId,
       sessionTimeout: this.o.sessionTimeoutMs,
       heartbeatInterval: this.o.heartbeatIntervalMs,
@@ -221,16 +285,16 @@ export class KafkaSource implements Source {
         // Re-read every partition from the group's committed offset, never from a position this member
         // had reached before the rebalance (those messages may not be committed by anyone).
         stream.offsetsToFetch.clear();
-        this.assignment = (p.assignments ?? []).map((a) => ({
-          topic: a.topic,
-          partitions: [...a.partitions],
-        }));
+        this.generationId = consumer.generationId;
+        this.joinedAt = new Date().toISOString();
+        this.assigned((p.assignments ?? []).map((a) => ({ topic: a.topic, partitions: [...a.partitions] })));
         this.log.info({ assignments: this.assignment }, `${this.name}: joined group ${this.o.groupId}`);
       });
-      this.assignment = (consumer.assignments ?? []).map((a) => ({
-        topic: a.topic,
-        partitions: [...a.partitions],
-      }));
+      this.assigned(
+        (consumer.assignments ?? []).map((a) => ({ topic: a.topic, partitions: [...a.partitions] })),
+      );
+      this.generationId = consumer.generationId;
+      this.joinedAt = new Date().toISOString();
       this.log.info(
         { topics, group: this.o.groupId, assignments: this.assignment },
         `${this.name}: consuming ${topics.length} topic(s) as group ${this.o.groupId}`,
@@ -255,7 +319,7 @@ export class KafkaSource implements Source {
     // Leaving the group hands our partitions to the other members at once (no session timeout wait).
     if (!(await withTimeout(closeQuietly(s.consumer), 10_000)))
       this.log.warn('kafka consumer did not close in 10 s');
-    this.assignment = [];
+    this.assigned([]);
   }
 
   private async toBatch(items: Message<Buffer, Buffer, Buffer, Buffer>[]): Promise<Batch> {
@@ -265,10 +329,13 @@ export class KafkaSource implements Source {
     for (const m of items) {
       this.counters.messages++;
       const raw = toRaw(m);
-      offsets.set(`${m.topic}:${m.partition}`, {
+      const k = `${m.topic}:${m.partition}`;
+      // the ownership these messages are read under: their offsets are committed only while it lasts
+      offsets.set(k, {
         topic: m.topic,
         partition: m.partition,
         offset: m.offset + 1n,
+        generation: this.ownershipOf(k),
       });
       let decoded: ChangeEvent[];
       try {

@@ -7,6 +7,12 @@ export interface PartitionOffset {
   readonly partition: number;
   /** The next offset to read: last processed + 1 (Kafka's committed-offset convention). */
   readonly offset: bigint;
+  /**
+   * The ownership the messages were read under: `<memberId>#<term>`, the term counting the times this
+   * member lost the partition. Offsets are committed only while that ownership lasts
+   * (docs/ha.md#kafka-sourced-pipelines).
+   */
+  readonly generation?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the committer only calls commit() and reads assignments.
@@ -20,6 +26,12 @@ type AnyConsumer = Consumer<any, any, any, any>;
  * is indexed or dead-lettered. A failed commit (rebalance, broker away) keeps the offsets for the next
  * attempt; offsets of partitions this member no longer owns are dropped — their new owner replays from
  * the group's last commit, which the versions make harmless.
+ *
+ * Fencing (HA): offsets read under another ownership than the current one are never committed — a member
+ * that lost the partition since (removed after its session timed out while it was frozen: a new member
+ * id; or rebalanced away: a new term) drops them and does not move the group's offsets its successor
+ * owns. A rebalance in which the member keeps the partition changes nothing. The broker checks the
+ * membership too (OffsetCommit carries member id + generation).
  */
 export class OffsetCommitter {
   private readonly pending = new Map<string, PartitionOffset>();
@@ -30,10 +42,17 @@ export class OffsetCommitter {
   private lastCommitAt = 0;
   commits = 0;
   failures = 0;
+  /** Offsets dropped because they were read under an older membership or generation (fenced). */
+  fenced = 0;
 
+  /**
+   * @param ownership the current ownership stamp of a partition (`topic:partition`), compared with the
+   *   stamp its offsets were read under; undefined: no fencing (tests).
+   */
   constructor(
     private readonly intervalMs: number,
     private readonly log: Logger,
+    private readonly ownership?: (partition: string) => string,
   ) {}
 
   /** The consumer to commit through (undefined while reconnecting: offsets wait). */
@@ -100,7 +119,15 @@ export class OffsetCommitter {
     for (const a of assigned) for (const p of a.partitions) owned.add(`${a.topic}:${p}`);
     const batch: PartitionOffset[] = [];
     for (const [k, o] of this.pending) {
-      if (owned.has(k)) batch.push(o);
+      const current = this.ownership?.(k);
+      if (o.generation !== undefined && current !== undefined && o.generation !== current) {
+        this.fenced++;
+        this.pending.delete(k);
+        this.log.warn(
+          { partition: k, readUnder: o.generation, now: current },
+          'kafka: offset not committed: read under a revoked membership/generation (fenced)',
+        );
+      } else if (owned.has(k)) batch.push(o);
       else this.pending.delete(k);
     }
     if (batch.length === 0) return;
