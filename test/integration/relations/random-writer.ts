@@ -1,0 +1,61 @@
+/**
+ * One random transaction over the six tables of catalog-fixture.ts (statements that hit a constraint are
+ * skipped): renames, FK moves of children and of products, parent deletes with cascades, join rows, and —
+ * unless `truncate` is false (polling cannot see one) — a rare TRUNCATE of the child table.
+ */
+export function transaction(
+  r: () => number,
+  next: () => number,
+  o: { truncate: boolean } = { truncate: true },
+): Array<[string, unknown[]]> {
+  const n = (k: number) => 1 + Math.floor(r() * k);
+  const out: Array<[string, unknown[]]> = [];
+  for (let i = 0, count = n(4); i < count; i++) {
+    const p = r();
+    if (p < 0.1) out.push(['UPDATE §.categories SET name = ? WHERE id = ?', [`cat ${next()}`, n(22)]]);
+    else if (p < 0.14)
+      out.push(['UPDATE §.categories SET parent_id = ? WHERE id = ?', [r() < 0.3 ? null : n(5), 5 + n(17)]]);
+    else if (p < 0.16) out.push(['DELETE FROM §.categories WHERE id = ?', [5 + n(17)]]);
+    else if (p < 0.19)
+      out.push([
+        'INSERT IGNORE INTO §.categories (id, name, parent_id) VALUES (?, ?, ?)',
+        [5 + n(17), `cat ${next()}`, n(5)],
+      ]);
+    else if (p < 0.22)
+      out.push([
+        'UPDATE §.warehouses SET city = ? WHERE country = ? AND code = ?',
+        [`city ${next()}`, 'CN', r() < 0.5 ? 'SH1' : 'BJ1'],
+      ]);
+    else if (p < 0.3)
+      out.push([
+        'UPDATE §.products SET category_id = ?, name = ? WHERE id = ?',
+        [n(20), `p ${next()}`, n(320)],
+      ]);
+    else if (p < 0.33)
+      out.push(['UPDATE §.products SET wh_country = ?, wh_code = ? WHERE id = ?', ['DE', 'BE1', n(320)]]);
+    else if (p < 0.37)
+      out.push([
+        'INSERT IGNORE INTO §.products (id, name, category_id, wh_country, wh_code) VALUES (?, ?, ?, ?, ?)',
+        [n(320), `new ${next()}`, n(20), 'CN', 'SH1'],
+      ]);
+    else if (p < 0.4) out.push(['DELETE FROM §.products WHERE id = ?', [n(320)]]);
+    else if (p < 0.5) out.push(['UPDATE §.skus SET product_id = ? WHERE id = ?', [n(320), n(700)]]);
+    else if (p < 0.57) out.push(['UPDATE §.skus SET code = ? WHERE id = ?', [`c${next()}`, n(700)]]);
+    else if (p < 0.63)
+      out.push([
+        'INSERT IGNORE INTO §.skus (id, product_id, code) VALUES (?, ?, ?)',
+        [n(700), n(320), `s${next()}`],
+      ]);
+    else if (p < 0.68) out.push(['DELETE FROM §.skus WHERE id = ?', [n(700)]]);
+    else if (p < 0.74) out.push(['UPDATE §.tags SET name = ? WHERE id = ?', [`tag ${next()}`, n(12)]]);
+    else if (p < 0.76) out.push(['DELETE FROM §.tags WHERE id = ?', [n(12)]]);
+    else if (p < 0.79)
+      out.push(['INSERT IGNORE INTO §.tags (id, name) VALUES (?, ?)', [n(12), `tag ${next()}`]]);
+    else if (p < 0.9)
+      out.push(['INSERT IGNORE INTO §.product_tags (product_id, tag_id) VALUES (?, ?)', [n(320), n(12)]]);
+    else if (p < 0.9995 || !o.truncate)
+      out.push(['DELETE FROM §.product_tags WHERE product_id = ? AND tag_id = ?', [n(320), n(12)]]);
+    else out.push(['TRUNCATE TABLE §.skus', []]);
+  }
+  return out;
+}
