@@ -13,7 +13,7 @@ export interface ZhEnrichment {
   readonly words: string;
   /** Precise-mode words in text order, for phrase and proximity matches. */
   readonly phrase: string;
-  /** Full pinyin of each Chinese word, and of each run of Chinese words (华为手机 → huawei shouji huaweishouji). */
+  /** Full pinyin of each Chinese word, of each span of 2–4 adjacent ones and of each run (华为手机 → huawei shouji huaweishouji). */
   readonly pinyin: string;
   /** Pinyin initials of the same words and runs (hw sj hwsj). */
   readonly initials: string;
@@ -40,6 +40,9 @@ export function zhProperties(): Record<string, unknown> {
  */
 export const enrichZh: (text: string) => ZhEnrichment = memo((text) => compute(text), 10_000, 256);
 
+/** Longest span of adjacent words whose pinyin and initials are written as one token (besides the whole run). */
+const MAX_SPAN = 4;
+
 function compute(text: string): ZhEnrichment {
   const folded = fold(text);
   if (!hasHan(folded)) {
@@ -57,14 +60,28 @@ function compute(text: string): ZhEnrichment {
     pinyin.add(p.full);
     initials.add(p.initials);
   }
-  // runs of adjacent Chinese words, typed as one: 华为手机 → huaweishouji, hwsj
+  // adjacent Chinese words typed as one: every span of 2 to 4 words of a run, and the whole run
+  // (无线蓝牙耳机 → wuxianlanya lanyaerji wuxianlanyaerji, wxly lyej wxlyej)
   let run: string[] = [];
   const flush = () => {
-    if (run.length > 1) {
-      const parts = run.map(pinyinOf);
-      pinyin.add(parts.map((p) => p.full).join(''));
-      initials.add(parts.map((p) => p.initials).join(''));
-    }
+    const parts = run.map(pinyinOf);
+    const span = (from: number, to: number) => {
+      pinyin.add(
+        parts
+          .slice(from, to)
+          .map((p) => p.full)
+          .join(''),
+      );
+      initials.add(
+        parts
+          .slice(from, to)
+          .map((p) => p.initials)
+          .join(''),
+      );
+    };
+    for (let len = 2; len <= Math.min(MAX_SPAN, parts.length); len++)
+      for (let from = 0; from + len <= parts.length; from++) span(from, from + len);
+    if (parts.length > MAX_SPAN) span(0, parts.length);
     run = [];
   };
   for (const w of precise) {

@@ -55,6 +55,19 @@ describe('pinyin', () => {
     expect(tokens(e.initials)).toEqual(['hw', 'sj', 'hwsj']);
   });
 
+  it('spans of adjacent words are written as one, as shoppers type them (lanyaerji, lyej)', () => {
+    const e = enrichZh('无线蓝牙耳机');
+    expect(tokens(e.pinyin)).toEqual([
+      'wuxian',
+      'lanya',
+      'erji',
+      'wuxianlanya',
+      'lanyaerji',
+      'wuxianlanyaerji',
+    ]);
+    expect(tokens(e.initials)).toEqual(['wx', 'ly', 'ej', 'wxly', 'lyej', 'wxlyej']);
+  });
+
   it('text without Chinese gets words only', () => {
     expect(enrichZh('Noise Cancelling headphones')).toEqual({
       words: 'noise cancelling headphones',
