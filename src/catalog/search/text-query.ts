@@ -9,7 +9,7 @@ import type { QueryUnit, Synonyms } from './synonyms.js';
  *
  * strict   — a product matches when its text holds every word of q as before (the main fields: CJK
  *            bigrams / standard analysis, all terms required), or when its Chinese words (`_zh.words`,
- *            jieba, folded to simplified) hold the words of q: all of them up to two words, 75% beyond,
+ *            jieba, folded to simplified) hold the words of q: all of them up to three words, 75% beyond,
  *            anywhere in name, description or category name (降噪耳机 finds 耳机…降噪). A word (or run of
  *            words) that is a synonym term may be any term of its group instead, scored lower. Exact
  *            phrases and words close together score higher.
@@ -31,8 +31,8 @@ export const PRODUCT_TEXT_FIELDS: TextFields = {
   zh: ['name_zh^3', 'description_zh', 'category.name_zh'],
 };
 
-/** Up to two words all must match; beyond, three in four (rounded down). */
-const WORDS_REQUIRED = '2<75%';
+/** Up to three words (or synonym units) all must match; beyond, three in four (rounded down). */
+const WORDS_REQUIRED = '3<75%';
 /** A synonym's weight against the words typed. */
 const SYNONYM_BOOST = 0.7;
 
