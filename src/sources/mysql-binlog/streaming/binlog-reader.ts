@@ -225,18 +225,24 @@ export class BinlogReader {
   async next(signal?: AbortSignal, timeoutMs?: number): Promise<RawBinlogEvent | null> {
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     for (;;) {
-      const ev = this.queue.shift();
-      if (ev) {
-        this.weight -= eventWeight(ev);
-        if (this.weight <= this.lwm) this.resumeForConsumer();
-        return ev;
-      }
+      const ev = this.tryNext();
+      if (ev) return ev;
       if (this.failure) throw this.failure;
       if (this.closed || signal?.aborted) return null;
       const left = deadline === undefined ? undefined : deadline - Date.now();
       if (left !== undefined && left <= 0) return null;
       await this.waitForEvent(signal, left);
     }
+  }
+
+  /** The next buffered event without waiting (no promise): undefined when none is buffered. */
+  tryNext(): RawBinlogEvent | undefined {
+    const ev = this.queue.shift();
+    if (ev) {
+      this.weight -= eventWeight(ev);
+      if (this.weight <= this.lwm) this.resumeForConsumer();
+    }
+    return ev;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RawBinlogEvent> {

@@ -171,7 +171,8 @@ export class BinlogSource implements Source {
 
       while (!signal.aborted) {
         const wait = idle ? Math.max(1, idleMs - (Date.now() - lastPositionAt)) : undefined;
-        const ev = await reader.next(signal, wait);
+        // Buffered events are taken without a promise each; next() waits when none is.
+        const ev = reader.tryNext() ?? (await reader.next(signal, wait));
         if (ev === null) {
           if (signal.aborted) break;
           if (idle && Date.now() - lastPositionAt >= idleMs) {
@@ -183,7 +184,8 @@ export class BinlogSource implements Source {
         }
         if (ev.kind === 'heartbeat' && !assembler.inTransaction && reader.stats.bufferedEvents === 0)
           lag.caughtUp();
-        for (const c of await assembler.push(ev)) {
+        const pushed = assembler.push(ev);
+        for (const c of Array.isArray(pushed) ? pushed : await pushed) {
           if (c.position === undefined) {
             // Part of a transaction too large for one batch: not checkpointable, never merged.
             if (acc) yield await emit(acc);

@@ -122,6 +122,14 @@ export class TransactionAssembler {
   private readonly max: number;
   private tx: OpenTransaction | undefined;
   private readonly keyless = new Set<string>();
+  /**
+   * Key columns per `database.table`, as metadata.keyColumns answered for the binlog's primary key
+   * `fromBinlog` (the same array while the table map is unchanged); cleared by DDL, when the metadata is.
+   */
+  private readonly keys = new Map<
+    string,
+    { readonly fromBinlog: readonly string[] | undefined; readonly columns: readonly string[] }
+  >();
   /** Prepared XA transactions with captured changes, in prepare (binlog) order. */
   private readonly held = new Map<XaId, HeldXa>();
   /** Prepared XA transactions with no captured change: nothing to hold, but their decision is expected. */
@@ -144,8 +152,12 @@ export class TransactionAssembler {
     return [...this.held.keys()];
   }
 
-  /** Feeds one raw event; returns the chunks it completes (usually none, one at a commit). */
-  async push(ev: RawBinlogEvent): Promise<AssembledChunk[]> {
+  /**
+   * Feeds one raw event; returns the chunks it completes (usually none, one at a commit). Synchronous
+   * unless a rows event needs its table's key columns looked up (a promise then): the hot path makes no
+   * promise per event.
+   */
+  push(ev: RawBinlogEvent): AssembledChunk[] | Promise<AssembledChunk[]> {
     switch (ev.kind) {
       case 'begin':
         if (this.tx)
@@ -178,10 +190,20 @@ export class TransactionAssembler {
     }
   }
 
-  private async rows(ev: RowsEvent): Promise<AssembledChunk[]> {
+  private rows(ev: RowsEvent): AssembledChunk[] | Promise<AssembledChunk[]> {
+    if (!this.tx || !this.o.tables(ev.database, ev.table)) return [];
+    const name = `${ev.database}.${ev.table}`;
+    const known = this.keys.get(name);
+    if (known && known.fromBinlog === ev.primaryKey) return this.rowsWithKey(ev, known.columns);
+    return this.o.metadata.keyColumns(ev.database, ev.table, ev.primaryKey).then((columns) => {
+      this.keys.set(name, { fromBinlog: ev.primaryKey, columns });
+      return this.rowsWithKey(ev, columns);
+    });
+  }
+
+  private rowsWithKey(ev: RowsEvent, keyCols: readonly string[]): AssembledChunk[] {
     const tx = this.tx;
-    if (!tx || !this.o.tables(ev.database, ev.table)) return [];
-    const keyCols = await this.o.metadata.keyColumns(ev.database, ev.table, ev.primaryKey);
+    if (!tx) return [];
     if (keyCols.length === 0 && !this.keyless.has(`${ev.database}.${ev.table}`)) {
       this.keyless.add(`${ev.database}.${ev.table}`);
       this.o.onWarning?.(
@@ -257,6 +279,7 @@ export class TransactionAssembler {
           : tables(ref.database, ref.table) || (to !== undefined && tables(to.database, to.table));
       metadata.invalidate(ref.database, ref.table);
       if (to) metadata.invalidate(to.database, to.table);
+      this.keys.clear();
       if (!captured) return;
       tx.schema.push({ kind, ref, ...(to && { renamedTo: to }), ddl: ev.sql, tsMs: ev.timestampMs });
     });
