@@ -186,7 +186,6 @@ export class MysqlGtidSet {
     }
     return out;
   }
-
 }
 
 /** The text of a source's intervals: interval lists are immutable and shared by the sets derived by add(). */
