@@ -5,6 +5,7 @@ import { withSupportedFieldTypes } from '../../mapping/field-type-fallback.js';
 import { columnProperties } from '../../mapping/field-types.js';
 import { buildIndexBody, flattenSettings } from '../../mapping/index-definitions.js';
 import { MappingSet } from '../../mapping/mapping-set.js';
+import { relationProperties } from '../../mapping/relations/relation-properties.js';
 import { chooseTextAnalyzer } from '../../mapping/text-analyzer-choice.js';
 import { pipelinesCapturing, positionReached } from '../barrier.js';
 import type { OpsContext } from '../context.js';
@@ -318,6 +319,8 @@ async function createTarget(ctx: OpsContext, alias: string, index: string): Prom
   const engine = await ctx.search.info();
   const properties: Record<string, unknown> = {};
   for (const m of set.mappings) Object.assign(properties, columnProperties(m, engine));
+  // embedded rows keep their explicit mapping (nested, Chinese text sub-fields) in the new index too
+  for (const r of set.rebuilders) Object.assign(properties, relationProperties(r.tree, engine));
   const definition = ctx.config.indexes[alias] ?? {};
   const requested = ctx.config.indexes[alias]?.textAnalyzer ?? 'cjk';
   const textAnalyzer = await chooseTextAnalyzer(ctx.search, requested, ctx.logger);

@@ -136,6 +136,11 @@ describe('documents built from several tables', () => {
     const report = await reindex(opsFor(h), { index: index(), chunkSize: 50 });
     await writes;
     expect(report.to).toBe(`${index()}_v2`);
+    // the new index keeps the relations' explicit mapping (skus is `nested`; it was dynamic before)
+    const mapping = await h.search.request<
+      Record<string, { mappings: { properties: Record<string, { type?: string }> } }>
+    >('GET', `/${index()}_v2/_mapping`);
+    expect(mapping.body[`${index()}_v2`]!.mappings.properties.skus!.type).toBe('nested');
     await check('after reindex');
     await search('DELETE', `/${index()}_v1`);
   });
