@@ -44,8 +44,8 @@ describe('buildProductQuery', () => {
     );
     expect(body('query.bool.filter')).toEqual([
       { terms: { status: ['active'] } },
-      { term: { 'tags_values.keyword': 'sale' } },
-      { term: { 'tags_values.keyword': '5G' } },
+      { term: { 'tagged.name.keyword': 'sale' } },
+      { term: { 'tagged.name.keyword': '5G' } },
     ]);
     expect(body('post_filter.bool.filter')).toEqual([
       { terms: { category_id: [1, 2] } },
