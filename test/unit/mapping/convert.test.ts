@@ -165,6 +165,41 @@ describe('temporal types', () => {
     fails(dt, '2024-01-02 24:00:00');
   });
 
+  it("DATETIME in UTC and TIMESTAMP: every calendar time in the readers' text, checked against Date", () => {
+    // the oracle: Date's own UTC calendar (toISOString) for random instants of years 1–9999
+    let seed = 17;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const first = new Date(0);
+    first.setUTCFullYear(1, 0, 1); // Date.UTC would read year 1 as 1901
+    const last = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+    for (let i = 0; i < 3000; i++) {
+      const d = new Date(first.getTime() + Math.floor(rand() * (last - first.getTime())));
+      const iso = d.toISOString(); // YYYY-MM-DDThh:mm:ss.sssZ
+      const digits = Math.floor(rand() * 7);
+      const fraction = String(Math.floor(rand() * 1e6))
+        .padStart(6, '0')
+        .slice(0, digits);
+      const text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}${digits > 0 ? `.${fraction}` : ''}`;
+      const want = `${iso.slice(0, 19)}.${fraction.padEnd(6, '0')}Z`;
+      expect(conv(dt, text)).toBe(want);
+      expect(conv(dt, text, { datetimeZone: '+00:00' })).toBe(want);
+      expect(conv(ts, text, { datetimeZone: '+08:00' })).toBe(want);
+    }
+    // the shapes and values the readers never give still go through the general parse
+    expect(conv(dt, '2024-1-2 3:04:05')).toBe('2024-01-02T03:04:05.000000Z');
+    expect(conv(dt, ' 2024-01-02 03:04:05.25 ')).toBe('2024-01-02T03:04:05.250000Z');
+    expect(conv(ts, '2024-02-29 23:59:59.999999')).toBe('2024-02-29T23:59:59.999999Z');
+    expect(conv(dt, '2024-05-00 00:00:00')).toBeNull();
+    fails(dt, '2023-02-29 00:00:00');
+    fails(ts, '2024-04-31 12:00:00.5');
+    fails(dt, '2024-01-02 03:04:60');
+    fails(dt, '2024-13-02 03:04:05');
+    fails(ts, '2024-01-02 03:04:05.12x');
+  });
+
   it('DATETIME is read in datetimeZone and converted to UTC', () => {
     expect(conv(dt, '2024-01-02 03:04:05.123456', { datetimeZone: '+08:00' })).toBe(
       '2024-01-01T19:04:05.123456Z',
