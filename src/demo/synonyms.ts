@@ -5,12 +5,12 @@
  */
 export const DEMO_SYNONYMS: ReadonlyArray<readonly string[]> = [
   // audio
-  ['耳机', 'earphones', 'headphones', 'earbuds', 'earbud', 'イヤホン', 'ヘッドホン'],
+  ['耳机', 'earphones', 'headphones', 'earbuds', 'earbud', 'イヤホン'],
   ['无线耳机', '蓝牙耳机', '无线蓝牙耳机', 'wireless earbuds', 'bluetooth earphones', 'ワイヤレスイヤホン'],
   ['无线', 'wireless', 'ワイヤレス'],
   ['蓝牙', 'bluetooth'],
   ['降噪', 'noise cancelling', 'noise canceling', 'anc', 'ノイズキャンセリング'],
-  ['头戴式', 'over-ear', 'over ear'],
+  ['头戴式', 'over-ear', 'over ear', 'ヘッドホン'],
   // phones
   [
     '手机',

@@ -20,17 +20,7 @@ export class Synonyms {
 
   constructor(groups: ReadonlyArray<readonly string[]> = []) {
     for (const g of groups) {
-      const folded = g.map((t) => preciseWords(fold(t)).join(' ')).filter(Boolean);
-      // a Chinese term typed as pinyin or initials means the same (paobuxie, pbx → 跑步鞋 and its group)
-      const spelled = folded
-        .map((t) => t.split(' '))
-        .filter((w) => w.every(isHanWord))
-        .flatMap((w) => {
-          const p = w.map(pinyinOf);
-          const initials = p.map((x) => x.initials).join('');
-          return [p.map((x) => x.full).join(''), ...(initials.length >= 2 ? [initials] : [])];
-        });
-      const group = [...new Set([...folded, ...spelled])].map((t) => t.split(' '));
+      const group = withSpellings(terms(g));
       if (group.length < 2) continue;
       for (const words of group) this.terms.push({ words, group });
     }
@@ -45,7 +35,7 @@ export class Synonyms {
    */
   correct(words: readonly string[]): string[] {
     const vocabulary = (this.vocabulary ??= new Set(
-      this.terms.flatMap((t) => t.words).filter((w) => /^[a-z]+$/.test(w)),
+      this.terms.flatMap((t) => [t.words, ...t.group].flat()).filter((w) => /^[a-z]+$/.test(w)),
     ));
     return words.map((w) => {
       if (w.length < 4 || !/^[a-z]+$/.test(w) || vocabulary.has(w)) return w;
@@ -115,4 +105,23 @@ function distance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/** Terms folded and cut into words like the query, without duplicates. */
+function terms(raw: readonly string[]): string[][] {
+  const folded = raw.map((t) => preciseWords(fold(t.trim())).join(' ')).filter(Boolean);
+  return [...new Set(folded)].map((t) => t.split(' '));
+}
+
+/** The terms plus the pinyin and initials of the Chinese ones (paobuxie, pbx → 跑步鞋). */
+function withSpellings(group: string[][]): string[][] {
+  const spelled = group
+    .filter((w) => w.every(isHanWord))
+    .flatMap((w) => {
+      const p = w.map(pinyinOf);
+      const initials = p.map((x) => x.initials).join('');
+      return [p.map((x) => x.full).join(''), ...(initials.length >= 2 ? [initials] : [])];
+    });
+  const seen = new Set(group.map((w) => w.join(' ')));
+  return [...group, ...spelled.filter((s) => !seen.has(s) && seen.add(s)).map((s) => [s])];
 }
