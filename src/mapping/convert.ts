@@ -85,7 +85,7 @@ function pick(col: ColumnType, opts: ConvertOptions): Converter {
   const t = col.type;
   if (INTEGER.has(t)) {
     if (col.isTinyint1 && opts.tinyint1 === 'boolean') return (v) => integerString(v) !== '0';
-    return (v) => integerOut(integerString(v));
+    return integerValue;
   }
   switch (t) {
     case 'decimal':
@@ -93,7 +93,7 @@ function pick(col: ColumnType, opts: ConvertOptions): Converter {
       const scale = col.scale ?? 0;
       return opts.decimal === 'number'
         ? (v) => Number(decimalString(v, scale))
-        : (v) => decimalString(v, scale);
+        : (v) => (typeof v === 'string' && isCanonicalDecimal(v, scale) ? v : decimalString(v, scale));
     }
     case 'float':
       return col.scale !== null ? fixed(col.scale) : (v) => float32Number(finite(v));
@@ -146,6 +146,44 @@ export function bestEffort(v: unknown): unknown {
 }
 
 // ---- numbers -------------------------------------------------------------------------------------
+
+/**
+ * An integer column's value: a number when exact, else the canonical digits. The readers' usual forms —
+ * a safe integer number, up to 15 digits as text — skip the canonical string (a BigInt and a regex per
+ * value: four of the demo table's columns are integers).
+ */
+function integerValue(v: unknown): number | string {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v + 0; // + 0: -0 → 0
+  if (typeof v === 'string' && SHORT_INTEGER.test(v)) return Number(v) + 0;
+  return integerOut(integerString(v));
+}
+
+const SHORT_INTEGER = /^-?\d{1,15}$/;
+
+/**
+ * True when `s` is already what decimalString gives for `scale`: no sign but a minus of a non-zero value,
+ * no leading zero (but a lone 0), exactly `scale` fraction digits — the server's own text of DECIMAL(p,s).
+ */
+function isCanonicalDecimal(s: string, scale: number): boolean {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  const intStart = i;
+  while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  const intLen = i - intStart;
+  if (intLen === 0 || (intLen > 1 && s.charCodeAt(intStart) === 48)) return false;
+  if (scale === 0) {
+    if (i !== n) return false;
+  } else {
+    if (i !== n - scale - 1 || s.charCodeAt(i) !== 46) return false;
+    for (let j = i + 1; j < n; j++) if (s.charCodeAt(j) < 48 || s.charCodeAt(j) > 57) return false;
+  }
+  if (intStart === 1) {
+    // a minus is kept only on a non-zero value
+    for (let j = 1; j < n; j++) if (s.charCodeAt(j) > 48 && s.charCodeAt(j) <= 57) return true;
+    return false;
+  }
+  return true;
+}
 
 /** Canonical decimal integer string from number, bigint, boolean, or a string of digits. */
 export function integerString(v: unknown): string {

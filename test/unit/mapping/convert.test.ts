@@ -23,6 +23,30 @@ describe('integers', () => {
   const big = col('bigint', { columnType: 'bigint(20)' });
   const ubig = col('bigint', { columnType: 'bigint(20) unsigned', unsigned: true });
 
+  it('numbers and digit strings of random values: the value itself when exact, else its digits', () => {
+    let seed = 9;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const n = Math.floor((rand() - 0.5) * 2 * 10 ** Math.floor(rand() * 16));
+      expect(conv(big, n)).toBe(n + 0);
+      expect(conv(big, String(n))).toBe(n + 0);
+      expect(conv(int, `${n < 0 ? '-' : ''}000${Math.abs(n)}`)).toBe(n + 0);
+    }
+    expect(Object.is(conv(int, -0), 0)).toBe(true);
+    expect(Object.is(conv(int, '-0'), 0)).toBe(true);
+    expect(Object.is(conv(int, '-000'), 0)).toBe(true);
+    expect(conv(ubig, '18446744073709551615')).toBe('18446744073709551615');
+    expect(conv(big, '9007199254740993')).toBe('9007199254740993');
+    expect(conv(big, ' 42 ')).toBe(42);
+    expect(conv(big, '+42')).toBe(42);
+    expect(conv(big, 2 ** 60)).toBe('1152921504606846976');
+    fails(int, 1.5);
+    fails(int, '1e3');
+  });
+
   it('accepts numbers, bigints and digit strings (bigNumberStrings) and returns a number when exact', () => {
     expect(conv(int, 42)).toBe(42);
     expect(conv(big, '1')).toBe(1);
@@ -77,6 +101,33 @@ describe('DECIMAL', () => {
       '12345678901234567890123456789.0123456789',
     );
     expect(conv(col('decimal', { scale: 0 }), '42')).toBe('42');
+  });
+
+  it("the server's own text of random values comes back as it is; other spellings are made canonical", () => {
+    let seed = 5;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const wide = col('decimal', { columnType: 'decimal(30,4)', precision: 30, scale: 4 });
+    const whole = col('decimal', { columnType: 'decimal(20,0)', precision: 20, scale: 0 });
+    for (let i = 0; i < 2000; i++) {
+      // the oracle: the value's digits laid out by hand (sign only when not zero)
+      const digits = BigInt(Math.floor(rand() * 10 ** Math.floor(rand() * 15))) * 10000n;
+      const units = digits + BigInt(Math.floor(rand() * 10000));
+      const negative = rand() < 0.3 && units !== 0n;
+      const text = `${negative ? '-' : ''}${units / 10000n}.${String(units % 10000n).padStart(4, '0')}`;
+      expect(conv(wide, text)).toBe(text);
+      expect(conv(wide, `${negative ? '-' : ''}00${text.replace('-', '')}`)).toBe(text); // leading zeros
+      const integer = `${negative ? '-' : ''}${units}`;
+      expect(conv(whole, integer)).toBe(integer);
+    }
+    expect(conv(wide, '-0.0000')).toBe('0.0000');
+    expect(conv(wide, '1.5')).toBe('1.5000');
+    expect(conv(wide, '1.50000')).toBe('1.50000');
+    expect(conv(wide, ' 1.5000 ')).toBe('1.5000');
+    expect(conv(whole, '-0')).toBe('0');
+    expect(conv(whole, '12.')).toBe('12');
   });
 
   it('is a number with decimal: number', () => {
