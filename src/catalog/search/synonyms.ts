@@ -9,6 +9,9 @@ export interface QueryUnit {
   readonly alternatives: ReadonlyArray<readonly string[]>;
 }
 
+/** In a group, the terms before it also mean the terms after it, not the reverse: [运动鞋, =>, 跑步鞋, 篮球鞋]. */
+export const ONE_WAY = '=>';
+
 /**
  * Synonym groups from `api.synonyms`, applied to the query's words (never to the index: a change needs no
  * reindex). Terms are folded and cut into words like the query, so 運動鞋 in a group or in a query meets
@@ -20,9 +23,27 @@ export class Synonyms {
 
   constructor(groups: ReadonlyArray<readonly string[]> = []) {
     for (const g of groups) {
+      if (g.includes(ONE_WAY)) continue;
       const group = withSpellings(terms(g));
       if (group.length < 2) continue;
       for (const words of group) this.terms.push({ words, group });
+    }
+    // one way: each term left of => also means the terms right of it and their own groups' terms (跑步鞋
+    // brings running shoes), never the reverse
+    const twoWay = [...this.terms];
+    for (const g of groups) {
+      const arrow = g.indexOf(ONE_WAY);
+      if (arrow < 0) continue;
+      const right = new Map<string, string[]>();
+      for (const r of terms(g.slice(arrow + 1))) {
+        right.set(r.join(' '), r);
+        for (const t of twoWay)
+          if (t.words.join(' ') === r.join(' ')) for (const w of t.group) right.set(w.join(' '), w);
+      }
+      for (const words of withSpellings(terms(g.slice(0, arrow)))) {
+        const group = [words, ...[...right.values()].filter((r) => r.join(' ') !== words.join(' '))];
+        if (group.length >= 2) this.terms.push({ words, group });
+      }
     }
     // longest terms first: "running shoes" wins over "shoes"
     this.terms.sort((a, b) => b.words.length - a.words.length);
@@ -34,9 +55,10 @@ export class Synonyms {
    * The fallback tier only (q matched nothing as typed).
    */
   correct(words: readonly string[]): string[] {
-    const vocabulary = (this.vocabulary ??= new Set(
+    this.vocabulary ??= new Set(
       this.terms.flatMap((t) => [t.words, ...t.group].flat()).filter((w) => /^[a-z]+$/.test(w)),
-    ));
+    );
+    const vocabulary = this.vocabulary;
     return words.map((w) => {
       if (w.length < 4 || !/^[a-z]+$/.test(w) || vocabulary.has(w)) return w;
       const max = w.length >= 8 ? 2 : 1;
