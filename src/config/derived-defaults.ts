@@ -1,5 +1,5 @@
 import { DEMO_DATABASE, demoMappings, demoPipelines } from '../demo/profile.js';
-import { DEMO_SYNONYMS } from '../demo/synonyms.js';
+import { DEMO_ACCESSORY_TERMS, DEMO_SYNONYMS } from '../demo/synonyms.js';
 
 type Doc = Record<string, unknown>;
 
@@ -15,6 +15,7 @@ export interface NamedKeys {
   sdkMaxAttempts: boolean;
   sdkMaxQueued: boolean;
   synonyms: boolean;
+  accessoryTerms: boolean;
 }
 
 export function namedKeys(value: Doc): NamedKeys {
@@ -30,6 +31,7 @@ export function namedKeys(value: Doc): NamedKeys {
     sdkMaxAttempts: has('sdk', 'maxAttempts'),
     sdkMaxQueued: has('sdk', 'maxQueued'),
     synonyms: has('api', 'synonyms'),
+    accessoryTerms: has('api', 'accessoryTerms'),
   };
 }
 
@@ -73,6 +75,7 @@ export function fillDerivedDefaults(value: Doc, named: NamedKeys): string[] {
   if (!named.mappings) value.mappings = demo ? demoMappings() : [];
   if (!named.pipelines) value.pipelines = demo ? demoPipelines() : [];
   if (demo && !named.synonyms) objectAt(value, 'api').synonyms = DEMO_SYNONYMS.map((g) => [...g]);
+  if (demo && !named.accessoryTerms) objectAt(value, 'api').accessoryTerms = [...DEMO_ACCESSORY_TERMS];
   return problems;
 }
 

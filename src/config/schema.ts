@@ -264,9 +264,15 @@ export const ApiSchema = Type.Object(
         maxItems: 10_000,
         default: [],
         description:
-          'Synonym groups for the product search q, e.g. [["运动鞋", "跑步鞋", "跑鞋"], ["手机壳", "phone case"]]: a query holding one term of a group also matches the others (scored below the words typed). Applied at query time: a change needs a restart of the API, never a reindex. Terms are folded like the text (traditional = simplified, case-insensitive). See docs/api.md#synonyms.',
+          'Synonym groups for the product search q, e.g. [["运动鞋", "跑步鞋", "跑鞋"], ["手机壳", "phone case"]]: a query holding one term of a group also matches the others (scored below the words typed). A group with a "=>" element is one-way: ["运动鞋", "=>", "跑步鞋", "篮球鞋"] — the terms before it also mean the terms after it (and those terms\' own groups), never the reverse. Applied at query time: a change needs a restart of the API, never a reindex. Terms are folded like the text (traditional = simplified, case-insensitive). See docs/api.md#synonyms.',
       },
     ),
+    accessoryTerms: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      maxItems: 10_000,
+      default: [],
+      description:
+        'Words that make a product an accessory when its name holds one, e.g. ["手机壳", "钢化膜", "支架", "phone case", "charger"]: a product search whose q names none of them (nor through its synonyms) is first answered without the accessories, and with them only when nothing else matches — "iPhone 15 Pro" shows the phone, not its case. Folded like the text. Empty: no demotion. See docs/api.md#accessories.',
+    }),
     searchCache: Type.Object(
       {
         ttlMs: Type.Integer({

@@ -129,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     priceRanges: api.priceRanges,
     categoryFacetSize: api.categoryFacetSize,
     synonyms: api.synonyms,
+    accessoryTerms: api.accessoryTerms,
     cache: api.searchCache,
   });
   const logWriter =

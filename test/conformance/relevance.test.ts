@@ -7,7 +7,7 @@ import { createCatalogDataSource } from '../../src/catalog/data-source.js';
 import { CURATED_PRODUCTS, seedCuratedProducts } from '../../src/demo/curated-products.js';
 import { seedDemoCatalog } from '../../src/demo/demo-catalog.js';
 import { DEMO_DATABASE, demoMappings } from '../../src/demo/profile.js';
-import { DEMO_SYNONYMS } from '../../src/demo/synonyms.js';
+import { DEMO_ACCESSORY_TERMS, DEMO_SYNONYMS } from '../../src/demo/synonyms.js';
 import { buildApp } from '../../src/server/app.js';
 import { Harness } from '../helpers/pipeline-harness.js';
 import { testConfig } from '../helpers/stack.js';
@@ -57,11 +57,16 @@ let catalogDb: DataSource;
 
 beforeAll(async () => {
   await engineReady();
-  // the demo's synonym groups, as a demo run applies them (the config names no servers there)
+  // the demo's synonym groups and accessory terms, as a demo run applies them (the config names no servers there)
   h = new Harness({
     tables: ['products'],
     config: {
-      api: { productsIndex: 'set-below', rateLimit: { max: 0 }, synonyms: DEMO_SYNONYMS.map((g) => [...g]) },
+      api: {
+        productsIndex: 'set-below',
+        rateLimit: { max: 0 },
+        synonyms: DEMO_SYNONYMS.map((g) => [...g]),
+        accessoryTerms: [...DEMO_ACCESSORY_TERMS],
+      },
     },
   });
   const alias = h.index('products');

@@ -1,5 +1,6 @@
 import { SynclineError } from '../../core/errors.js';
 import type { ProductStatus } from '../entities.js';
+import type { Accessories } from './accessories.js';
 import { type CursorKey, decodeCursor } from './cursor.js';
 import type { Synonyms } from './synonyms.js';
 import { type TextTier, textQuery } from './text-query.js';
@@ -35,6 +36,8 @@ export interface ProductQueryOptions {
   synonyms?: Synonyms;
   /** Which tier of text matching q uses (text-query.ts); ProductSearch asks `fallback` when `strict` finds nothing. */
   textTier?: TextTier;
+  /** Accessories q does not match (accessories.ts): ProductSearch sets it when q names none. */
+  hideAccessories?: Accessories;
 }
 
 /**
@@ -99,7 +102,7 @@ export function buildProductQuery(p: ProductSearchParams, o: ProductQueryOptions
   const must: unknown[] = [];
   if (p.q !== undefined && p.q.trim() !== '') {
     // words of q in name or description, Chinese words folded and segmented (text-query.ts)
-    must.push(textQuery(p.q, o.textTier ?? 'strict', o.synonyms));
+    must.push(textQuery(p.q, o.textTier ?? 'strict', o.synonyms, undefined, o.hideAccessories));
   }
   const filter: unknown[] = [];
   if (p.status?.length) filter.push({ terms: { [PRODUCT_FIELDS.status]: p.status } });

@@ -1,9 +1,11 @@
 import type { SearchClient } from '../../sinks/search/client.js';
+import { Accessories } from './accessories.js';
 import { encodeCursor } from './cursor.js';
 import { engineSearch } from './engine-call.js';
 import { buildProductQuery, type ProductQueryOptions, type ProductSearchParams } from './product-query.js';
 import { type CacheStats, cacheKey, SearchCache } from './search-cache.js';
 import { Synonyms } from './synonyms.js';
+import { queryUnits } from './text-query.js';
 
 /** Counts what q matched before post filters: zero sends the search to the fallback tier. */
 const MATCHED = 'q_matched';
@@ -30,10 +32,13 @@ export interface ProductSearchResult {
   };
 }
 
-export interface ProductSearchOptions extends Omit<ProductQueryOptions, 'synonyms' | 'textTier'> {
+export interface ProductSearchOptions
+  extends Omit<ProductQueryOptions, 'synonyms' | 'textTier' | 'hideAccessories'> {
   index: string;
   /** api.synonyms groups. */
   synonyms?: ReadonlyArray<readonly string[]>;
+  /** api.accessoryTerms. */
+  accessoryTerms?: readonly string[];
   timeoutMs: number;
   cache: { ttlMs: number; maxEntries: number };
 }
@@ -70,7 +75,10 @@ export class ProductSearch {
   ) {
     this.cache = new SearchCache(opts.cache.ttlMs, opts.cache.maxEntries);
     this.synonyms = opts.synonyms?.length ? new Synonyms(opts.synonyms) : undefined;
+    this.accessories = opts.accessoryTerms?.length ? new Accessories(opts.accessoryTerms) : undefined;
   }
+
+  private readonly accessories: Accessories | undefined;
 
   /** Hit/miss counters of the search cache, for metrics. */
   cacheStats(): CacheStats {
@@ -81,21 +89,37 @@ export class ProductSearch {
     const key = cacheKey(this.opts.index, params as Record<string, unknown>);
     const hit = this.cache.get(key);
     if (hit) return { ...hit, cached: true };
-    const { synonyms: _groups, ...opts } = this.opts;
+    const { synonyms: _groups, accessoryTerms: _terms, ...opts } = this.opts;
     const query: ProductQueryOptions = { ...opts, ...(this.synonyms && { synonyms: this.synonyms }) };
-    const hasQ = params.q !== undefined && params.q.trim() !== '';
-    let body = buildProductQuery(params, query);
-    if (hasQ) body.aggs = { ...(body.aggs as object | undefined), [MATCHED]: { filter: { match_all: {} } } };
+    const q = params.q?.trim() ?? '';
     const call = (b: Record<string, unknown>) =>
       engineSearch<RawResponse>(this.client, this.opts.index, b, { timeoutMs: this.opts.timeoutMs });
-    let raw = await call(body);
-    // nothing in the catalog holds q's words: try typos, pinyin and initials (the decision depends on q
-    // and the query filters only, so every page of a cursor walk takes the same tier)
-    if (hasQ && raw.aggregations?.[MATCHED]?.doc_count === 0) {
-      body = buildProductQuery(params, { ...query, textTier: 'fallback' });
-      raw = await call(body);
+    if (q === '') {
+      const body = buildProductQuery(params, query);
+      const result = shape(await call(body), params, body);
+      this.cache.set(key, result);
+      return { ...result, cached: false };
     }
-    const result = shape(raw, params, body);
+    // the words first, then (nothing in the catalog holds them) typos, pinyin and initials; in each tier
+    // first without the accessories when q names none (accessories.ts). Each step is asked only when the
+    // one before matched nothing; the decision depends on q and the query filters only, so every page of
+    // a cursor walk takes the same step.
+    const steps: ProductQueryOptions[] = [];
+    for (const textTier of ['strict', 'fallback'] as const) {
+      const a = this.accessories;
+      if (a && !a.mentionedIn(queryUnits(q, textTier, this.synonyms)))
+        steps.push({ ...query, textTier, hideAccessories: a });
+      steps.push({ ...query, textTier });
+    }
+    let body: Record<string, unknown> = {};
+    let raw: RawResponse | undefined;
+    for (const step of steps) {
+      body = buildProductQuery(params, step);
+      body.aggs = { ...(body.aggs as object | undefined), [MATCHED]: { filter: { match_all: {} } } };
+      raw = await call(body);
+      if (raw.aggregations?.[MATCHED]?.doc_count !== 0) break;
+    }
+    const result = shape(raw!, params, body);
     this.cache.set(key, result);
     return { ...result, cached: false };
   }

@@ -1,6 +1,7 @@
 import { cover } from '../../mapping/text-enrichment/cover.js';
 import { isHanWord, pinyinOf } from '../../mapping/text-enrichment/pinyin.js';
 import { queryTerms } from '../../mapping/text-enrichment/query-terms.js';
+import type { Accessories } from './accessories.js';
 import type { QueryUnit, Synonyms } from './synonyms.js';
 
 /**
@@ -43,16 +44,38 @@ const sub = (fields: readonly string[], name: string) =>
   });
 const unboosted = (f: string) => f.split('^')[0]!;
 
+/** The query's words as units (with their synonym alternatives), as the tier matches them. */
+export function queryUnits(q: string, tier: TextTier, synonyms: Synonyms | undefined): QueryUnit[] {
+  const words = queryTerms(q).words;
+  return synonyms?.size
+    ? synonyms.units(tier === 'fallback' ? synonyms.correct(words) : words)
+    : words.map((w) => ({ words: [w], alternatives: [] }));
+}
+
+/**
+ * The tier's text query; with `hide`, products that are accessories (accessories.ts) do not match
+ * (ProductSearch passes it only when q names no accessory).
+ */
 export function textQuery(
   q: string,
   tier: TextTier,
   synonyms: Synonyms | undefined,
   fields: TextFields = PRODUCT_TEXT_FIELDS,
+  hide?: Accessories,
+): Record<string, unknown> {
+  const query = tierQuery(q, tier, synonyms, fields);
+  if (!hide?.size) return query;
+  return { bool: { must: [query], must_not: [hide.clause(unboosted(fields.zh[0]!))] } };
+}
+
+function tierQuery(
+  q: string,
+  tier: TextTier,
+  synonyms: Synonyms | undefined,
+  fields: TextFields,
 ): Record<string, unknown> {
   const terms = queryTerms(q);
-  const units: QueryUnit[] = synonyms?.size
-    ? synonyms.units(tier === 'fallback' ? synonyms.correct(terms.words) : terms.words)
-    : terms.words.map((w) => ({ words: [w], alternatives: [] }));
+  const units = queryUnits(q, tier, synonyms);
   if (tier === 'fallback') {
     if (units.length === 0) return { match_none: {} };
     return { bool: { must: units.map((u) => fallbackUnit(u, fields)) } };
