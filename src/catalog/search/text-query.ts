@@ -123,7 +123,10 @@ function allWords(words: readonly string[], fields: TextFields, boost?: number):
   return { bool: { must: words.map((w) => wordClause(w, fields)), ...(boost !== undefined && { boost }) } };
 }
 
-/** A Chinese word, or all the dictionary words inside it (无线耳机 = 无线 + 耳机: 无线蓝牙耳机 matches). */
+/**
+ * A Chinese word, or all the dictionary words inside it in one field (无线耳机 = 无线 + 耳机: 无线蓝牙耳机
+ * matches).
+ */
 function wordClause(word: string, fields: TextFields): Record<string, unknown> {
   const exact = { multi_match: { query: word, fields: sub(fields.zh, 'words'), type: 'best_fields' } };
   const parts = isHanWord(word) && word.length > 2 ? cover(word) : [];
@@ -132,11 +135,13 @@ function wordClause(word: string, fields: TextFields): Record<string, unknown> {
     bool: {
       should: [
         exact,
+        // all the parts in one field: 运动 from the category's name and 鞋 from the name are no 运动鞋
         {
-          bool: {
-            must: parts.map((w) => ({
-              multi_match: { query: w, fields: sub(fields.zh, 'words'), type: 'best_fields' },
-            })),
+          multi_match: {
+            query: parts.join(' '),
+            fields: sub(fields.zh, 'words'),
+            type: 'best_fields',
+            operator: 'and',
           },
         },
       ],
