@@ -36,18 +36,18 @@ const SET = JSON.parse(
 const FETCH = 50;
 
 /**
- * Fails below these macro averages: a guard against regressions, not the goal. Set on 2026-12-03 a little
- * below the first honest measurements (docs/relevance.md#figures): before the issue 18 tuning (37acdf4,
- * P@10 0.979 / recall 0.370 / nDCG 0.421 on OpenSearch, 0.974 / 0.401 / 0.455 on Elasticsearch) and with
- * the first enrichment + query (7df9475, 0.909 / 0.621 / 0.677 and 0.908 / 0.624 / 0.678) — each
- * threshold under the lower of the two. The lead raises them as the tuning lands (the issue aims at
- * recall ≥ 0.95 at precision ≥ 0.95).
+ * Fails below these macro averages: a guard against regressions, not the goal. Raised on 2026-12-03 to a
+ * little below the measurement after the issue 18 tuning (one-way synonyms, accessory demotion, parts of
+ * a word in one field; docs/relevance.md#figures): P@10 0.973 / recall 0.975 / nDCG@10 0.973 on
+ * OpenSearch 2.19 and 3, 0.972 / 0.975 / 0.972 on Elasticsearch 8 and 9. (First honest measurements,
+ * before any tuning: 0.979 / 0.370 / 0.421 on OpenSearch, 0.974 / 0.401 / 0.455 on Elasticsearch.) The
+ * issue aims at recall ≥ 0.95 at precision ≥ 0.95.
  */
 const THRESHOLDS: Record<typeof ENGINE, { precision: number; recall: number; ndcg: number }> = {
-  'opensearch-2': { precision: 0.89, recall: 0.35, ndcg: 0.4 },
-  'opensearch-3': { precision: 0.89, recall: 0.35, ndcg: 0.4 },
-  'elasticsearch-8': { precision: 0.89, recall: 0.38, ndcg: 0.43 },
-  'elasticsearch-9': { precision: 0.89, recall: 0.38, ndcg: 0.43 },
+  'opensearch-2': { precision: 0.96, recall: 0.96, ndcg: 0.96 },
+  'opensearch-3': { precision: 0.96, recall: 0.96, ndcg: 0.96 },
+  'elasticsearch-8': { precision: 0.96, recall: 0.96, ndcg: 0.96 },
+  'elasticsearch-9': { precision: 0.96, recall: 0.96, ndcg: 0.96 },
 };
 
 const keyByName = new Map(CURATED_PRODUCTS.map((p) => [p.name, p.key]));
