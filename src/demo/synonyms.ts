@@ -28,8 +28,11 @@ export const DEMO_SYNONYMS: ReadonlyArray<readonly string[]> = [
     'スマホ',
   ],
   ['手机壳', '手机套', '保护壳', 'phone case', 'スマホケース'],
+  // a case, in a shop, is a protective case
+  ['case', '=>', '手机壳', '保护壳', '保护套'],
   ['充电宝', '移动电源', 'power bank', 'モバイルバッテリー'],
   ['苹果', 'apple'],
+  ['苹果手机', 'iphone'],
   ['索尼', 'sony', 'ソニー'],
   ['华为', 'huawei'],
   ['小米', 'xiaomi'],
