@@ -74,6 +74,7 @@ export const DEMO_SYNONYMS: ReadonlyArray<readonly string[]> = [
   ['跑步鞋', '跑鞋', '慢跑鞋', 'running shoes', 'ランニングシューズ'],
   ['运动鞋', '球鞋', 'sneakers', 'trainers', '=>', '跑步鞋', '跑鞋', '篮球鞋', '训练鞋'],
   ['瑜伽垫', '瑜珈垫', 'yoga mat', 'ヨガマット'],
+  ['运动', 'sport', 'sports', 'スポーツ'],
   ['羽绒服', '羽绒衣', '羽绒外套', 'down jacket', 'ダウンジャケット'],
   ['连衣裙', '洋装', 'dress', 'ワンピース'],
   ['t恤', 't-shirt', 'tee'],
