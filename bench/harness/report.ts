@@ -77,6 +77,8 @@ export const FIGURE_IDS = [
   'backlog.catch-up',
   'kafka.throughput',
   'kafka.latency',
+  'relations.fanout',
+  'relations.fanout-freshness',
   'debezium.snapshot',
   'debezium.streaming',
   'flink.snapshot.p1',
