@@ -4,12 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { rng } from '../../../src/demo/seed-data.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { WorkerProcesses } from '../../helpers/worker-process.js';
 import { deleteCheckpoints, dropTopics } from '../kafka/support.js';
 import { converge, RELATIONS, SETUP, seed, summary } from './catalog-fixture.js';
-import { transaction } from './random-writer.js';
+import { writeUnderKills } from './random-writer.js';
 
 /**
  * The random writer of built-documents-crash.test.ts on all six tables, on the Kafka path: one real
@@ -69,46 +68,18 @@ afterAll(async () => {
 
 describe('built documents on the Kafka path under a random writer and kill -9', () => {
   it('end equal to the JOIN rendering, with zero drift', async () => {
-    const r = rng(1416);
-    let counter = 0;
-    let done = 0;
-    let failed = 0;
-    const workload = (async () => {
-      const conn = await h.clients.db.getConnection();
-      try {
-        while (done < TRANSACTIONS) {
-          const stmts = transaction(r, () => ++counter);
-          if (stmts.some(([sql]) => sql.startsWith('TRUNCATE'))) {
-            await conn.query(`TRUNCATE TABLE ${h.db}.skus`);
-          } else {
-            await conn.beginTransaction();
-            try {
-              for (const [sql, args] of stmts) await conn.query(sql.replaceAll('§', h.db), args);
-              await conn.commit();
-            } catch {
-              failed++; // a foreign key refused it (a child of a missing parent): nothing was written
-              await conn.rollback();
-            }
-          }
-          done++;
-          if (done % 100 === 0) await new Promise((res) => setTimeout(res, 150));
-        }
-      } finally {
-        conn.release();
-      }
-    })();
-    child = workers.start();
-    let kills = 0;
-    const killer = (async () => {
-      // at least 3 kills, also when the writer is quicker than that (the last ones land in the catch-up)
-      while (done < TRANSACTIONS || kills < 3) {
-        await new Promise((res) => setTimeout(res, 1500 + Math.floor(r() * 2000)));
-        await workers.kill(child!);
-        kills++;
-        child = workers.start();
-      }
-    })();
-    await Promise.all([workload, killer]);
+    const { kills, done, failed } = await writeUnderKills({
+      pool: h.clients.db,
+      db: h.db,
+      seed: 1416,
+      transactions: TRANSACTIONS,
+      truncate: true,
+      pauseEvery: 100,
+      workers,
+      onStart: (c) => {
+        child = c;
+      },
+    });
     const d = await converge(h.clients.db, h.db, h.search, index(), 90_000);
     console.log(
       `[relations-kafka-crash] ${kills} kills, ${done} transactions (${failed} refused by a foreign key)`,

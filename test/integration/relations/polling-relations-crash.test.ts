@@ -4,12 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { rng } from '../../../src/demo/seed-data.js';
 import { installTombstoneTrigger } from '../../../src/sources/polling/tombstones.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { WorkerProcesses } from '../../helpers/worker-process.js';
 import { converge, seed, summary } from './catalog-fixture.js';
-import { transaction } from './random-writer.js';
+import { writeUnderKills } from './random-writer.js';
 import { productMapping, TRACKED_SETUP, TRACKED_TABLES } from './source-scenario.js';
 
 /**
@@ -66,41 +65,18 @@ afterAll(async () => {
 
 describe('built documents under polling, a random writer and kill -9', () => {
   it('end equal to the JOIN rendering, with zero drift', async () => {
-    const r = rng(1414);
-    let counter = 0;
-    let done = 0;
-    let failed = 0;
-    const workload = (async () => {
-      const conn = await h.clients.db.getConnection();
-      try {
-        while (done < TRANSACTIONS) {
-          const stmts = transaction(r, () => ++counter, { truncate: false });
-          await conn.beginTransaction();
-          try {
-            for (const [sql, args] of stmts) await conn.query(sql.replaceAll('§', h.db), args);
-            await conn.commit();
-          } catch {
-            failed++; // a foreign key refused it: nothing was written
-            await conn.rollback();
-          }
-          done++;
-          if (done % 50 === 0) await new Promise((res) => setTimeout(res, 150));
-        }
-      } finally {
-        conn.release();
-      }
-    })();
-    child = workers.start();
-    let kills = 0;
-    const killer = (async () => {
-      while (done < TRANSACTIONS || kills < 3) {
-        await new Promise((res) => setTimeout(res, 1500 + Math.floor(r() * 2000)));
-        await workers.kill(child!);
-        kills++;
-        child = workers.start();
-      }
-    })();
-    await Promise.all([workload, killer]);
+    const { kills, done, failed } = await writeUnderKills({
+      pool: h.clients.db,
+      db: h.db,
+      seed: 1414,
+      transactions: TRANSACTIONS,
+      truncate: false,
+      pauseEvery: 50,
+      workers,
+      onStart: (c) => {
+        child = c;
+      },
+    });
     const d = await converge(h.clients.db, h.db, h.search, index(), 60_000);
     console.log(`[relations-poll-crash] ${kills} kills, ${done} transactions (${failed} refused)`);
     expect(kills).toBeGreaterThanOrEqual(3);

@@ -1,3 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Pool } from 'mysql2/promise';
+import { rng } from '../../../src/demo/seed-data.js';
+import type { WorkerProcesses } from '../../helpers/worker-process.js';
+
 /**
  * One random transaction over the six tables of catalog-fixture.ts (statements that hit a constraint are
  * skipped): renames, FK moves of children and of products, parent deletes with cascades, join rows, and —
@@ -58,4 +63,69 @@ export function transaction(
     else out.push(['TRUNCATE TABLE §.skus', []]);
   }
   return out;
+}
+
+export interface WriteUnderKillsOptions {
+  pool: Pool;
+  db: string;
+  /** The seed of the writer's and the killer's random choices. */
+  seed: number;
+  transactions: number;
+  /** false where the source cannot see a TRUNCATE (polling, the outbox's triggers). */
+  truncate: boolean;
+  /** The writer pauses 150 ms after every this many transactions. */
+  pauseEvery: number;
+  workers: WorkerProcesses;
+  /** Keeps the running worker where the test's afterAll can kill it. */
+  onStart: (child: ChildProcess) => void;
+}
+
+/**
+ * Runs `transactions` random transactions on one connection while a real worker is killed -9 every
+ * 1.5–3.5 s and restarted — at least 3 kills, also when the writer is quicker than that (the last ones land
+ * in the catch-up). A transaction a foreign key refuses is rolled back and counted: nothing of it was written.
+ */
+export async function writeUnderKills(o: WriteUnderKillsOptions) {
+  const r = rng(o.seed);
+  let counter = 0;
+  let done = 0;
+  let failed = 0;
+  const workload = (async () => {
+    const conn = await o.pool.getConnection();
+    try {
+      while (done < o.transactions) {
+        const stmts = transaction(r, () => ++counter, { truncate: o.truncate });
+        if (stmts.some(([sql]) => sql.startsWith('TRUNCATE'))) {
+          await conn.query(`TRUNCATE TABLE ${o.db}.skus`);
+        } else {
+          await conn.beginTransaction();
+          try {
+            for (const [sql, args] of stmts) await conn.query(sql.replaceAll('§', o.db), args);
+            await conn.commit();
+          } catch {
+            failed++;
+            await conn.rollback();
+          }
+        }
+        done++;
+        if (done % o.pauseEvery === 0) await new Promise((res) => setTimeout(res, 150));
+      }
+    } finally {
+      conn.release();
+    }
+  })();
+  let child = o.workers.start();
+  o.onStart(child);
+  let kills = 0;
+  const killer = (async () => {
+    while (done < o.transactions || kills < 3) {
+      await new Promise((res) => setTimeout(res, 1500 + Math.floor(r() * 2000)));
+      await o.workers.kill(child);
+      kills++;
+      child = o.workers.start();
+      o.onStart(child);
+    }
+  })();
+  await Promise.all([workload, killer]);
+  return { kills, done, failed };
 }
