@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BenchContext } from './context.js';
+import { runChild } from './run-child.js';
 
 export interface FanOutResult {
   /** Products of the renamed category, all rebuilt. */
@@ -26,28 +26,11 @@ export async function measureFanOut(ctx: BenchContext): Promise<FanOutResult> {
   const script = path.join(ctx.repoRoot, 'bench', '.build', 'bench', 'relations-fanout.js');
   if (!existsSync(script)) throw new Error('bench/relations-fanout.ts is not compiled (bench/.build)');
   const n = String(FANOUT_PRODUCTS[ctx.mode]);
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const p = spawn(process.execPath, [script, n], {
-        cwd: ctx.repoRoot,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: process.env,
-      });
-      let so = '';
-      let se = '';
-      p.stdout.on('data', (d: Buffer) => {
-        so += d.toString();
-      });
-      p.stderr.on('data', (d: Buffer) => {
-        se = (se + d.toString()).slice(-4000);
-      });
-      const timer = setTimeout(() => p.kill('SIGKILL'), ctx.sizes.timeoutMs);
-      p.on('error', reject);
-      p.on('exit', (c) => {
-        clearTimeout(timer);
-        resolve({ code: c, stdout: so, stderr: se });
-      });
-    },
+  const { code, stdout, stderr } = await runChild(
+    process.execPath,
+    [script, n],
+    ctx.sizes.timeoutMs,
+    ctx.repoRoot,
   );
   const line = /\[fanout\] (\{.*\})/.exec(stdout)?.[1];
   if (code !== 0 || !line)

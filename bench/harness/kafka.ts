@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { type BenchContext, benchStack } from './context.js';
+import { runChild } from './run-child.js';
 
 export interface KafkaPathResult {
   readonly kafkaEventsPerSec: number;
@@ -50,27 +50,11 @@ export async function measureKafkaPath(ctx: BenchContext): Promise<KafkaPathResu
     ctx.mode === 'full'
       ? ['--changes', '100000', '--paced', '20000', '--rate', '2000']
       : ['--changes', '10000', '--paced', '3000', '--rate', '1000'];
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const p = spawn(process.execPath, [script, ...sizes], {
-        cwd: ctx.repoRoot,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let so = '';
-      let se = '';
-      p.stdout.on('data', (d: Buffer) => {
-        so += d.toString();
-      });
-      p.stderr.on('data', (d: Buffer) => {
-        se = (se + d.toString()).slice(-4000);
-      });
-      const timer = setTimeout(() => p.kill('SIGKILL'), ctx.sizes.timeoutMs);
-      p.on('error', reject);
-      p.on('exit', (c) => {
-        clearTimeout(timer);
-        resolve({ code: c, stdout: so, stderr: se });
-      });
-    },
+  const { code, stdout, stderr } = await runChild(
+    process.execPath,
+    [script, ...sizes],
+    ctx.sizes.timeoutMs,
+    ctx.repoRoot,
   );
   const written = /\[kafka-path\] written to (\S+)/.exec(stdout)?.[1];
   if (code !== 0 || !written)

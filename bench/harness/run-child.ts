@@ -5,9 +5,10 @@ export function runChild(
   cmd: string,
   args: string[],
   timeoutMs: number,
+  cwd?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd && { cwd }) });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => {
