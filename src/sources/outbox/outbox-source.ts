@@ -56,6 +56,8 @@ interface Notice {
   readonly event: ChangeEvent;
   /** The key's values in the table's key column order. */
   readonly values: unknown[];
+  /** A notification of this batch announced a delete of the key (the row may be back since). */
+  deleted: boolean;
 }
 
 /** A batch of outbox rows resolved into events. */
@@ -240,10 +242,11 @@ export class OutboxSource implements Source {
           const values = keyValues(t, ev.key);
           if (typeof values === 'string') error = `outbox row ${parsed.id}: ${values}`;
           else {
-            notice = { id: parsed.id, event: ev, values };
             const group = byTable.get(qualified) ?? { t, keys: new Map() };
             byTable.set(qualified, group);
             const k = toJson(values);
+            const deleted = ev.op === 'd' || group.keys.get(k)?.deleted === true;
+            notice = { id: parsed.id, event: ev, values, deleted };
             group.keys.delete(k); // re-inserted: keys keep the order of their latest notification
             group.keys.set(k, notice);
           }
@@ -270,9 +273,13 @@ export class OutboxSource implements Source {
           events.push(this.event(n, seq, events.length, 'd', n.event.key, null));
           return;
         }
+        // deleted and there again (re-created, or the delete read late): the delete is handed on first —
+        // what the row's delete did silently (ON DELETE SET NULL / CASCADE) is only found from it
+        if (n.deleted) events.push(this.event(n, seq, events.length, 'd', n.event.key, null));
         for (const row of found) {
           const key = Object.fromEntries(t.keyColumns.map((c) => [c, row[c]]));
-          events.push(this.event(n, seq, events.length, n.event.op === 'c' ? 'c' : 'u', key, row));
+          const op = n.event.op === 'c' && !n.deleted ? 'c' : 'u';
+          events.push(this.event(n, seq, events.length, op, key, row));
         }
       });
     }

@@ -34,14 +34,17 @@ export interface RowChange {
   readonly table: string;
   readonly key: Record<string, unknown>;
   readonly op: 'c' | 'u' | 'd';
+  /** Runs in the transaction of the change before it. */
+  readonly together?: boolean;
 }
 
-const change = (sql: string, table: string, key: Record<string, unknown>, op: RowChange['op']) => ({
-  sql,
-  table,
-  key,
-  op,
-});
+const change = (
+  sql: string,
+  table: string,
+  key: Record<string, unknown>,
+  op: RowChange['op'],
+  together = false,
+): RowChange => ({ sql, table, key, op, ...(together && { together }) });
 
 /**
  * Each kind of related-row change: update, insert, delete, a foreign key moving, the root moving. The
@@ -83,22 +86,41 @@ export const CASCADING_DELETES: readonly RowChange[] = [
   change('DELETE FROM §.tags WHERE id = 4', 'tags', { id: 4 }, 'd'), // its links cascade
   change('DELETE FROM §.categories WHERE id = 12', 'categories', { id: 12 }, 'd'), // products SET NULL
   change('DELETE FROM §.products WHERE id = 10', 'products', { id: 10 }, 'd'), // its skus and links
+  // deleted (its products SET NULL) and created again in one transaction: a source that reads rows as they
+  // are now sees the category still there — its old products must lose it all the same
+  change('DELETE FROM §.categories WHERE id = 13', 'categories', { id: 13 }, 'd'),
+  change(
+    "INSERT INTO §.categories (id, name, parent_id) VALUES (13, 'cat 13 again', 3)",
+    'categories',
+    { id: 13 },
+    'c',
+    true,
+  ),
 ];
 
-/** Runs the changes one transaction each; `alongside` adds statements to the transaction (the outbox row). */
+/**
+ * Runs the changes one transaction each (a change marked `together` joins the one before); `alongside`
+ * adds statements to the transaction (the outbox row).
+ */
 export async function apply(
   pool: Pool,
   db: string,
   changes: readonly RowChange[],
   alongside?: (c: RowChange) => { sql: string; params: unknown[] },
 ): Promise<void> {
-  for (const c of changes) {
+  const transactions: RowChange[][] = [];
+  for (const c of changes)
+    if (c.together && transactions.length > 0) transactions[transactions.length - 1]!.push(c);
+    else transactions.push([c]);
+  for (const t of transactions) {
     const conn = await pool.getConnection();
     try {
       await conn.beginTransaction();
-      await conn.query(c.sql.replaceAll('§', db));
-      const extra = alongside?.(c);
-      if (extra) await conn.query(extra.sql, extra.params);
+      for (const c of t) {
+        await conn.query(c.sql.replaceAll('§', db));
+        const extra = alongside?.(c);
+        if (extra) await conn.query(extra.sql, extra.params);
+      }
       await conn.commit();
     } finally {
       conn.release();
