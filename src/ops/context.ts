@@ -45,7 +45,7 @@ export function createOpsContext(config: SynclineConfig, logger?: Logger): Owned
     deadLetters: new MysqlDeadLetterStore(db, config.internalDatabase),
     checkpoints,
     pipelinePosition: (name) => checkpoints.load(name),
-    loadMappings: () => MappingSet.load(db, config.mappings),
+    loadMappings: () => MappingSet.load(db, config.mappings, { search }),
     async close() {
       await Promise.allSettled([db.end(), search.close(), checkpoints.close()]);
     },
@@ -83,6 +83,6 @@ export function opsContextFor(deps: {
       const live = deps.runner?.handles.find((h) => h.pipeline.name === name);
       return live?.pipeline.position ?? checkpoints.load(name);
     },
-    loadMappings: () => MappingSet.load(deps.db, deps.config.mappings),
+    loadMappings: () => MappingSet.load(deps.db, deps.config.mappings, { search: deps.search }),
   };
 }

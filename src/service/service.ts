@@ -115,7 +115,7 @@ export class SynclineService {
     const mappings =
       this.runner.mappings ??
       (this.config.ingest.enabled && this.leadership
-        ? await MappingSet.load(this.clients.db, this.config.mappings)
+        ? await MappingSet.load(this.clients.db, this.config.mappings, { search: this.searchClient })
         : undefined);
     if (this.config.ingest.enabled && mappings) {
       this.ingest = new IngestService({

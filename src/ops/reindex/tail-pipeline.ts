@@ -79,7 +79,8 @@ export class TailPipeline {
     if (configs.length === 0) {
       throw new SynclineError('OPS_TARGET_UNKNOWN', `no mapping writes to ${this.o.alias}`);
     }
-    const set = await MappingSet.load(db, configs);
+    // with the search client: a cascaded delete's roots are found through the index (MariaDB logs no cascade)
+    const set = await MappingSet.load(db, configs, { search: this.ctx.search });
     // with the related and join tables of built documents: their changes rebuild documents of the new index
     const tables = [...new Set([...configs.map((m) => m.table), ...set.relatedTables()])];
     const keyColumns = new Map(configs.filter((m) => m.keyColumns).map((m) => [m.table, m.keyColumns!]));

@@ -86,7 +86,10 @@ export interface WriteUnderKillsOptions {
  * in the catch-up). A transaction a foreign key refuses is rolled back and counted: nothing of it was written.
  */
 export async function writeUnderKills(o: WriteUnderKillsOptions) {
-  const r = rng(o.seed);
+  // SYNCLINE_TEST_SEED replays another random history (a stress loop over seeds), the default stays fixed
+  const seed = process.env.SYNCLINE_TEST_SEED ? Number(process.env.SYNCLINE_TEST_SEED) : o.seed;
+  console.log(`[random-writer] seed ${seed}`);
+  const r = rng(seed);
   let counter = 0;
   let done = 0;
   let failed = 0;

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSynclineError } from '../../../src/core/errors.js';
 import { columnProperties } from '../../../src/mapping/field-types.js';
 import { buildIndexBody } from '../../../src/mapping/index-definitions.js';
 import { TableMapping } from '../../../src/mapping/table-mapping.js';
-import { loadedModules } from '../../../src/mapping/text-enrichment/modules.js';
 import { col, table } from './helpers.js';
 
 const columns = table([
@@ -12,7 +14,25 @@ const columns = table([
   col('text', { name: 'description' }),
 ]);
 
-// this file's own worker: the first case sees a process where nothing asked for Chinese text yet
+/**
+ * A fresh process (the built dist/, as `syncline run` loads it) maps a row with a mapping that marks no
+ * Chinese text: the test process itself has loaded the libraries for other files (isolate: false).
+ */
+function mapInFreshProcess(): { doc: unknown; properties: string[]; loaded: unknown } {
+  const dist = (f: string) => JSON.stringify(pathToFileURL(path.resolve('dist', f)).href);
+  const script = `
+    const { TableMapping } = await import(${dist('mapping/table-mapping.js')});
+    const { columnProperties } = await import(${dist('mapping/field-types.js')});
+    const { loadedModules } = await import(${dist('mapping/text-enrichment/modules.js')});
+    const m = new TableMapping({ table: 'shop.products', index: 'p' }, ${JSON.stringify(columns)});
+    const doc = m.toDocument({ id: 1, name: '華為手機', description: 'x' });
+    console.log(JSON.stringify({ doc, properties: Object.keys(columnProperties(m)), loaded: loadedModules() }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (r.status !== 0)
+    throw new Error(`mapping in a fresh process failed (npm run build first?): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 describe('mappings[].text', () => {
   it('a mapping without Chinese text adds nothing and loads none of the text libraries', () => {
     const m = new TableMapping({ table: 'shop.products', index: 'p' }, columns);
@@ -22,7 +42,10 @@ describe('mappings[].text', () => {
       description: 'x',
     });
     expect(columnProperties(m)).not.toHaveProperty('name_zh');
-    expect(loadedModules()).toEqual({ segmenter: false, simplifier: false, pinyin: false });
+    const fresh = mapInFreshProcess();
+    expect(fresh.doc).toEqual({ id: 1, name: '華為手機', description: 'x' });
+    expect(fresh.properties).not.toContain('name_zh');
+    expect(fresh.loaded).toEqual({ segmenter: false, simplifier: false, pinyin: false });
   });
 
   it('a Chinese text column gets <field>_zh beside it (renamed with it), null for NULL', () => {
