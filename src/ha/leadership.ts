@@ -96,35 +96,21 @@ export class Leadership {
 
   status(): HaStatus {
     const kafka = this.running ? this.kafka.roles() : [];
-    if (!this.lock) {
-      // Kafka-sourced only: the consumer group is the leadership; active = owns a partition of any pipeline
-      const role: HaRole = kafka.some((k) => k.role === 'active') ? 'active' : 'standby';
-      const leader = kafka.find((k) => k.leader)?.leader;
-      const t = this.kafka.transitions;
-      return {
-        enabled: true,
-        role,
-        worker: this.worker,
-        ...(leader && { leader }),
-        pipelines: this.pipelines,
-        failovers: t.failovers,
-        stepDowns: t.stepDowns,
-        ...(t.lastStepDown && { lastStepDown: t.lastStepDown }),
-        kafka,
-      };
-    }
-    const role: HaRole = this.running ? 'active' : 'standby';
-    const leader = this.lock.leader;
+    // Kafka-sourced only (no lock): the consumer group is the leadership — active = owns a partition
+    const lock = this.lock;
+    const active = lock ? this.running : kafka.some((k) => k.role === 'active');
+    const leader = lock ? lock.leader : kafka.find((k) => k.leader)?.leader;
+    const t = lock ? this.stats : this.kafka.transitions;
     return {
       enabled: true,
-      role,
+      role: active ? 'active' : 'standby',
       worker: this.worker,
       ...(leader && { leader }),
       pipelines: this.pipelines,
-      failovers: this.stats.failovers,
-      stepDowns: this.stats.stepDowns,
-      ...(this.stats.lastStepDown && { lastStepDown: this.stats.lastStepDown }),
-      ...(kafka.length > 0 && { kafka }),
+      failovers: t.failovers,
+      stepDowns: t.stepDowns,
+      ...(t.lastStepDown && { lastStepDown: t.lastStepDown }),
+      ...((!lock || kafka.length > 0) && { kafka }),
     };
   }
 

@@ -1,7 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Pool } from 'mysql2/promise';
+import { expect } from 'vitest';
 import { rng } from '../../../src/demo/seed-data.js';
+import type { SearchClient } from '../../../src/sinks/search/client.js';
 import type { WorkerProcesses } from '../../helpers/worker-process.js';
+import { converge, summary } from './catalog-fixture.js';
 
 /**
  * One random transaction over the six tables of catalog-fixture.ts (statements that hit a constraint are
@@ -131,4 +134,19 @@ export async function writeUnderKills(o: WriteUnderKillsOptions) {
   })();
   await Promise.all([workload, killer]);
   return { kills, done, failed };
+}
+
+/**
+ * The crash tests' one case: writeUnderKills, then (bounded) the index equals the JOIN rendering of
+ * catalog-fixture.ts — at least 3 kills, no worker exit but the test's own, zero drift.
+ */
+export async function expectZeroDriftUnderKills(
+  o: WriteUnderKillsOptions & { search: SearchClient; index: string; label: string; convergeMs: number },
+): Promise<void> {
+  const { kills, done, failed } = await writeUnderKills(o);
+  const d = await converge(o.pool, o.db, o.search, o.index, o.convergeMs);
+  console.log(`[${o.label}] ${kills} kills, ${done} transactions (${failed} refused by a foreign key)`);
+  expect(kills).toBeGreaterThanOrEqual(3);
+  expect(o.workers.unexpectedExits).toEqual([]);
+  expect(summary(d)).toEqual({ missing: 0, extra: 0, different: 0, first: undefined });
 }
