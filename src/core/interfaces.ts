@@ -94,6 +94,11 @@ export interface RebuildContext {
   readonly background?: (task: () => Promise<WriteResult | undefined>) => void;
   /** Counts `write` in the batch's result without waiting for it now. Absent: await it. */
   readonly track?: (write: Promise<WriteResult>) => void;
+  /**
+   * The concrete index the writes go to when it is not the mapping's alias (a reindex's new index): the
+   * index look-ups search it, not the alias, whose documents are another writer's.
+   */
+  readonly target?: string;
 }
 
 export interface CheckpointStore {

@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '../../core/change-event.js';
-import { errorMessage } from '../../core/errors.js';
+import { errorMessage, SynclineError } from '../../core/errors.js';
 import type { IndexOp, RebuildContext, WriteResult } from '../../core/interfaces.js';
 import { idle } from '../../core/timers.js';
 import type { SearchClient } from '../../sinks/search/client.js';
@@ -240,12 +240,14 @@ export class RelationRebuilder {
    */
   private async lookup(l: LookupGroup, ctx: RebuildContext): Promise<WriteResult> {
     const search = this.search;
-    if (!search) {
-      ctx.onWarning?.(`${this.index}: no search client to find the documents embedding a cascaded delete`);
-      return NOTHING;
-    }
+    // skipping the look-up would leave the old roots embedding the row for good: a wiring fault, loud
+    if (!search)
+      throw new SynclineError(
+        'INTERNAL',
+        `${this.index}: the mappings were loaded without a search client, so the documents embedding a changed or deleted related row cannot be found (MappingSet.load(..., { search }))`,
+      );
     await ctx.flush();
-    const index = encodeURIComponent(this.index);
+    const index = encodeURIComponent(ctx.target ?? this.index);
     await search.request('POST', `/${index}/_refresh`);
     const query = embeddedKeysQuery(l.node, l.keys);
     const sum = new ResultSum();
@@ -261,7 +263,9 @@ export class RelationRebuilder {
     try {
       for (;;) {
         if (res.status !== 200)
-          throw new Error(`index look-up in ${this.index} failed: ${res.status} ${JSON.stringify(res.body)}`);
+          throw new Error(
+            `index look-up in ${ctx.target ?? this.index} failed: ${res.status} ${JSON.stringify(res.body)}`,
+          );
         scrollId = res.body._scroll_id ?? scrollId;
         const ids = (res.body.hits?.hits ?? []).map((h) => h._id);
         if (ids.length === 0) break;

@@ -35,6 +35,7 @@ class RetargetedMapping implements Mapping {
   rebuild(events: readonly ChangeEvent[], ctx: RebuildContext): Promise<WriteResult | undefined> {
     return this.set.rebuild(events, {
       ...ctx,
+      target: this.target,
       write: (ops) => ctx.write(ops.map((op) => ({ ...op, index: this.target }))),
     });
   }
