@@ -238,6 +238,11 @@ export class TableMapping implements Mapping {
     }
   }
 
+  /** The document field of a column, or null when the column is not in the document. */
+  fieldOf(column: string): string | null {
+    return this.plan(column).field;
+  }
+
   handles(database: string, table: string): boolean {
     return database === this.database && table === this.table;
   }

@@ -249,7 +249,7 @@ export class RelationRebuilder {
     await ctx.flush();
     const index = encodeURIComponent(ctx.target ?? this.index);
     await search.request('POST', `/${index}/_refresh`);
-    const query = embeddedKeysQuery(l.node, l.keys);
+    const query = embeddedKeysQuery(l.node, l.keys, this.tree.root);
     const sum = new ResultSum();
     const root = this.tree.root;
     type Page = { _scroll_id?: string; hits?: { hits?: Array<{ _id: string }> } };
