@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/ops/reconcile/reconcile.js';
 import { reindex } from '../../../src/ops/reindex/reindex.js';
+import { snapshotTestHooks } from '../../../src/sources/mysql-binlog/snapshotting-source.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { opsFor, withoutBinlog } from '../ops/helpers.js';
 import { converge, indexDocuments, RELATIONS, SETUP, seed, summary } from './catalog-fixture.js';
@@ -146,20 +147,35 @@ describe('documents built from several tables', () => {
   });
 
   it('a category deleted while a reindex fills leaves none of its products in the new index', async () => {
-    // once the fill has copied product 16 (nothing else writes the new index now) and before it is done:
-    // on MariaDB its products lose category 16 silently (ON DELETE SET NULL, not in the binlog), so only
-    // the reindex's own tail pipeline, looking the category up in the new index, can take it out
-    const cascade = (async () => {
-      const deadline = Date.now() + 60_000;
-      while ((await h.search.request('GET', `/${index()}_v3/_doc/16`)).status !== 200) {
-        if (Date.now() > deadline) throw new Error('the fill never copied product 16');
-        await new Promise((r) => setTimeout(r, 10));
+    // the fill is held inside a chunk window of products once product 16 has been copied (nothing else
+    // writes the new index now) and long before product 200: there the category is deleted. On MariaDB
+    // its products lose category 16 silently (ON DELETE SET NULL, not in the binlog), so only the
+    // reindex's own tail pipeline, looking the category up in the new index, can take it out
+    const products = `${h.db}.products`;
+    let read = 0;
+    let atDelete: { copied16: number; copied200: number } | undefined;
+    snapshotTestHooks.insideWindow = async ({ table, rows }) => {
+      if (table !== products) return;
+      if (read >= 16 && !atDelete) {
+        // keys are read in order, one chunk at a time: product 16 was in an earlier, emitted chunk
+        const deadline = Date.now() + 30_000;
+        let copied16 = (await h.search.request('GET', `/${index()}_v3/_doc/16`)).status;
+        while (copied16 !== 200 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+          copied16 = (await h.search.request('GET', `/${index()}_v3/_doc/16`)).status;
+        }
+        await h.exec(`DELETE FROM ${h.db}.categories WHERE id = 16`);
+        atDelete = { copied16, copied200: (await h.search.request('GET', `/${index()}_v3/_doc/200`)).status };
       }
-      await h.exec(`DELETE FROM ${h.db}.categories WHERE id = 16`);
-      return (await h.search.request('GET', `/${index()}_v3/_doc/200`)).status;
-    })();
-    const report = await reindex(opsFor(h), { index: index(), chunkSize: 5 });
-    expect(await cascade, 'the delete landed while the fill ran').toBe(404);
+      read += rows;
+    };
+    let report: Awaited<ReturnType<typeof reindex>>;
+    try {
+      report = await reindex(opsFor(h), { index: index(), chunkSize: 5 });
+    } finally {
+      snapshotTestHooks.insideWindow = undefined;
+    }
+    expect(atDelete, 'the delete landed while the fill ran').toEqual({ copied16: 200, copied200: 404 });
     expect(report.to).toBe(`${index()}_v3`);
     await check('category deleted during a reindex');
     await search('DELETE', `/${index()}_v2`);
