@@ -7,6 +7,7 @@ import type { Pipeline } from '../core/pipeline.js';
 import { MysqlDeadLetterStore } from '../dead-letter/mysql-dead-letter-store.js';
 import type { MappingSet } from '../mapping/mapping-set.js';
 import type { SearchClient } from '../sinks/search/client.js';
+import { awaitEarlierBulkWrites } from '../sinks/search/earlier-writes.js';
 import { assertBinlogPreflight } from '../sources/mysql-binlog/preflight.js';
 import { implicitOutboxPipelines } from '../sources/outbox/relay-config.js';
 import { createPollingPipeline, type PollingPipelineHandle } from '../sources/polling/polling-pipeline.js';
@@ -88,6 +89,15 @@ export class PipelineRunner {
     // The Kafka client is loaded only when a pipeline uses Kafka (it costs ~35 MB and half a second).
     if (usesKafka(this.config)) this.kafkaModule = await import('./kafka-pipelines.js');
     this.mappings = await prepareMappings(this.config, this.clients, this.search, this.logger);
+    // built documents are read when rebuilt: a predecessor's _bulk still running in the engine must land
+    // before this worker's replayed rebuilds and index look-ups (earlier-writes.ts)
+    const built = [...new Set(this.mappings.rebuilders.map((r) => r.tree.root.index))];
+    if (built.length > 0)
+      await awaitEarlierBulkWrites(this.search, built, {
+        timeoutMs: this.config.search.requestTimeoutMs,
+        logger: this.logger,
+        signal: this.abort.signal,
+      });
     const base = createCheckpointStore(this.config, this.clients.db);
     const checkpoints = this.hooks.checkpoints?.(base) ?? base;
     for (const p of [...this.config.pipelines, ...implicitOutboxPipelines(this.config)]) {
