@@ -111,8 +111,8 @@ async function main(): Promise<void> {
   process.env.SYNCLINE_BENCH_SOURCE = o.source;
   const config = loadBenchConfig(o.config, o.source);
   const stack = new LocalStack(config, repoRoot);
-  // Kafka joins once the harness drives the Kafka path (see kafka.* figures).
-  const wanted: ComponentName[] = [o.source, 'opensearch'];
+  // Kafka for the Kafka-path phase (kafka.* figures), which --dry skips
+  const wanted: ComponentName[] = [o.source, 'opensearch', ...(o.mode === 'dry' ? [] : ['kafka' as const])];
   process.stderr.write(`[bench] bringing up ${wanted.join(', ')} (idempotent)…\n`);
   await stack.up(wanted, {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),

@@ -30,7 +30,6 @@ export interface EarlierWritesResult {
 interface TaskInfo {
   action?: string;
   description?: string;
-  parent_task_id?: string;
 }
 interface TasksBody {
   nodes?: Record<string, { tasks?: Record<string, TaskInfo> }>;
@@ -50,7 +49,7 @@ export function bulkTouches(description: string | undefined, indexes: readonly s
   );
 }
 
-/** The ids of the running top-level bulk tasks that touch the indexes; a string when the API is refused. */
+/** The ids of the running bulk request tasks that touch the indexes; a string when the API is refused. */
 async function runningBulks(
   search: SearchClient,
   indexes: readonly string[],
@@ -66,7 +65,8 @@ async function runningBulks(
   const ids = new Set<string>();
   for (const node of Object.values(res.body.nodes ?? {}))
     for (const [id, t] of Object.entries(node.tasks ?? {}))
-      if (t.action === BULK_ACTION && !t.parent_task_id && bulkTouches(t.description, indexes)) ids.add(id);
+      // the request's task (Elasticsearch 9 gives it a parent of its own: the bulk session), not its shards'
+      if (t.action === BULK_ACTION && bulkTouches(t.description, indexes)) ids.add(id);
   return ids;
 }
 
