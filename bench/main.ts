@@ -30,6 +30,8 @@ interface Options {
   config?: string;
   placement: Placement;
   source: BenchSource;
+  /** --worker-node-options: node flags of the Syncline worker only (e.g. a heap cap), for A/B runs. */
+  workerNodeOptions: string[];
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]): Options {
     overrides: {},
     placement: 'pinned',
     source: 'mariadb',
+    workerNodeOptions: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -80,6 +83,13 @@ function parseArgs(argv: string[]): Options {
       const v = argv[++i];
       if (!v) throw new Error('--out needs a directory');
       o.out = path.resolve(v);
+    } else if (a === '--worker-node-options') {
+      const v = argv[++i] ?? '';
+      if (!v.startsWith('--'))
+        throw new Error(
+          `--worker-node-options needs node flags (e.g. '--max-old-space-size=160'), got '${v}'`,
+        );
+      o.workerNodeOptions = v.split(/\s+/).filter(Boolean);
     } else if (a === '--set') {
       const v = argv[++i] ?? '';
       const eq = v.indexOf('=');
@@ -88,10 +98,11 @@ function parseArgs(argv: string[]): Options {
       o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--set key=value] [--rows N] [--changes N] [--source mariadb|mysql] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--set key=value] [--worker-node-options "<node flags>"] [--rows N] [--changes N] [--source mariadb|mysql] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
           '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
+          '  --worker-node-options "<flags>": node flags of the Syncline worker only (e.g. --max-old-space-size=160)\n' +
           "  --rows N / --changes N: table rows and mixed changes instead of the mode's sizes\n" +
           '  --config <file>: a Syncline config whose stack section (ports, dataDir) says where the servers run\n' +
           '  --keep: leave the bench_* database, indexes and scratch files for inspection\n',
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
   });
   const sets = Object.entries(o.overrides).map(([k, v]) => ` --set ${k}=${v}`);
-  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.source === 'mysql' ? ' --source mysql' : ''}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.flink ? '' : ' --no-flink'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}`;
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.source === 'mysql' ? ' --source mysql' : ''}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.flink ? '' : ' --no-flink'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}${o.workerNodeOptions.length ? ` --worker-node-options '${o.workerNodeOptions.join(' ')}'` : ''}`;
   const placement = applyPlacement(o.placement, {
     engine: Number(new URL(benchStack.searchUrl).port),
     database: benchStack.mysqlPort,
@@ -144,6 +155,7 @@ async function main(): Promise<void> {
     keep: o.keep,
     command,
     overrides: o.overrides,
+    workerNodeOptions: o.workerNodeOptions,
     placement: { mode: placement.placement, description: placement.description },
   }).finally(restore);
   if (!o.keep) rmSync(tmpDir, { recursive: true, force: true });

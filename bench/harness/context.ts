@@ -57,6 +57,8 @@ export interface BenchContext {
   readonly profile: boolean;
   /** Worker config overrides from `--set` (merged over the benchmark's worker config). */
   readonly overrides: Record<string, unknown>;
+  /** Node flags of the Syncline worker process only (`--worker-node-options`). */
+  readonly workerNodeOptions: readonly string[];
   readonly pool: mysql.Pool;
   readonly search: SearchClient;
   log(message: string): void;
@@ -72,6 +74,7 @@ export function createContext(o: {
   repoRoot: string;
   profile: boolean;
   overrides?: Record<string, unknown>;
+  workerNodeOptions?: readonly string[];
 }): BenchContext {
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(2, 14);
   const runId = `${stamp}${Math.floor(Math.random() * 1296)
@@ -96,6 +99,7 @@ export function createContext(o: {
     tmpDir,
     profile: o.profile,
     overrides: o.overrides ?? {},
+    workerNodeOptions: o.workerNodeOptions ?? [],
     pool,
     search,
     notes,

@@ -40,6 +40,8 @@ export interface RunOptions {
   command: string;
   /** Worker config overrides (`--set sink.concurrency=4`), for before/after experiments. */
   overrides: Record<string, unknown>;
+  /** Node flags of the Syncline worker process only (`--worker-node-options`). */
+  workerNodeOptions: string[];
   placement: Results['placement'];
 }
 
@@ -55,6 +57,7 @@ export async function runBench(
     repoRoot: o.repoRoot,
     profile: o.profile,
     overrides: o.overrides,
+    workerNodeOptions: o.workerNodeOptions,
   });
   const t0 = Date.now();
   const s = o.sizes;

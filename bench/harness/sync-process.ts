@@ -60,7 +60,10 @@ export class SyncProcess {
     writeFileSync(configFile, stringify(workerConfig(ctx, opts.serverId)));
     this.logFile = path.join(ctx.tmpDir, `${name}.log`);
     const log = createWriteStream(this.logFile);
-    const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+    const nodeArgs = [
+      ...ctx.workerNodeOptions,
+      ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []),
+    ];
     const cli = path.join(ctx.repoRoot, 'dist', 'cli', 'main.js');
     this.child = spawn(process.execPath, [...nodeArgs, cli, '-c', configFile, 'run', '--no-api'], {
       cwd: ctx.repoRoot,
