@@ -62,9 +62,9 @@ async function runningBulks(
     signal ? { signal } : {},
   );
   if (res.status !== 200) return `GET /_tasks answered ${res.status}`;
+  // the request's task (Elasticsearch 9 gives it a parent of its own: the bulk session), not its shards'
   const ids = new Set<string>();
   for (const node of Object.values(res.body.nodes ?? {}))
-    // the request's task (Elasticsearch 9 gives it a parent of its own: the bulk session), not its shards'
     for (const [id, t] of Object.entries(node.tasks ?? {}))
       if (t.action === BULK_ACTION && bulkTouches(t.description, indexes)) ids.add(id);
   return ids;
