@@ -32,6 +32,8 @@ interface Options {
   source: BenchSource;
   /** --worker-node-options: node flags of the Syncline worker only (e.g. a heap cap), for A/B runs. */
   workerNodeOptions: string[];
+  /** --probe-ms: how often the freshness prober searches (default 10 ms). */
+  probeMs?: number;
 }
 
 function positiveInt(flag: string, v: string | undefined): number {
@@ -66,6 +68,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--rows') o.rows = positiveInt(a, argv[++i]);
     else if (a === '--changes') o.changes = positiveInt(a, argv[++i]);
+    else if (a === '--probe-ms') o.probeMs = positiveInt(a, argv[++i]);
     else if (a === '--source') {
       const v = argv[++i];
       if (v !== 'mariadb' && v !== 'mysql') throw new Error(`--source is mariadb or mysql, got '${v ?? ''}'`);
@@ -98,12 +101,13 @@ function parseArgs(argv: string[]): Options {
       o.overrides[v.slice(0, eq)] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--set key=value] [--worker-node-options "<node flags>"] [--rows N] [--changes N] [--source mariadb|mysql] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
+        'usage: ./syncline bench [--quick | --dry] [--profile] [--no-debezium] [--no-flink] [--set key=value] [--worker-node-options "<node flags>"] [--rows N] [--changes N] [--probe-ms N] [--source mariadb|mysql] [--placement pinned|shared] [--config <file>] [--out <dir>] [--keep]\n' +
           '  (default: the full run, issue 8 sizes)  --quick: ~5 min  --dry: tiny sizes, checks the harness\n' +
           '  --profile: CPU profiles (node --cpu-prof) of the sync process, summarised in the results\n' +
           '  --set key=value: override a key of the sync process config (e.g. sink.concurrency=4), recorded\n' +
           '  --worker-node-options "<flags>": node flags of the Syncline worker only (e.g. --max-old-space-size=160)\n' +
           "  --rows N / --changes N: table rows and mixed changes instead of the mode's sizes\n" +
+          '  --probe-ms N: the freshness prober searches every N ms (default 10)\n' +
           '  --config <file>: a Syncline config whose stack section (ports, dataDir) says where the servers run\n' +
           '  --keep: leave the bench_* database, indexes and scratch files for inspection\n',
       );
@@ -129,7 +133,7 @@ async function main(): Promise<void> {
     onProgress: (name, what, ms) => process.stderr.write(`[bench] ${name}: ${what} (${ms} ms)\n`),
   });
   const sets = Object.entries(o.overrides).map(([k, v]) => ` --set ${k}=${v}`);
-  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.source === 'mysql' ? ' --source mysql' : ''}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.flink ? '' : ' --no-flink'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}${o.workerNodeOptions.length ? ` --worker-node-options '${o.workerNodeOptions.join(' ')}'` : ''}`;
+  const command = `./syncline bench${o.mode === 'full' ? '' : ` --${o.mode}`}${o.source === 'mysql' ? ' --source mysql' : ''}${o.placement === 'shared' ? ' --placement shared' : ''}${o.profile ? ' --profile' : ''}${o.debezium ? '' : ' --no-debezium'}${o.flink ? '' : ' --no-flink'}${o.rows ? ` --rows ${o.rows}` : ''}${o.changes ? ` --changes ${o.changes}` : ''}${sets.join('')}${o.workerNodeOptions.length ? ` --worker-node-options '${o.workerNodeOptions.join(' ')}'` : ''}${o.probeMs ? ` --probe-ms ${o.probeMs}` : ''}`;
   const placement = applyPlacement(o.placement, {
     engine: Number(new URL(benchStack.searchUrl).port),
     database: benchStack.mysqlPort,
@@ -156,6 +160,7 @@ async function main(): Promise<void> {
     command,
     overrides: o.overrides,
     workerNodeOptions: o.workerNodeOptions,
+    ...(o.probeMs && { probeMs: o.probeMs }),
     placement: { mode: placement.placement, description: placement.description },
   }).finally(restore);
   if (!o.keep) rmSync(tmpDir, { recursive: true, force: true });

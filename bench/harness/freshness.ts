@@ -24,7 +24,15 @@ export interface FreshnessLevel {
  */
 export async function measureFreshness(
   ctx: BenchContext,
-  o: { rate: number; loadPct: number; seconds: number; liveIds: number[]; nextId: () => number },
+  o: {
+    rate: number;
+    loadPct: number;
+    seconds: number;
+    liveIds: number[];
+    nextId: () => number;
+    /** The prober's period: a search every probeMs (the bench's default 10 ms). */
+    probeMs: number;
+  },
 ): Promise<FreshnessLevel> {
   const pending = new Map<number, Probe>();
   const latencies: number[] = [];
@@ -63,7 +71,7 @@ export async function measureFreshness(
         }
       }
       const spent = Date.now() - t;
-      await new Promise((r) => setTimeout(r, Math.max(1, 10 - spent)));
+      await new Promise((r) => setTimeout(r, Math.max(1, o.probeMs - spent)));
     }
   })();
   writer.start();

@@ -42,6 +42,8 @@ export interface RunOptions {
   overrides: Record<string, unknown>;
   /** Node flags of the Syncline worker process only (`--worker-node-options`). */
   workerNodeOptions: string[];
+  /** How often the freshness prober searches (`--probe-ms`; default 10). */
+  probeMs?: number;
   placement: Results['placement'];
 }
 
@@ -253,6 +255,7 @@ export async function runBench(
               seconds: s.freshnessSeconds,
               liveIds,
               nextId: newId,
+              probeMs: o.probeMs ?? 10,
             }),
           );
           if (level.ok) freshness.push(level.value);
