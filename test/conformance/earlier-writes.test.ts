@@ -3,36 +3,29 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SearchClient } from '../../src/sinks/search/client.js';
 import { awaitEarlierBulkWrites } from '../../src/sinks/search/earlier-writes.js';
 import { uniqueName } from '../helpers/stack.js';
-import { createIndex, deleteIndex } from '../integration/sink/support.js';
+import {
+  createIndex,
+  deleteIndex,
+  runningBulkIds as running,
+  slowBulk as slow,
+} from '../integration/sink/support.js';
 import { ENGINE_URL, engineReady } from './engine.js';
 
 /**
  * The successor's fence (earlier-writes.ts) against a real engine: a `_bulk` request that the engine keeps
- * running for seconds — one replica on a one-node cluster and `wait_for_active_shards=2`, so the engine
- * waits for a copy that never comes until the request's own timeout — stands for a killed worker's last
- * request. On every engine (the tasks API and its bulk descriptions are the same on all).
+ * running for seconds (support.ts#slowBulk) stands for a killed worker's last request. On every engine
+ * (the tasks API and its bulk descriptions are the same on all).
  */
 const client = new SearchClient({ url: ENGINE_URL });
 beforeAll(() => engineReady(), 300_000);
 const logger = pino({ level: 'silent' });
 const created: string[] = [];
+const runningBulkIds = (index: string) => running(client, index);
+const slowBulk = (index: string, waitS: number) => slow(client, index, waitS);
 afterAll(async () => {
   await deleteIndex(client, ...created);
   await client.close();
 });
-
-interface Tasks {
-  nodes?: Record<string, { tasks?: Record<string, { action: string; description?: string }> }>;
-}
-
-async function runningBulkIds(index: string): Promise<string[]> {
-  const res = await client.request<Tasks>('GET', '/_tasks?actions=indices:data/write/bulk&detailed=true');
-  const ids: string[] = [];
-  for (const n of Object.values(res.body.nodes ?? {}))
-    for (const [id, t] of Object.entries(n.tasks ?? {}))
-      if (t.action === 'indices:data/write/bulk' && t.description?.includes(index)) ids.push(id);
-  return ids;
-}
 
 /** A generation `<alias>_v1` whose writes wait for a second copy that a one-node cluster never has. */
 async function slowGeneration(alias: string): Promise<string> {
@@ -40,14 +33,6 @@ async function slowGeneration(alias: string): Promise<string> {
   created.push(index);
   await createIndex(client, index, { settings: { number_of_replicas: 1 } });
   return index;
-}
-
-function slowBulk(index: string, waitS: number): Promise<unknown> {
-  const body = `${JSON.stringify({ index: { _index: index, _id: 'a' } })}\n${JSON.stringify({ v: 1 })}\n`;
-  return client.request('POST', `/_bulk?wait_for_active_shards=2&timeout=${waitS}s`, body, {
-    contentType: 'application/x-ndjson',
-    timeoutMs: (waitS + 30) * 1000,
-  });
 }
 
 describe('a successor waits for its predecessor’s running _bulk requests (each engine)', () => {

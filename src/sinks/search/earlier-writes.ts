@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { sleep } from '../../core/timers.js';
 import type { SearchClient } from './client.js';
 
 /**
@@ -76,13 +77,14 @@ export async function awaitEarlierBulkWrites(
   opts: { timeoutMs: number; logger: Logger; signal?: AbortSignal },
 ): Promise<EarlierWritesResult> {
   const started = Date.now();
-  const first = await runningBulks(search, indexes, opts.signal);
-  if (typeof first === 'string') {
+  const refused = (why: string, tasks: number): EarlierWritesResult => {
     opts.logger.warn(
-      `cannot see the engine's running writes (${first}): a predecessor's last _bulk request may land after this worker's first look-ups; grant the cluster privilege cluster:monitor/tasks/lists (Elasticsearch: monitor) to the search user`,
+      `cannot see the engine's running writes (${why}): a predecessor's last _bulk request may land after this worker's first look-ups; grant the cluster privilege cluster:monitor/tasks/lists (Elasticsearch: monitor) to the search user`,
     );
-    return { tasks: 0, waitedMs: 0, timedOut: false, unavailable: first };
-  }
+    return { tasks, waitedMs: Date.now() - started, timedOut: false, unavailable: why };
+  };
+  const first = await runningBulks(search, indexes, opts.signal);
+  if (typeof first === 'string') return refused(first, 0);
   if (first.size === 0) return { tasks: 0, waitedMs: 0, timedOut: false };
   opts.logger.info(
     { tasks: [...first], indexes },
@@ -97,10 +99,9 @@ export async function awaitEarlierBulkWrites(
       );
       return { tasks: first.size, waitedMs: Date.now() - started, timedOut: true };
     }
-    await new Promise<void>((resolve) => setTimeout(resolve, POLL_MS));
-    opts.signal?.throwIfAborted();
+    await sleep(POLL_MS, opts.signal);
     const now = await runningBulks(search, indexes, opts.signal);
-    if (typeof now === 'string') break;
+    if (typeof now === 'string') return refused(now, first.size);
     pending = new Set([...pending].filter((id) => now.has(id)));
   }
   return { tasks: first.size, waitedMs: Date.now() - started, timedOut: false };

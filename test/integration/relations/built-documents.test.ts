@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { reconcile } from '../../../src/ops/reconcile/reconcile.js';
 import { reindex } from '../../../src/ops/reindex/reindex.js';
 import { snapshotTestHooks } from '../../../src/sources/mysql-binlog/snapshotting-source.js';
 import { Harness } from '../../helpers/pipeline-harness.js';
 import { opsFor, withoutBinlog } from '../ops/helpers.js';
+import { runningBulkIds, slowBulk } from '../sink/support.js';
 import { converge, indexDocuments, RELATIONS, SETUP, seed, summary } from './catalog-fixture.js';
 
 /**
@@ -179,6 +180,28 @@ describe('documents built from several tables', () => {
     expect(report.to).toBe(`${index()}_v3`);
     await check('category deleted during a reindex');
     await search('DELETE', `/${index()}_v2`);
+  });
+
+  it("a restarted worker waits for its predecessor's _bulk still running in the engine before it starts", async () => {
+    await h.stop();
+    // the predecessor's last request: held by the engine for 5 s (a replica that a one-node cluster never
+    // gets), then failed there, writing nothing
+    await h.search.request('PUT', `/${index()}/_settings`, { index: { number_of_replicas: 1 } });
+    try {
+      const held = slowBulk(h.search, index(), 5, 'predecessor');
+      await vi.waitFor(async () => expect(await runningBulkIds(h.search, index())).toHaveLength(1), {
+        timeout: 10_000,
+        interval: 50,
+      });
+      await h.start();
+      // start() returned only once the engine was done with it
+      expect(await runningBulkIds(h.search, index())).toEqual([]);
+      await held;
+    } finally {
+      await h.search.request('PUT', `/${index()}/_settings`, { index: { number_of_replicas: 0 } });
+    }
+    await h.exec(`UPDATE ${h.db}.categories SET name = 'after the restart' WHERE id = 2`);
+    await check('after a restart that waited for its predecessor');
   });
 });
 

@@ -50,3 +50,30 @@ export async function allIds(client: SearchClient, name: string): Promise<string
   });
   return res.body.hits.hits.map((h) => h._id);
 }
+
+interface TasksBody {
+  nodes?: Record<string, { tasks?: Record<string, { action: string; description?: string }> }>;
+}
+
+/** Ids of the `_bulk` request tasks the engine is running whose description names `index`. */
+export async function runningBulkIds(client: SearchClient, index: string): Promise<string[]> {
+  const res = await client.request<TasksBody>('GET', '/_tasks?actions=indices:data/write/bulk&detailed=true');
+  const ids: string[] = [];
+  for (const n of Object.values(res.body.nodes ?? {}))
+    for (const [id, t] of Object.entries(n.tasks ?? {}))
+      if (t.action === 'indices:data/write/bulk' && t.description?.includes(index)) ids.push(id);
+  return ids;
+}
+
+/**
+ * A `_bulk` request the engine keeps running for `waitS` seconds, standing for a killed worker's last
+ * request: on an index with one replica on a one-node cluster, `wait_for_active_shards=2` waits for a copy
+ * that never comes until the request's own timeout (then the item fails with 503: nothing is written).
+ */
+export function slowBulk(client: SearchClient, index: string, waitS: number, id = 'a'): Promise<unknown> {
+  const body = `${JSON.stringify({ index: { _index: index, _id: id } })}\n${JSON.stringify({ v: 1 })}\n`;
+  return client.request('POST', `/_bulk?wait_for_active_shards=2&timeout=${waitS}s`, body, {
+    contentType: 'application/x-ndjson',
+    timeoutMs: (waitS + 30) * 1000,
+  });
+}

@@ -1,5 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { bulkTouches } from '../../../src/sinks/search/earlier-writes.js';
+import { SearchClient } from '../../../src/sinks/search/client.js';
+import { awaitEarlierBulkWrites, bulkTouches } from '../../../src/sinks/search/earlier-writes.js';
 
 describe('bulkTouches: which running bulk requests a successor waits for', () => {
   it('matches an alias and its generations, by the engines’ task description', () => {
@@ -16,5 +20,27 @@ describe('bulkTouches: which running bulk requests a successor waits for', () =>
   it('counts a description it cannot read as ours (waiting is bounded, missing a write is not)', () => {
     expect(bulkTouches(undefined, ['shop_products'])).toBe(true);
     expect(bulkTouches('bulk of something', ['shop_products'])).toBe(true);
+  });
+});
+
+describe('awaitEarlierBulkWrites on an engine that refuses the tasks API', () => {
+  it('goes on at once with a warning naming the privilege to grant', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end('{"error":{"type":"security_exception"}}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const client = new SearchClient({ url: `http://127.0.0.1:${port}` });
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
+    try {
+      const result = await awaitEarlierBulkWrites(client, ['shop_products'], { timeoutMs: 5_000, logger });
+      expect(result).toMatchObject({ tasks: 0, timedOut: false, unavailable: 'GET /_tasks answered 403' });
+      expect(warnings.join('')).toContain('cluster:monitor/tasks/lists');
+    } finally {
+      await client.close();
+      server.close();
+    }
   });
 });
