@@ -109,17 +109,22 @@ async function notify(
 const connect = () =>
   mysql.createConnection({ host: '127.0.0.1', port: SOURCE_PORT, user: 'root', database: db });
 
-/** Waits (bounded) until the connection's transaction waits for a row lock. */
-async function lockWaiting(conn: mysql.Connection): Promise<void> {
+/**
+ * Waits (bounded) until the connection's transaction waits for a row lock. INNODB_TRX is a cache the
+ * server refreshes only when it was last read more than 100 ms ago (InnoDB's trx_i_s cache): polled
+ * faster, it keeps showing the transactions of its first fill and the wait is never seen — so 250 ms.
+ */
+async function lockWaiting(conn: mysql.Connection, statement: { settled?: string }): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
+    if (statement.settled) throw new Error(`the blocked statement ended instead: ${statement.settled}`);
     const [rows] = await pool.query(
       'SELECT trx_state AS s FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?',
       [conn.threadId],
     );
     if ((rows as Array<{ s: string }>)[0]?.s === 'LOCK WAIT') return;
     if (Date.now() > deadline) throw new Error(`connection ${conn.threadId} never waited for the row lock`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -136,8 +141,13 @@ async function outboxIdsAgainstCommitOrder(id: number, older: string, newer: str
     await t1.query('UPDATE orders SET status = ? WHERE id = ?', [older, id]);
     await t2.beginTransaction();
     const t2Outbox = await notify(t2, id, 'u', { id, status: newer });
+    const blocked: { settled?: string } = {};
     const t2Update = t2.query('UPDATE orders SET status = ? WHERE id = ?', [newer, id]);
-    await lockWaiting(t2);
+    t2Update.then(
+      () => (blocked.settled = 'it succeeded without waiting'),
+      (e: Error) => (blocked.settled = `it failed: ${e.message}`),
+    );
+    await lockWaiting(t2, blocked);
     const t1Outbox = await notify(t1, id, 'u', { id, status: older });
     await t1.commit();
     await t2Update;
