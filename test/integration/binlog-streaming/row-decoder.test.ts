@@ -60,6 +60,12 @@ afterAll(async () => {
 
 /** The events of both decoders over the range from `from` up to the end marker (an insert of edge id 99). */
 async function readBoth(from: Position): Promise<[ChangeEvent[], ChangeEvent[]]> {
+  const [ours, theirs] = await readBothRuns(from);
+  return [ours.events, theirs.events];
+}
+
+/** Both runs over the range, their events and batches cut at the end marker's batch. */
+async function readBothRuns(from: Position): Promise<[RunView, RunView]> {
   await conn.query('INSERT INTO edge (id) VALUES (99)');
   const tables = [`${db}.every`, `${db}.edge`];
   const ours = new SourceRun({ tables, reader: { rowDecoder: 'syncline' } }, from);
@@ -73,8 +79,25 @@ async function readBoth(from: Position): Promise<[ChangeEvent[], ChangeEvent[]]>
   ]);
   await Promise.all([ours.stop(), theirs.stop()]);
   await conn.query('DELETE FROM edge WHERE id = 99');
-  const upToMarker = (evs: ChangeEvent[]) => evs.slice(0, evs.findIndex(isMarker) + 1);
-  return [upToMarker(ours.events), upToMarker(theirs.events)];
+  const view = (r: SourceRun): RunView => {
+    const last = r.batches.findIndex((b) => b.events.some(isMarker));
+    const batches = r.batches.slice(0, last + 1);
+    const events = r.events;
+    return {
+      events: events.slice(0, events.findIndex(isMarker) + 1),
+      schemaChanges: batches.flatMap((b) => b.schemaChanges),
+      transactions: batches.flatMap((b) => b.transactions),
+      positions: batches.flatMap((b) => (b.position ? [b.position] : [])),
+    };
+  };
+  return [view(ours), view(theirs)];
+}
+
+interface RunView {
+  readonly events: ChangeEvent[];
+  readonly schemaChanges: unknown[];
+  readonly transactions: readonly string[];
+  readonly positions: Position[];
 }
 
 const rowsOf = (evs: readonly ChangeEvent[]) =>
@@ -117,6 +140,42 @@ describe(`row decoder = zongji's, value for value (${TEST_SOURCE})`, () => {
     const first = ours.find((e) => e.source.table === 'edge' && e.op === 'c')!.after!;
     expect(first).toMatchObject({ t0: '-12:30:00', t6: '-12:30:00.000000', d2010: '1234567890.0123456789' });
     expect(first.s64).toBe('m0,m31,m32,m63');
+  });
+
+  it('transaction boundaries (GTID, BEGIN, XID), statements and XA: the same events, versions, positions and schema changes', async () => {
+    const from = await currentBinlogPosition(BINLOG_CONN);
+    await conn.query(
+      `BEGIN; INSERT INTO edge (id) VALUES (40), (41); UPDATE edge SET e2 = 'b' WHERE id = 40; COMMIT`,
+    );
+    await conn.query('INSERT INTO edge (id) VALUES (42)'); // autocommit
+    await conn.query('BEGIN; INSERT INTO edge (id) VALUES (43); ROLLBACK'); // not logged
+    await conn.query('ALTER TABLE edge ADD COLUMN extra INT NULL'); // a standalone group
+    await conn.query('UPDATE edge SET extra = 7 WHERE id = 41');
+    await conn.query('ALTER TABLE edge DROP COLUMN extra');
+    for (const [xid, decision] of [
+      ['rd-commit', 'COMMIT'],
+      ['rd-rollback', 'ROLLBACK'],
+    ] as const) {
+      await conn.query(`XA START '${xid}'`);
+      await conn.query(`INSERT INTO edge (id) VALUES (${decision === 'COMMIT' ? 44 : 45})`);
+      await conn.query(`XA END '${xid}'`);
+      await conn.query(`XA PREPARE '${xid}'`);
+      await conn.query(`XA ${decision} '${xid}'`);
+    }
+    await conn.query(
+      `XA START 'rd-one'; INSERT INTO edge (id) VALUES (46); XA END 'rd-one'; XA COMMIT 'rd-one' ONE PHASE`,
+    );
+    await conn.query('DELETE FROM edge WHERE id BETWEEN 40 AND 46');
+    const [ours, theirs] = await readBothRuns(from);
+    // the range did hold what it is about: 5 inserts kept (40-42, 44, 46), the update, the DDL's column
+    expect(ours.events.filter((e) => e.op === 'c').map((e) => e.after!.id)).toEqual([40, 41, 42, 44, 46, 99]);
+    expect(ours.events.some((e) => e.op === 'u' && e.after!.extra === 7)).toBe(true);
+    expect(ours.schemaChanges.length).toBeGreaterThanOrEqual(2);
+    expect(ours.transactions.length).toBeGreaterThanOrEqual(8);
+    expect(ours.events).toStrictEqual(theirs.events);
+    expect(ours.schemaChanges).toStrictEqual(theirs.schemaChanges);
+    expect(ours.transactions).toStrictEqual(theirs.transactions);
+    expect(ours.positions.at(-1)).toStrictEqual(theirs.positions.at(-1));
   });
 
   // MySQL only: MariaDB has no compressed transactions (its log_bin_compress is global, not for a shared server).

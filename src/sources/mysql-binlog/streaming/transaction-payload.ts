@@ -1,10 +1,14 @@
 import type ZongJi from '@vlasky/zongji';
 import { decompress } from 'fzstd';
+import { type DecodedControlEvent, decodeControlEvent, isControlEventType } from './control-events.js';
 import { type DecodedRowsEvent, isRowsEventType, RowDecoder, TableMapRepeats } from './row-decoder.js';
 
-/** Where the row decoder's events go (the reader's translation), and a rows event it cannot decode. */
+/**
+ * Where the events decoded here go (the reader's translation), and an event that cannot be decoded: rows
+ * events from the row decoder, GTID / XID / QUERY from control-events.ts.
+ */
 export interface RowEventSink {
-  deliver(ev: DecodedRowsEvent): void;
+  deliver(ev: DecodedRowsEvent | DecodedControlEvent): void;
   fail(e: Error): void;
 }
 
@@ -131,12 +135,27 @@ export function decodeTransactionPayloads(
   const checksum = zj.useChecksum ? 4 : 0;
   const decoder = rows && new RowDecoder(z);
   const repeats = rows && new TableMapRepeats(z);
-  /** Rows events and repeated TABLE_MAPs bypass zongji: true when the event at `at` was handled here. */
-  const bypass = (b: Buffer, at: number, end: number, withChecksum: boolean): boolean => {
+  /**
+   * Rows events, repeated TABLE_MAPs and the control events bypass zongji: true when the event at `at` was
+   * handled here. `nextPosition`: the end position to report for an event inside a transaction payload.
+   */
+  const bypass = (
+    b: Buffer,
+    at: number,
+    end: number,
+    withChecksum: boolean,
+    nextPosition?: number,
+  ): boolean => {
     if (!rows || !decoder || !repeats) return false;
     const type = b[at + 4]!;
     try {
       if (type === TABLE_MAP_EVENT) return repeats.repeat(b, at, end, withChecksum);
+      if (isControlEventType(type)) {
+        const ev = decodeControlEvent(b, at, end - (withChecksum ? checksum : 0), nextPosition);
+        if (!ev) return false;
+        rows.deliver(ev);
+        return true;
+      }
       if (!isRowsEventType(type)) return false;
       const ev = decoder.decode(b, at, end, withChecksum);
       if (ev) rows.deliver(ev);
@@ -167,7 +186,7 @@ export function decodeTransactionPayloads(
     let next: unknown = proto.binlogData;
     for (const ev of inner) {
       if (ev[4] === TABLE_MAP_EVENT) vectorColumnsAsBlob(ev, 0, ev.length);
-      if (bypass(ev, 0, ev.length, false)) continue;
+      if (bypass(ev, 0, ev.length, false, nextPosition)) continue;
       // The inner event as zongji expects a packet: marker, header (its length counting the checksum
       // placeholder, its end position the payload's, as inner events carry none), body, and a
       // placeholder where the server would put the checksum.
