@@ -10,12 +10,18 @@
  * on each alike (docs/performance.md "Where the time goes"):
  *
  *   node --expose-gc bench/.build/bench/pipeline-path.js [--rows 20000] [--rounds 5] [--builds dirA,dirB]
+ *     [--profile DIR]
+ *
+ * `--profile DIR` writes one CPU profile per shape and build (`<shape>-<n>.cpuprofile`) covering only the
+ * timed runs — not the start-up, the rows' loading, the warm-up or the forced collections between runs.
  *
  * `--builds` names compiled trees (each a `dist/` of a worktree, default this repository's dist/). Creates
  * its own database `pp_<pid>` on the bench stack's server for the rows and drops it at the end.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +136,38 @@ function source(
   };
 }
 
+/**
+ * CPU profiles of the timed runs only, one per key (its runs' samples appended): with no directory, runs
+ * `fn` as it is.
+ */
+async function timedRunsProfiler(dir: string | undefined) {
+  const session = new Session();
+  const profiles = new Map<string, { nodes: unknown[]; samples: number[]; timeDeltas: number[] }[]>();
+  if (dir) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+  return {
+    async around<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      if (!dir) return fn();
+      await session.post('Profiler.start');
+      const out = await fn();
+      const { profile } = await session.post('Profiler.stop');
+      profiles.set(key, [...(profiles.get(key) ?? []), profile as never]);
+      return out;
+    },
+    async write(): Promise<void> {
+      if (!dir) return;
+      mkdirSync(dir, { recursive: true });
+      for (const [key, runs] of profiles)
+        for (const [i, p] of runs.entries())
+          writeFileSync(path.join(dir, `${key}-run${i}.cpuprofile`), JSON.stringify(p));
+      session.disconnect();
+    },
+  };
+}
+
 const cpuMicros = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -230,15 +268,18 @@ async function main(): Promise<void> {
     };
     const shapes = { snapshot: [snapshot, 1000], streaming: [updates, 20] } as const;
     const res = new Map<string, number[]>();
+    const profiler = await timedRunsProfiler(flag('--profile'));
     for (const b of builds) for (const [, [evs, size]] of Object.entries(shapes)) await run(b, evs, size); // warm-up
     for (let round = 0; round < rounds; round++) {
-      for (const b of builds) {
+      for (const [n, b] of builds.entries()) {
         for (const [shape, [evs, size]] of Object.entries(shapes)) {
           const key = `${shape.padEnd(10)} ${b.name}`;
-          res.set(key, [...(res.get(key) ?? []), await run(b, evs, size)]);
+          const us = await profiler.around(`${shape}-${n}`, () => run(b, evs, size));
+          res.set(key, [...(res.get(key) ?? []), us]);
         }
       }
     }
+    await profiler.write();
     process.stdout.write(`rows ${rows}, rounds ${rounds} (builds interleaved), CPU µs per event:\n`);
     for (const [key, xs] of [...res].sort(([a], [b]) => a.localeCompare(b))) {
       const lo = Math.min(...xs).toFixed(1);
