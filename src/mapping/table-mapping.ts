@@ -10,6 +10,7 @@ import {
   unknownColumn,
 } from './column-types.js';
 import { bestEffort, type Converter, type ConvertOptions, compileConverter } from './convert.js';
+import { type CompiledDocument, compileDocumentBuilder, sameColumns } from './document-builder.js';
 import { documentId } from './document-id.js';
 import { ConversionError } from './errors.js';
 import { adaptForeignEvent, isForeignConnector } from './foreign-values.js';
@@ -74,6 +75,8 @@ export class TableMapping implements Mapping {
   private readonly reported = new Set<string>();
   private byLowerName = new Map<string, ColumnType>();
   private versionColumnName: string | undefined;
+  /** The compiled document builder of the table's columns in table order (document-builder.ts). */
+  private builder: CompiledDocument | undefined;
 
   constructor(config: MappingInput, columns: TableColumns, options: TableMappingOptions = {}) {
     const [database, table] = config.table.split('.') as [string, string];
@@ -199,7 +202,31 @@ export class TableMapping implements Mapping {
       const d = byName.get(k.toLowerCase())!;
       this.keyConverters.set(k, compileConverter(d, { ...this.convertOptions, ...KEY_OPTIONS }));
     }
+    this.builder = compileDocumentBuilder(
+      columns.columns.map((c) => {
+        const plan = this.plans.get(c.name)!;
+        const field = plan.field;
+        const copy = field !== null && this.jsonCopyOf(plan) ? jsonCopyField(field) : undefined;
+        return {
+          column: c.name,
+          field,
+          convert: plan.convert,
+          ...(plan.zh && field !== null && { zhField: zhField(field) }),
+          ...(copy !== undefined && { jsonCopyField: copy }),
+        };
+      }),
+      { enrichZh, jsonLeaves },
+    );
     this.reported.clear();
+  }
+
+  /** Whether a JSON column's document gets its search copy (json-copy.ts): unless a column fills that field. */
+  private jsonCopyOf(plan: ColumnPlan): boolean {
+    return (
+      plan.field !== null &&
+      plan.descriptor.type === 'json' &&
+      !this.columnFields.has(jsonCopyField(plan.field))
+    );
   }
 
   private planFor(descriptor: ColumnType, unknown: boolean): ColumnPlan {
@@ -253,17 +280,18 @@ export class TableMapping implements Mapping {
 
   /** The document of a row: selected columns, renamed and converted, then the computed fields. */
   toDocument(row: Row, ev?: ChangeEvent): Record<string, unknown> {
-    const doc: Record<string, unknown> = {};
-    for (const column of Object.keys(row)) {
-      const plan = this.plan(column);
-      if (plan.field === null) continue;
-      const value = this.convert(plan, row[column]);
-      doc[plan.field] = value;
-      if (plan.zh) doc[zhField(plan.field)] = typeof value === 'string' ? enrichZh(value) : null;
-      // a JSON column is stored, not indexed; its leaves are the searchable copy (json-copy.ts)
-      if (plan.descriptor.type === 'json' && !this.columnFields.has(jsonCopyField(plan.field)))
-        doc[jsonCopyField(plan.field)] = jsonLeaves(value);
+    // a row with the table's columns in table order (what every reader gives) takes the compiled builder;
+    // any other row, and a row a converter refuses (to report the column), the generic loop
+    let doc: Record<string, unknown> | undefined;
+    const builder = this.builder;
+    if (builder !== undefined && sameColumns(Object.keys(row), builder.columns)) {
+      try {
+        doc = builder.build(row);
+      } catch {
+        doc = undefined;
+      }
     }
+    doc ??= this.columnsDocument(row);
     const computed = this.options.computed;
     if (computed) {
       const view = this.convertedView(row, doc);
@@ -285,6 +313,21 @@ export class TableMapping implements Mapping {
         }
         if (value !== undefined) doc[field] = jsonSafe(value);
       }
+    }
+    return doc;
+  }
+
+  /** The columns' part of a document, column by column (any row shape; a converter's error names its column). */
+  private columnsDocument(row: Row): Record<string, unknown> {
+    const doc: Record<string, unknown> = {};
+    for (const column of Object.keys(row)) {
+      const plan = this.plan(column);
+      if (plan.field === null) continue;
+      const value = this.convert(plan, row[column]);
+      doc[plan.field] = value;
+      if (plan.zh) doc[zhField(plan.field)] = typeof value === 'string' ? enrichZh(value) : null;
+      // a JSON column is stored, not indexed; its leaves are the searchable copy (json-copy.ts)
+      if (this.jsonCopyOf(plan)) doc[jsonCopyField(plan.field)] = jsonLeaves(value);
     }
     return doc;
   }

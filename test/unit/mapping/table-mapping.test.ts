@@ -129,6 +129,38 @@ describe('TableMapping documents', () => {
     expect(m.toDocument(dropped)).not.toHaveProperty('secret');
   });
 
+  it('a row in table order (the compiled builder) and in any other order (the column loop) give the same document, fields in column order', () => {
+    const withJson = table([...columns.columns, col('json', { name: 'attrs' })]);
+    const m = new TableMapping(
+      { ...config, exclude: ['secret'], rename: { name: 'title' }, decimal: 'number' },
+      withJson,
+    );
+    const full = { ...row, attrs: '{"color":"red","sizes":[38,39]}' };
+    const expected = {
+      id: 7,
+      title: '华为手机 Mate 60',
+      price: 10.5,
+      active: 1,
+      updated_at: '2024-01-02T03:04:05.123456Z',
+      attrs: { color: 'red', sizes: [38, 39] },
+      attrs_values: ['38', '39', 'red'],
+    };
+    // in table order: the exact JSON text, key order included
+    expect(JSON.stringify(m.toDocument(full))).toBe(JSON.stringify(expected));
+    // keys in another order (a polling SELECT, an ingested event): the same fields, in the row's order
+    const reversed = Object.fromEntries(Object.entries(full).reverse());
+    const doc = m.toDocument(reversed);
+    expect(doc).toStrictEqual(expected);
+    expect(Object.keys(doc)).toEqual(
+      Object.keys(expected)
+        .filter((k) => k !== 'attrs_values')
+        .reverse()
+        .flatMap((k) => (k === 'attrs' ? ['attrs', 'attrs_values'] : [k])),
+    );
+    // a subset of the columns (an outbox payload, a MINIMAL image) takes the loop too
+    expect(m.toDocument({ id: '7', price: '1.00' })).toStrictEqual({ id: 7, price: 1 });
+  });
+
   it('a value its descriptor rejects is a conversion error and reported as drift', () => {
     const drift: string[] = [];
     const m = new TableMapping(config, columns, { onSchemaDrift: (d) => drift.push(d.column) });
