@@ -10,7 +10,7 @@ import {
   unknownColumn,
 } from './column-types.js';
 import { bestEffort, type Converter, type ConvertOptions, compileConverter } from './convert.js';
-import { type CompiledDocument, compileDocumentBuilder, sameColumns } from './document-builder.js';
+import { type CompiledDocument, compileDocumentBuilder, sameColumns } from './compiled-document.js';
 import { documentId } from './document-id.js';
 import { ConversionError } from './errors.js';
 import { adaptForeignEvent, isForeignConnector } from './foreign-values.js';
@@ -75,7 +75,7 @@ export class TableMapping implements Mapping {
   private readonly reported = new Set<string>();
   private byLowerName = new Map<string, ColumnType>();
   private versionColumnName: string | undefined;
-  /** The compiled document builder of the table's columns in table order (document-builder.ts). */
+  /** The compiled document builder of the table's columns in table order (compiled-document.ts). */
   private builder: CompiledDocument | undefined;
 
   constructor(config: MappingInput, columns: TableColumns, options: TableMappingOptions = {}) {
