@@ -9,8 +9,8 @@ import {
   type TableColumns,
   unknownColumn,
 } from './column-types.js';
-import { bestEffort, type Converter, type ConvertOptions, compileConverter } from './convert.js';
 import { type CompiledDocument, compileDocumentBuilder, sameColumns } from './compiled-document.js';
+import { bestEffort, type Converter, type ConvertOptions, compileConverter } from './convert.js';
 import { documentId } from './document-id.js';
 import { ConversionError } from './errors.js';
 import { adaptForeignEvent, isForeignConnector } from './foreign-values.js';
