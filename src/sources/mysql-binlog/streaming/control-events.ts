@@ -1,4 +1,10 @@
-import { HEADER } from './row-decoder.js';
+import {
+  GTID_LOG_EVENT,
+  EVENT_HEADER as HEADER,
+  MARIADB_GTID_EVENT,
+  QUERY_EVENT,
+  XID_EVENT,
+} from './event-types.js';
 
 /**
  * The events that open and close every transaction — MariaDB's GTID event, MySQL's (untagged) GTID event,
@@ -10,11 +16,6 @@ import { HEADER } from './row-decoder.js';
  * test/integration/binlog-streaming/row-decoder.test.ts compares the change events and positions of both
  * paths over the same binlog range.
  */
-
-const QUERY_EVENT = 2;
-const XID_EVENT = 16;
-const GTID_LOG_EVENT = 33;
-const MARIADB_GTID_EVENT = 162;
 
 /** MariaDB GTID event flags2 (sql/log_event.h). */
 const FL_STANDALONE = 0x01;
@@ -128,25 +129,19 @@ export function decodeControlEvent(
       const completedXa = (flags & FL_COMPLETED_XA) !== 0;
       const serverId = b.readUInt32LE(at + 5);
       const standalone = (flags & FL_STANDALONE) !== 0;
-      if (!preparedXa && !completedXa) {
-        if (p > bodyEnd) return undefined;
-        return new DecodedMariadbGtid(
-          timestamp,
-          nextPosition,
-          serverId,
-          domainId,
-          seqNo,
-          standalone,
-          false,
-          false,
-        );
-      }
-      if (p + 6 > bodyEnd) return undefined;
-      const formatId = b.readUInt32LE(p);
-      const gtridLength = b[p + 4]!;
-      const bqualLength = b[p + 5]!;
-      p += 6;
-      if (p + gtridLength + bqualLength > bodyEnd) return undefined;
+      let xa: [formatId?: number, gtrid?: Buffer, bqual?: Buffer] = [];
+      if (preparedXa || completedXa) {
+        if (p + 6 > bodyEnd) return undefined;
+        const gtridLength = b[p + 4]!;
+        const bqualLength = b[p + 5]!;
+        const idAt = p + 6;
+        if (idAt + gtridLength + bqualLength > bodyEnd) return undefined;
+        xa = [
+          b.readUInt32LE(p),
+          Buffer.from(b.subarray(idAt, idAt + gtridLength)),
+          Buffer.from(b.subarray(idAt + gtridLength, idAt + gtridLength + bqualLength)),
+        ];
+      } else if (p > bodyEnd) return undefined;
       return new DecodedMariadbGtid(
         timestamp,
         nextPosition,
@@ -156,9 +151,7 @@ export function decodeControlEvent(
         standalone,
         preparedXa,
         completedXa,
-        formatId,
-        Buffer.from(b.subarray(p, p + gtridLength)),
-        Buffer.from(b.subarray(p + gtridLength, p + gtridLength + bqualLength)),
+        ...xa,
       );
     }
     case GTID_LOG_EVENT: {

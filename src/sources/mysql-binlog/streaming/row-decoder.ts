@@ -2,6 +2,16 @@ import { inflateSync } from 'node:zlib';
 import type ZongJi from '@vlasky/zongji';
 import type { Row } from '../../../core/change-event.js';
 import { type ConnectionConfig, type Cursor, columnReader, type Reader } from './column-readers.js';
+import {
+  DELETE_ROWS_COMPRESSED,
+  DELETE_ROWS_V1,
+  DELETE_ROWS_V2,
+  EVENT_HEADER,
+  WRITE_ROWS_COMPRESSED,
+  WRITE_ROWS_COMPRESSED_V1,
+  WRITE_ROWS_V1,
+  WRITE_ROWS_V2,
+} from './event-types.js';
 import type { ZongjiTable } from './zongji-values.js';
 
 /**
@@ -36,14 +46,14 @@ export class DecodedRowsEvent {
   }
 }
 
-export const HEADER = 19;
-const WRITE_V1 = 23;
-const DELETE_V1 = 25;
-const WRITE_V2 = 30;
-const DELETE_V2 = 32;
-const WRITE_COMPRESSED_V1 = 0xa6;
-const DELETE_COMPRESSED = 0xab;
-const WRITE_COMPRESSED = 0xa9;
+const HEADER = EVENT_HEADER;
+const WRITE_V1 = WRITE_ROWS_V1;
+const DELETE_V1 = DELETE_ROWS_V1;
+const WRITE_V2 = WRITE_ROWS_V2;
+const DELETE_V2 = DELETE_ROWS_V2;
+const WRITE_COMPRESSED_V1 = WRITE_ROWS_COMPRESSED_V1;
+const DELETE_COMPRESSED = DELETE_ROWS_COMPRESSED;
+const WRITE_COMPRESSED = WRITE_ROWS_COMPRESSED;
 
 /** Whether an event type is one this decoder reads (PARTIAL_UPDATE_ROWS is not: zongji reports it). */
 export function isRowsEventType(type: number): boolean {

@@ -1,6 +1,7 @@
 import type ZongJi from '@vlasky/zongji';
 import { decompress } from 'fzstd';
 import { type DecodedControlEvent, decodeControlEvent, isControlEventType } from './control-events.js';
+import { EVENT_HEADER as HEADER, TABLE_MAP_EVENT, TRANSACTION_PAYLOAD_EVENT } from './event-types.js';
 import { type DecodedRowsEvent, isRowsEventType, RowDecoder, TableMapRepeats } from './row-decoder.js';
 
 /**
@@ -22,8 +23,6 @@ export interface RowEventSink {
  * packet handler so the inner events go through zongji's own decoding, one by one, as if the server had
  * sent them uncompressed: the transaction is then read like any other.
  */
-export const TRANSACTION_PAYLOAD_EVENT = 40;
-const TABLE_MAP_EVENT = 19;
 /** MySQL 9 VECTOR columns: zongji 0.9 refuses the type; on the wire they are BLOBs of float32s. */
 const MYSQL_TYPE_VECTOR = 242;
 const MYSQL_TYPE_BLOB = 252;
@@ -49,7 +48,6 @@ export function vectorColumnsAsBlob(b: Buffer, at: number, end: number): void {
     if (b[i + c] === MYSQL_TYPE_VECTOR) b[i + c] = MYSQL_TYPE_BLOB;
 }
 
-const HEADER = 19;
 const FIELD_END = 0;
 const FIELD_COMPRESSION = 2;
 const ZSTD = 0;
