@@ -1,5 +1,6 @@
 import type { FieldPacket, TypeCast } from 'mysql2';
 import type { Row } from '../core/change-event.js';
+import { sameColumns } from './compiled-document.js';
 
 /**
  * FLOAT and DOUBLE read exactly, the one place every SELECT of table rows goes through (snapshot chunks,
@@ -102,9 +103,6 @@ export function callbackQueryable(conn: CallbackConnection): RowQueryable {
   }
   return q;
 }
-
-const sameColumns = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((c, i) => c === b[i]);
 
 export interface SelectExactOptions {
   /** The alias the statement gives the table (`FROM db.t AS x` → 'x'), so the columns are `x`.* … */

@@ -38,7 +38,11 @@ class ControlEvent {
   }
 }
 
-export class DecodedXid extends ControlEvent {}
+export class DecodedXid extends ControlEvent {
+  constructor(timestamp: number, nextPosition: number) {
+    super('xid', timestamp, nextPosition);
+  }
+}
 
 export class DecodedQuery extends ControlEvent {
   constructor(
@@ -103,7 +107,7 @@ export function decodeControlEvent(
   const size = bodyEnd - body;
   switch (type) {
     case XID_EVENT:
-      return size >= 8 ? new DecodedXid('xid', timestamp, nextPosition) : undefined;
+      return size >= 8 ? new DecodedXid(timestamp, nextPosition) : undefined;
     case QUERY_EVENT: {
       if (size < QUERY_POST_HEADER) return undefined;
       const schemaLength = b[body + 8]!;

@@ -46,21 +46,12 @@ export class DecodedRowsEvent {
   }
 }
 
-const HEADER = EVENT_HEADER;
-const WRITE_V1 = WRITE_ROWS_V1;
-const DELETE_V1 = DELETE_ROWS_V1;
-const WRITE_V2 = WRITE_ROWS_V2;
-const DELETE_V2 = DELETE_ROWS_V2;
-const WRITE_COMPRESSED_V1 = WRITE_ROWS_COMPRESSED_V1;
-const DELETE_COMPRESSED = DELETE_ROWS_COMPRESSED;
-const WRITE_COMPRESSED = WRITE_ROWS_COMPRESSED;
-
 /** Whether an event type is one this decoder reads (PARTIAL_UPDATE_ROWS is not: zongji reports it). */
 export function isRowsEventType(type: number): boolean {
   return (
-    (type >= WRITE_V1 && type <= DELETE_V1) ||
-    (type >= WRITE_V2 && type <= DELETE_V2) ||
-    (type >= WRITE_COMPRESSED_V1 && type <= DELETE_COMPRESSED)
+    (type >= WRITE_ROWS_V1 && type <= DELETE_ROWS_V1) ||
+    (type >= WRITE_ROWS_V2 && type <= DELETE_ROWS_V2) ||
+    (type >= WRITE_ROWS_COMPRESSED_V1 && type <= DELETE_ROWS_COMPRESSED)
   );
 }
 
@@ -102,10 +93,11 @@ export class RowDecoder {
     const type = b[at + 4]!;
     const timestamp = b.readUInt32LE(at) * 1000;
     const nextPosition = b.readUInt32LE(at + 13);
-    let pos = at + HEADER;
+    let pos = at + EVENT_HEADER;
     const tableId = b.readUInt32LE(pos) + b.readUInt16LE(pos + 4) * 0x1_0000_0000;
     pos += 8; // table id, flags
-    if ((type >= WRITE_V2 && type <= DELETE_V2) || type >= WRITE_COMPRESSED) pos += b.readUInt16LE(pos);
+    if ((type >= WRITE_ROWS_V2 && type <= DELETE_ROWS_V2) || type >= WRITE_ROWS_COMPRESSED)
+      pos += b.readUInt16LE(pos);
     const table = this.tables[tableId];
     if (table === undefined || table.columns === undefined) return undefined;
     const t = this.table(table);
@@ -124,22 +116,25 @@ export class RowDecoder {
     const present = pos;
     pos += bitmapBytes;
     const update =
-      type === WRITE_V1 + 1 ||
-      type === WRITE_V2 + 1 ||
-      type === WRITE_COMPRESSED_V1 + 1 ||
-      type === WRITE_COMPRESSED + 1;
+      type === WRITE_ROWS_V1 + 1 ||
+      type === WRITE_ROWS_V2 + 1 ||
+      type === WRITE_ROWS_COMPRESSED_V1 + 1 ||
+      type === WRITE_ROWS_COMPRESSED + 1;
     const present2 = pos;
     if (update) pos += bitmapBytes;
     let stop = end - (withChecksum ? this.checksum : 0);
     const c: Cursor = { buf: b, pos };
-    if (type >= WRITE_COMPRESSED_V1) {
+    if (type >= WRITE_ROWS_COMPRESSED_V1) {
       c.buf = inflateRowImages(b.subarray(pos, stop));
       c.pos = 0;
       stop = c.buf.length;
     }
     const name = update
       ? 'updaterows'
-      : type === WRITE_V1 || type === WRITE_V2 || type === WRITE_COMPRESSED_V1 || type === WRITE_COMPRESSED
+      : type === WRITE_ROWS_V1 ||
+          type === WRITE_ROWS_V2 ||
+          type === WRITE_ROWS_COMPRESSED_V1 ||
+          type === WRITE_ROWS_COMPRESSED
         ? 'writerows'
         : 'deleterows';
     const nulls1 = popcount(b, present, bitmapBytes);
@@ -290,7 +285,7 @@ export class TableMapRepeats {
 
   /** True when the TABLE_MAP event at `at` (ending at `end`) can be skipped; else it is remembered. */
   repeat(b: Buffer, at: number, end: number, withChecksum: boolean): boolean {
-    const bodyAt = at + HEADER;
+    const bodyAt = at + EVENT_HEADER;
     const body = b.subarray(bodyAt, end - (withChecksum ? this.checksum : 0));
     if (body.length < 6) return false;
     const tableId = b.readUInt32LE(bodyAt) + b.readUInt16LE(bodyAt + 4) * 0x1_0000_0000;
